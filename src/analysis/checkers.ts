@@ -1,0 +1,42 @@
+/**
+ * The extension point for run checkers. A checker looks at a whole indexed run and returns one or
+ * more CheckResults (each an invariant with a violation count and the first offending rows).
+ *
+ * The core clock invariants (invariants.ts) always run. Algorithm checkers (mutual exclusion,
+ * leader election, ...) append themselves to {@link CHECKERS} (or call {@link registerChecker})
+ * and say in `appliesTo` which runs they understand, usually by `run.algorithm` (the START row's
+ * `algorithm=` value).
+ */
+import type { Run } from './run.js';
+import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
+
+/** A pluggable checker. Must be pure and deterministic; must not throw on malformed runs. */
+export interface RunChecker {
+  /** Stable name (prefix of its results' names, e.g. `mutex`). */
+  readonly name: string;
+  appliesTo(run: Run): boolean;
+  check(run: Run): CheckResult[];
+}
+
+/** Algorithm checkers. Others append here; order is the order of results. */
+export const CHECKERS: RunChecker[] = [];
+
+/** Adds a checker to {@link CHECKERS} unless one with the same name is there already. */
+export function registerChecker(checker: RunChecker): void {
+  if (!CHECKERS.some((c) => c.name === checker.name)) CHECKERS.push(checker);
+}
+
+/** Counts violations and keeps the first {@link MAX_EXAMPLES} of them. Helper for checkers. */
+export class Violations {
+  count = 0;
+  readonly examples: Finding[] = [];
+
+  add(where: string, message: string): void {
+    this.count++;
+    if (this.examples.length < MAX_EXAMPLES) this.examples.push({ where, message });
+  }
+
+  result(name: string, description: string): CheckResult {
+    return { name, description, ok: this.count === 0, violations: this.count, examples: this.examples };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Per-machine statistics: tick rate, run length, events by type, final Lamport clock, Lamport jumps
+ * on receives, queue length, message counts, and drift against the fastest machine. Pure.
+ */
+import { parseDetail } from '../core/logRow.js';
+import type { MessageTally } from './messages.js';
+import type { Run } from './run.js';
+import type { MachineStats, Summary } from './types.js';
+
+/**
+ * count, max, mean and nearest-rank p50/p95 of `values` (all 0 when empty).
+ * p_q = the ceil(q·count)-th smallest value.
+ */
+export function summarize(values: ArrayLike<number>): Summary {
+  const count = values.length;
+  if (count === 0) return { count: 0, max: 0, mean: 0, p50: 0, p95: 0 };
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += sorted[i]!;
+  const rank = (q: number): number => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))]!;
+  return { count, max: sorted[count - 1]!, mean: sum / count, p50: rank(0.5), p95: rank(0.95) };
+}
+
+/** Lamport jumps on receives of machine m: lamport(RECEIVE) − lamport(previous row); first row counts from 0. */
+export function receiveJumps(run: Run, m: number): number[] {
+  const rows = run.machines[m]!.rows;
+  const out: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.event === 'RECEIVE') out.push(r.lamport - (i > 0 ? rows[i - 1]!.lamport : 0));
+  }
+  return out;
+}
+
+/**
+ * Drift: at every distinct system time t (ms) at which some row was written, each machine that is
+ * alive (its first row ≤ t ≤ its last row) has gap(t) = max over alive machines of their Lamport
+ * clock − its own Lamport clock (clocks as of the last row at or before t). Returns per machine
+ * the maximum gap and the gap at the last such t when it was alive. Rows are merged by epoch_ms.
+ * O(rows · machines) in the worst case (every row at a distinct ms), which stays cheap for ≤ 50.
+ */
+export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[] } {
+  const logs = run.machines;
+  const M = logs.length;
+  const pos = new Int32Array(M);
+  const cur = new Float64Array(M);
+  const lastEpoch = logs.map((l) => (l.rows.length ? l.rows[l.rows.length - 1]!.epochMs : -Infinity));
+  const maxGap = new Array<number>(M).fill(0);
+  const finalGap = new Array<number>(M).fill(0);
+  for (;;) {
+    let t = Infinity;
+    for (let m = 0; m < M; m++) {
+      const rows = logs[m]!.rows;
+      const p = pos[m]!;
+      if (p < rows.length && rows[p]!.epochMs < t) t = rows[p]!.epochMs;
+    }
+    if (t === Infinity) break;
+    for (let m = 0; m < M; m++) {
+      const rows = logs[m]!.rows;
+      let p = pos[m]!;
+      while (p < rows.length && rows[p]!.epochMs <= t) cur[m] = rows[p++]!.lamport;
+      pos[m] = p;
+    }
+    let maxL = -Infinity;
+    for (let m = 0; m < M; m++) if (pos[m]! > 0 && lastEpoch[m]! >= t && cur[m]! > maxL) maxL = cur[m]!;
+    for (let m = 0; m < M; m++) {
+      if (pos[m]! > 0 && lastEpoch[m]! >= t) {
+        const gap = maxL - cur[m]!;
+        if (gap > maxGap[m]!) maxGap[m] = gap;
+        finalGap[m] = gap;
+      }
+    }
+  }
+  return { maxGap, finalGap };
+}
+
+function numOrNull(v: string | undefined): number | null {
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Statistics of every machine, in `run.machines` order. */
+export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
+  const drift = computeDrift(run);
+  return run.machines.map((log, m) => {
+    const rows = log.rows;
+    const eventsByType: Record<string, number> = {};
+    let clockEvents = 0;
+    let starts = 0;
+    let tickRate: number | null = null;
+    let seed: number | null = null;
+    let qMax = 0;
+    let qSum = 0;
+    let sent = 0;
+    let received = 0;
+    let dropped = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      eventsByType[r.event] = (eventsByType[r.event] ?? 0) + 1;
+      if (r.clock) clockEvents++;
+      if (r.queueLen > qMax) qMax = r.queueLen;
+      qSum += r.queueLen;
+      switch (r.event) {
+        case 'SEND':
+          sent++;
+          break;
+        case 'RECEIVE':
+          received++;
+          break;
+        case 'DROP':
+          dropped++;
+          break;
+        case 'START':
+          if (starts++ === 0) {
+            const d = parseDetail(r.detail);
+            tickRate = numOrNull(d.get('tick_rate'));
+            seed = numOrNull(d.get('seed'));
+          }
+          break;
+      }
+    }
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const jumps = receiveJumps(run, m);
+    let over1 = 0;
+    for (const j of jumps) if (j > 1) over1++;
+    return {
+      machine: log.machine,
+      file: log.file,
+      rows: rows.length,
+      tickRate,
+      seed,
+      starts,
+      killed: run.killed[m]!,
+      firstEpochMs: first?.epochMs ?? 0,
+      lastEpochMs: last?.epochMs ?? 0,
+      runLengthMs: first && last ? last.epochMs - first.epochMs : 0,
+      eventsByType,
+      clockEvents,
+      finalLamport: last?.lamport ?? 0,
+      jumps: { ...summarize(jumps), over1 },
+      queue: { max: qMax, mean: rows.length ? qSum / rows.length : 0, final: last?.queueLen ?? 0 },
+      messages: {
+        sent,
+        sentCopies: tally.copiesBySender[m] ?? 0,
+        received,
+        dropped,
+        lost: tally.lostBySender[m] ?? 0,
+      },
+      drift: { maxGap: drift.maxGap[m]!, finalGap: drift.finalGap[m]! },
+    };
+  });
+}

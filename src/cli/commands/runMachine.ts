@@ -1,0 +1,91 @@
+/**
+ * `lamport-lab run-machine <id>`: runs one machine of the config in this process until its
+ * duration ends or SIGINT/SIGTERM arrives (then stops cleanly and exits 0). When started by
+ * start-all it also reports its status over the IPC channel.
+ */
+import type { Command } from 'commander';
+import { loadConfig, findMachine } from '../../config/load.js';
+import { createAlgorithm } from '../../algorithms/registry.js';
+import { startMachine, type MachineStatus } from '../../runtime/machine.js';
+import { TcpTransport } from '../../runtime/net/tcpTransport.js';
+import { formatEventLine, useColour } from '../../runtime/printer.js';
+import { createRowHooks } from '../../runtime/algorithmHooks.js';
+import { intIn } from '../parsers.js';
+import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
+import type { SetExit } from '../main.js';
+
+interface RunMachineOptions extends RawRunOptions {
+  wait: boolean;
+  append?: boolean;
+}
+
+/** Writes to stdout, ignoring a closed pipe (EPIPE) so output problems never stop a machine. */
+function out(line: string): void {
+  if (!process.stdout.writable) return;
+  process.stdout.write(line + '\n');
+}
+process.stdout.on('error', () => {});
+
+export function registerRunMachine(program: Command, setExit: SetExit): void {
+  const cmd = program
+    .command('run-machine')
+    .description('run one machine of the config (one terminal per machine)')
+    .argument('<id>', 'machine id from the config', intIn(1));
+  addRunOptions(cmd)
+    .option('--no-wait', 'start ticking at once instead of waiting for every peer')
+    .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
+    .action(async (id: number, raw: RunMachineOptions) => {
+      const config = loadConfig(raw.config);
+      const self = findMachine(config, id);
+      const settings = resolveRunSettings(raw, config);
+      const seed = settings.seed ?? randomSeed();
+      const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
+      const colour = useColour(process.stdout);
+      const ipc = typeof process.send === 'function' ? (msg: unknown) => process.connected && process.send!(msg) : null;
+      const onStatus = (s: MachineStatus): void => {
+        if (s.type === 'row') {
+          if (!settings.quiet) out(formatEventLine(s.row, colour));
+          return;
+        }
+        ipc?.(s);
+        if (s.type === 'listening') {
+          const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
+          out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
+        } else if (s.type === 'ready') {
+          out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
+        } else if (s.type === 'stopped') {
+          out(`machine ${id} stopped (${s.summary.reason}): ${s.summary.ticks} ticks, Lamport ${s.summary.lamport}, log ${s.summary.logPath}`);
+        }
+      };
+      const hooks = createRowHooks({
+        self: id,
+        algorithm: settings.algorithm,
+        sharedFile: settings.sharedFile,
+        report: (msg) => ipc?.(msg),
+      });
+      const machine = await startMachine({
+        rowHooks: hooks.hooks,
+        self,
+        machines: config.machines,
+        algorithm,
+        seed,
+        tickRate: { fixed: settings.tickRate, max: settings.maxTickRate },
+        wait: raw.wait,
+        durationSec: settings.durationSec,
+        logDir: settings.logDir,
+        append: raw.append ?? false,
+        createTransport: (handlers) => new TcpTransport({ self: id, machines: config.machines, handlers }),
+        onStatus,
+      });
+      const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      if (ipc) process.on('disconnect', () => machine.stop('supervisor_gone'));
+      await machine.done;
+      hooks.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (ipc) process.disconnect?.();
+      setExit(0);
+    });
+}

@@ -1,0 +1,107 @@
+/**
+ * `lamport-lab start-all`: runs every machine of the config as its own process (via the
+ * Supervisor), prefixes their output with a coloured machine id, forwards Ctrl-C/SIGTERM, and
+ * prints a per-machine summary table at the end. Exit status 1 if any machine failed.
+ */
+import { fileURLToPath } from 'node:url';
+import { styleText } from 'node:util';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { createAlgorithm } from '../../algorithms/registry.js';
+import { deriveSeed } from '../../core/rng.js';
+import type { MachineId } from '../../core/types.js';
+import { archiveRun } from '../../runtime/log/archive.js';
+import { Supervisor } from '../../runtime/supervisor.js';
+import { useColour } from '../../runtime/printer.js';
+import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import { intIn, seconds } from '../parsers.js';
+import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
+import { renderTable } from '../table.js';
+import type { SetExit } from '../main.js';
+
+interface StartAllOptions extends RawRunOptions {
+  stagger?: number;
+  grace: number;
+}
+
+const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
+
+/** Path of the CLI entry script, for spawning children. */
+export function cliScriptPath(): string {
+  return fileURLToPath(new URL('../../../bin/lamport-lab.js', import.meta.url));
+}
+
+function write(line: string): void {
+  if (process.stdout.writable) process.stdout.write(line + '\n');
+}
+process.stdout.on('error', () => {});
+
+export function registerStartAll(program: Command, setExit: SetExit): void {
+  const cmd = program.command('start-all').description('start every machine of the config, staggered, and stop them cleanly');
+  addRunOptions(cmd)
+    .option('--stagger <ms>', `minimum ms between machine starts (default ${BUILTIN.stagger})`, intIn(0, 60000))
+    .option('--grace <s>', 'seconds to wait after SIGTERM before SIGKILL', seconds, 5)
+    .action(async (raw: StartAllOptions) => {
+      const config = loadConfig(raw.config);
+      const settings = resolveRunSettings(raw, config);
+      createAlgorithm(settings.algorithm, settings.algorithmOptions); // validate the name before spawning anything
+      const baseSeed = settings.seed ?? randomSeed();
+      const colour = useColour(process.stdout);
+      const paint = (id: MachineId, text: string): string => {
+        const index = config.machines.findIndex((m) => m.id === id);
+        return colour ? styleText(PALETTE[index % PALETTE.length]!, text) : text;
+      };
+      const width = Math.max(...config.machines.map((m) => String(m.id).length));
+      const prefix = (id: MachineId): string => paint(id, `[${String(id).padStart(width)}]`);
+      const archived = archiveRun(settings.logDir);
+      write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
+      if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
+      const common = childArgs(raw, settings);
+      let failed = false;
+      const supervisor = new Supervisor({
+        machines: config.machines,
+        nodePath: process.execPath,
+        scriptPath: cliScriptPath(),
+        argsFor: (id, append) => [...common, '--seed', String(deriveSeed(baseSeed, id)), ...(append ? ['--append'] : [])],
+        staggerMs: raw.stagger ?? config.defaults?.stagger ?? BUILTIN.stagger,
+        listenCapMs: 5000,
+        graceMs: Math.round(raw.grace * 1000),
+        onOutput: (id, line, stream) => {
+          if (stream === 'stderr') process.stderr.write(`${prefix(id)} ${line}\n`);
+          else write(`${prefix(id)} ${line}`);
+        },
+        onMessage: () => {},
+        onUnexpectedExit: (id, how) => {
+          failed = true;
+          process.stderr.write(`start-all: machine ${id} exited unexpectedly (${how}); the others go on\n`);
+        },
+      });
+      let signalled = false;
+      const onSignal = (): void => {
+        if (signalled) return;
+        signalled = true;
+        write('start-all: stopping every machine (they flush their logs)...');
+        void supervisor.stopAll();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      void supervisor.allReady.then((ms) => write(`start-all: all ${config.machines.length} machines ready in ${Math.round(ms)} ms`));
+      await supervisor.start();
+      await supervisor.waitAll();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+
+      const summaries = supervisor.summaries();
+      const eventNames = [...new Set([...summaries.values()].flatMap((s) => Object.keys(s.events)))]
+        .filter((e) => !['START', 'READY', 'STOP', 'CONNECT', 'DISCONNECT'].includes(e))
+        .sort();
+      const rows = config.machines.map((m) => {
+        const s = summaries.get(m.id);
+        if (!s) return [m.id, supervisor.exitDescription(m.id) ?? 'no summary', ...eventNames.map(() => '-'), '-', '-'];
+        return [m.id, s.tickRate, ...eventNames.map((e) => s.events[e] ?? 0), s.lamport, s.maxQueue];
+      });
+      write('');
+      write(renderTable(['machine', 'tick_rate', ...eventNames.map((e) => e.toLowerCase()), 'lamport', 'max_queue'], rows));
+      setExit(failed ? EXIT_FAILED : EXIT_OK);
+    });
+}

@@ -1,0 +1,132 @@
+/**
+ * Options shared by the commands that run machines (run-machine, start-all): their commander
+ * definitions and their resolution against config.json defaults (command line > config > built-in).
+ */
+import { randomInt } from 'node:crypto';
+import type { Command } from 'commander';
+import { LabError } from '../core/errors.js';
+import type { Config } from '../config/schema.js';
+import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
+import { intIn, numberIn, seconds } from './parsers.js';
+
+/** Built-in defaults of options that config.json may override. */
+export const BUILTIN = {
+  algorithm: 'workload',
+  maxTickRate: 6,
+  internalMax: 10,
+  logDir: 'logs',
+  stagger: 50,
+} as const;
+
+/** The model's tick-rate range; --fast-ticks lifts the upper bound for benchmarks. */
+export const MODEL_MAX_TICK_RATE = 6;
+export const FAST_MAX_TICK_RATE = 10000;
+
+/** Adds the options every machine-running command takes. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'config file', 'config.json')
+    .option('--algorithm <name>', `algorithm to run (${algorithmNames().join(', ')}; default ${BUILTIN.algorithm})`)
+    .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
+    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (more with --fast-ticks)`, intIn(1, FAST_MAX_TICK_RATE))
+    .option('--fast-ticks', 'allow --tick-rate above the model range (benchmarks)')
+    .option('--internal-max <n>', `event draw range 1..n: 1-3 send, the rest internal (default ${BUILTIN.internalMax})`, intIn(1, 1000))
+    .option('--seed <n>', 'seed for all randomness (default: random, printed)', intIn(0, 2147483646))
+    .option('--duration <s>', 'stop after this many seconds of ticking', seconds)
+    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir})`)
+    .option('-q, --quiet', 'do not print a line per event')
+    .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick (default 0.2)', numberIn(0, 1))
+    .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
+    .option('--shared-file <path>', 'mutex: shared resource file (default <log-dir>/critical_section.log)')
+    .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
+    .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
+    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds);
+}
+
+/** Raw values as commander parsed them (undefined when not given). */
+export interface RawRunOptions {
+  config: string;
+  algorithm?: string;
+  maxTickRate?: number;
+  tickRate?: number;
+  fastTicks?: boolean;
+  internalMax?: number;
+  seed?: number;
+  duration?: number;
+  logDir?: string;
+  quiet?: boolean;
+  csProbability?: number;
+  csTicks?: number;
+  sharedFile?: string;
+  failureTimeout?: number;
+  heartbeat?: number;
+  leaderTimeout?: number;
+}
+
+/** Options after merging command line, config defaults and built-ins. */
+export interface RunSettings {
+  readonly algorithm: string;
+  readonly maxTickRate: number;
+  readonly tickRate: number | undefined;
+  readonly internalMax: number;
+  readonly seed: number | undefined;
+  readonly durationSec: number | undefined;
+  readonly logDir: string;
+  readonly quiet: boolean;
+  readonly sharedFile: string;
+  readonly algorithmOptions: AlgorithmOptions;
+}
+
+/** Merges options; command line wins over config.json `defaults`, which win over built-ins. */
+export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSettings {
+  const d = config.defaults ?? {};
+  const tickRate = raw.tickRate ?? d.tickRate;
+  if (tickRate !== undefined && tickRate > MODEL_MAX_TICK_RATE && !raw.fastTicks) {
+    throw new LabError('INVALID_OPTION', `--tick-rate ${tickRate} is outside the model's 1..${MODEL_MAX_TICK_RATE} ticks/s (add --fast-ticks for benchmarks)`);
+  }
+  const logDir = raw.logDir ?? d.logDir ?? BUILTIN.logDir;
+  const ranks = new Map<number, number>();
+  for (const m of config.machines) if (m.rank !== undefined) ranks.set(m.id, m.rank);
+  const sec = (v: number | undefined, fallbackMs: number): number => (v === undefined ? fallbackMs : Math.round(v * 1000));
+  return {
+    algorithm: raw.algorithm ?? d.algorithm ?? BUILTIN.algorithm,
+    maxTickRate: raw.maxTickRate ?? d.maxTickRate ?? BUILTIN.maxTickRate,
+    tickRate,
+    internalMax: raw.internalMax ?? d.internalMax ?? BUILTIN.internalMax,
+    seed: raw.seed,
+    durationSec: raw.duration,
+    logDir,
+    quiet: raw.quiet ?? false,
+    sharedFile: raw.sharedFile ?? d.sharedFile ?? `${logDir}/critical_section.log`,
+    algorithmOptions: {
+      internalMax: raw.internalMax ?? d.internalMax ?? DEFAULT_ALGORITHM_OPTIONS.internalMax,
+      csProbability: raw.csProbability ?? d.csProbability ?? DEFAULT_ALGORITHM_OPTIONS.csProbability,
+      csTicks: raw.csTicks ?? d.csTicks ?? DEFAULT_ALGORITHM_OPTIONS.csTicks,
+      failureTimeoutMs: sec(raw.failureTimeout ?? d.failureTimeout, DEFAULT_ALGORITHM_OPTIONS.failureTimeoutMs),
+      heartbeatMs: sec(raw.heartbeat ?? d.heartbeat, DEFAULT_ALGORITHM_OPTIONS.heartbeatMs),
+      leaderTimeoutMs: sec(raw.leaderTimeout ?? d.leaderTimeout, DEFAULT_ALGORITHM_OPTIONS.leaderTimeoutMs),
+      ranks,
+    },
+  };
+}
+
+/** A fresh random seed, when none was given (printed and logged so the run can be replayed). */
+export function randomSeed(): number {
+  return randomInt(1, 2147483646);
+}
+
+/**
+ * Re-creates command-line arguments for a child run-machine from resolved settings, so start-all
+ * passes everything through explicitly (children never re-read defaults differently).
+ */
+export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
+  const args = ['--config', raw.config, '--algorithm', s.algorithm, '--max-tick-rate', String(s.maxTickRate), '--internal-max', String(s.internalMax), '--log-dir', s.logDir];
+  if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
+  if (raw.fastTicks) args.push('--fast-ticks');
+  if (s.durationSec !== undefined) args.push('--duration', String(s.durationSec));
+  if (s.quiet) args.push('--quiet');
+  const a = s.algorithmOptions;
+  args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--shared-file', s.sharedFile);
+  args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
+  return args;
+}

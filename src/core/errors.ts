@@ -1,0 +1,34 @@
+/**
+ * Typed errors with stable codes. Everything below the CLI throws these for user-facing failures;
+ * only the CLI maps codes to exit statuses and messages (see cli/exitCodes.ts).
+ */
+
+/** Stable error codes: scripts and tests may rely on them. Add, never rename. */
+export type ErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'UNKNOWN_MACHINE'
+  | 'INVALID_OPTION'
+  | 'PORT_IN_USE'
+  | 'ADDRESS_UNAVAILABLE'
+  | 'LOG_UNREADABLE'
+  | 'LOG_NOT_FOUND'
+  | 'IO_ERROR'
+  | 'MACHINE_FAILED';
+
+/** A user-facing failure: `message` is one clear line, `code` is stable. */
+export class LabError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LabError';
+  }
+}
+
+/** Narrowing helper. */
+export function isLabError(e: unknown): e is LabError {
+  return e instanceof LabError;
+}

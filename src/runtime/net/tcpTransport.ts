@@ -1,0 +1,661 @@
+/**
+ * The TCP transport of one machine (implements runtime/transport.ts over node:net).
+ *
+ * Connections are one-directional for messages: a machine dials every peer and sends on its own
+ * outgoing connection (`out`); it receives on the connections its peers dialed to it (`in`).
+ *
+ *   listener                          dialer
+ *      ── challenge {nonce} ──────────▶
+ *      ◀────────── hello {from, proof?}
+ *      ── welcome {from} ─────────────▶          (both sides: peer up)
+ *      ◀──────────────────────── msg ...
+ *
+ * The listener checks the hello (known id, not itself, proof when a secret is set, source address
+ * matching the configured host, no second live connection from that id) and closes the connection
+ * on anything malformed, reporting it through `onProblem`. Dialers redial with jittered
+ * exponential backoff until close(). Nothing here throws from a socket event handler or writes to
+ * the console; handlers are never called once close() has begun.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { LabError } from '../../core/errors.js';
+import { formatDetail } from '../../core/logRow.js';
+import type { Envelope, MachineId } from '../../core/types.js';
+import { makeLayout, type VectorLayout } from '../../core/vector.js';
+import type { MachineEntry } from '../../config/schema.js';
+import type { Direction, Transport, TransportHandlers } from '../transport.js';
+import { type AllowedSources, allowedSourcesOf, formatEndpoint, sourceAllowed } from './addresses.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { DEFAULT_MAX_FRAME_BYTES, LineDecoder } from './framer.js';
+import {
+  type Frame,
+  computeProof,
+  decodeFrame,
+  encodeChallenge,
+  encodeHello,
+  encodeMsg,
+  encodeWelcome,
+  makeNonce,
+  verifyProof,
+} from './protocol.js';
+
+export interface TcpTransportOptions {
+  /** This machine's id; must be one of `machines`. */
+  readonly self: MachineId;
+  /** Every machine of the run, in config order (self included). */
+  readonly machines: readonly MachineEntry[];
+  readonly handlers: TransportHandlers;
+  /** Longest accepted line in bytes, excluding the newline. Default 65536. */
+  readonly maxFrameBytes?: number;
+  /** Shared secret: when set, every hello must carry a valid HMAC proof. */
+  readonly secret?: Buffer;
+  /** Skip the check that a peer connects from its configured host. */
+  readonly allowAnyHost?: boolean;
+  /** How long an incoming connection may take to send its hello, in ms. Default 5000. */
+  readonly helloTimeoutMs?: number;
+  /** How long a dial may take from connect() to welcome before it is abandoned, in ms. Default 5000. */
+  readonly dialTimeoutMs?: number;
+  /** Random source for backoff jitter (values in [0, 1)). Default Math.random. */
+  readonly random?: () => number;
+  /** Redial backoff; defaults 50 ms, ×2, cap 2 s. */
+  readonly backoff?: Partial<BackoffOptions>;
+  /** Incoming connections allowed to be in the handshake at once; more are closed. Default 64. */
+  readonly maxPendingHandshakes?: number;
+  /**
+   * Bytes allowed to wait in an outgoing socket's buffer (a peer that stopped reading); above it
+   * send() returns false instead of buffering without bound. Default 16 MiB.
+   */
+  readonly maxBufferedBytes?: number;
+}
+
+/** An incoming connection (the peer dialed us; it sends, we receive). */
+interface Inbound {
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  /** `address:port` of the remote end, for problem details. */
+  readonly remote: string;
+  readonly decoder: LineDecoder;
+  readonly nonce: string;
+  /** The authenticated peer once the hello was accepted; null during the handshake. */
+  peer: MachineId | null;
+  helloTimer: NodeJS.Timeout | null;
+  /** Set once the connection is closed or rejected: nothing more is reported for it. */
+  done: boolean;
+  lastError: string | null;
+}
+
+type OutboundState = 'idle' | 'connecting' | 'handshaking' | 'up';
+
+/** Our outgoing connection to one peer (we send on it) and its redial state. */
+interface Outbound {
+  readonly entry: MachineEntry;
+  readonly backoff: Backoff;
+  state: OutboundState;
+  socket: Socket | null;
+  decoder: LineDecoder | null;
+  /** Dial deadline while connecting/handshaking, redial delay while idle. */
+  timer: NodeJS.Timeout | null;
+  gotChallenge: boolean;
+  lastError: string | null;
+  /** A failed handshake is reported once per streak of failures, not on every redial. */
+  handshakeFailureReported: boolean;
+  /** A full send buffer is reported once per streak. */
+  backpressureReported: boolean;
+}
+
+const DEFAULT_HELLO_TIMEOUT_MS = 5000;
+const DEFAULT_DIAL_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const KEEPALIVE_DELAY_MS = 5000;
+
+/** A value for a `key=value` detail: no spaces, bounded length. */
+function detailValue(text: string): string {
+  return text.replace(/\s+/g, '_').slice(0, 100);
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e && typeof e.code === 'string') return e.code;
+  if (e && typeof e.message === 'string') return detailValue(e.message);
+  return 'error';
+}
+
+/**
+ * TCP implementation of {@link Transport}.
+ *
+ * Invariants:
+ * - at most one outgoing connection per peer exists at a time; `isUp(p)` iff it finished its
+ *   handshake and has not closed since;
+ * - at most one authenticated incoming connection per peer (a second one is rejected);
+ * - every connection that was reported up is reported down exactly once, unless close() came first;
+ * - no handler is called from inside send() (deferred problems go through a microtask) or after close().
+ */
+export class TcpTransport implements Transport {
+  readonly layout: VectorLayout;
+  private readonly self: MachineEntry;
+  private readonly machinesById: ReadonlyMap<MachineId, MachineEntry>;
+  private readonly handlers: TransportHandlers;
+  private readonly maxFrameBytes: number;
+  private readonly secret: Buffer | undefined;
+  private readonly allowAnyHost: boolean;
+  private readonly helloTimeoutMs: number;
+  private readonly dialTimeoutMs: number;
+  private readonly maxPendingHandshakes: number;
+  private readonly maxBufferedBytes: number;
+
+  private server: Server | null = null;
+  private listening: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private closed = false;
+  private dialing = false;
+
+  /** Configured peers' allowed source addresses (null: the host name did not resolve). */
+  private readonly allowedSources = new Map<MachineId, AllowedSources | null>();
+  private readonly inbound = new Set<Inbound>();
+  private readonly inboundByPeer = new Map<MachineId, Inbound>();
+  private pendingHandshakes = 0;
+  private readonly outbound = new Map<MachineId, Outbound>();
+
+  /** One-entry cache: a send to several peers encodes the envelope once. */
+  private lastEnvelope: Envelope<unknown> | null = null;
+  private lastFrame: Buffer | null = null;
+
+  constructor(options: TcpTransportOptions) {
+    const self = options.machines.find((m) => m.id === options.self);
+    if (!self) throw new LabError('UNKNOWN_MACHINE', `machine ${options.self} is not in the config`);
+    this.self = self;
+    this.machinesById = new Map(options.machines.map((m) => [m.id, m]));
+    this.layout = makeLayout(options.machines.map((m) => m.id));
+    this.handlers = options.handlers;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.secret = options.secret;
+    this.allowAnyHost = options.allowAnyHost ?? false;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+    this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
+    this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const random = options.random ?? Math.random;
+    for (const m of options.machines) {
+      if (m.id === self.id) continue;
+      this.outbound.set(m.id, {
+        entry: m,
+        backoff: new Backoff(random, options.backoff),
+        state: 'idle',
+        socket: null,
+        decoder: null,
+        timer: null,
+        gotChallenge: false,
+        lastError: null,
+        handshakeFailureReported: false,
+        backpressureReported: false,
+      });
+    }
+  }
+
+  // ── public API ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Binds the machine's configured host:port (and nothing else). Resolves once listening; rejects
+   * with LabError PORT_IN_USE, ADDRESS_UNAVAILABLE or IO_ERROR. Calling it again returns the same
+   * promise.
+   */
+  listen(): Promise<void> {
+    if (this.closed) return Promise.reject(new LabError('IO_ERROR', 'transport is closed'));
+    this.listening ??= this.bind();
+    return this.listening;
+  }
+
+  /** Starts dialing every peer, redialing with backoff until close(). Idempotent. */
+  connectAll(): void {
+    if (this.closed || this.dialing) return;
+    this.dialing = true;
+    for (const out of this.outbound.values()) this.dial(out);
+  }
+
+  /**
+   * Writes `env` to the outgoing connection to `peer`. Synchronous. Returns false and writes
+   * nothing when that connection is not up, when the encoded frame exceeds the frame limit, or
+   * when the peer has stopped reading (send buffer above `maxBufferedBytes`).
+   */
+  send(peer: MachineId, env: Envelope<unknown>): boolean {
+    const out = this.outbound.get(peer);
+    const socket = out?.socket;
+    if (!out || out.state !== 'up' || !socket) return false;
+    const frame = this.encode(env);
+    if (frame.length - 1 > this.maxFrameBytes) {
+      this.deferProblem(
+        formatDetail({ reason: 'frame_too_large', to: peer, msg_id: env.id, bytes: frame.length - 1, limit: this.maxFrameBytes }),
+        peer,
+      );
+      return false;
+    }
+    if (socket.writableLength > this.maxBufferedBytes) {
+      if (!out.backpressureReported) {
+        out.backpressureReported = true;
+        this.deferProblem(formatDetail({ reason: 'send_buffer_full', to: peer, buffered: socket.writableLength }), peer);
+      }
+      return false;
+    }
+    out.backpressureReported = false;
+    socket.write(frame);
+    return true;
+  }
+
+  /** True when our outgoing connection to `peer` has completed its handshake and not closed since. */
+  isUp(peer: MachineId): boolean {
+    return this.outbound.get(peer)?.state === 'up';
+  }
+
+  /**
+   * Stops dialing, destroys every socket, stops every timer and closes the server. Resolves once the
+   * server is closed. Idempotent (later calls return the same promise).
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    for (const out of this.outbound.values()) {
+      if (out.timer) clearTimeout(out.timer);
+      out.timer = null;
+      out.state = 'idle';
+      const socket = out.socket;
+      out.socket = null;
+      socket?.destroy();
+    }
+    for (const conn of this.inbound) {
+      conn.done = true;
+      if (conn.helloTimer) clearTimeout(conn.helloTimer);
+      conn.helloTimer = null;
+      conn.socket.destroy();
+    }
+    this.inbound.clear();
+    this.inboundByPeer.clear();
+    const server = this.server;
+    this.closing = new Promise<void>((resolve) => {
+      if (!server || !server.listening) return resolve();
+      server.close(() => resolve());
+    });
+    return this.closing;
+  }
+
+  // ── listening ─────────────────────────────────────────────────────────────────────────────
+
+  private async bind(): Promise<void> {
+    if (!this.allowAnyHost) await this.resolvePeerHosts();
+    const { host, port } = this.self;
+    await new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new LabError('IO_ERROR', 'transport is closed'));
+      const server = createServer({ allowHalfOpen: false }, (socket) => this.onConnection(socket));
+      this.server = server;
+      const onError = (err: NodeJS.ErrnoException): void => {
+        this.server = null;
+        reject(this.listenError(err));
+      };
+      server.once('error', onError);
+      server.listen({ host, port }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.problem(formatDetail({ reason: 'server_error', error: errorCode(err) })));
+        if (this.closed) {
+          server.close();
+          reject(new LabError('IO_ERROR', 'transport is closed'));
+          return;
+        }
+        resolve();
+      });
+    });
+  }
+
+  private listenError(err: NodeJS.ErrnoException): LabError {
+    const { host, port } = this.self;
+    const where = formatEndpoint(host, port);
+    switch (err.code) {
+      case 'EADDRINUSE':
+        return new LabError(
+          'PORT_IN_USE',
+          `${where} is already in use — is another machine or an earlier run still running? (try: lsof -i :${port})`,
+          { cause: err },
+        );
+      case 'EADDRNOTAVAIL':
+        return new LabError(
+          'ADDRESS_UNAVAILABLE',
+          `cannot listen on ${where}: ${host} is not an address of this machine (check the host of machine ${this.self.id} in the config)`,
+          { cause: err },
+        );
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+      case 'EAI_NONAME':
+        return new LabError('ADDRESS_UNAVAILABLE', `cannot listen on ${where}: host name ${host} does not resolve`, { cause: err });
+      case 'EACCES':
+        return new LabError('IO_ERROR', `permission denied to listen on ${where} (ports below 1024 need privileges)`, { cause: err });
+      default:
+        return new LabError('IO_ERROR', `cannot listen on ${where}: ${err.message}`, { cause: err });
+    }
+  }
+
+  /** Resolves every peer's configured host once (a failed name is retried on its next hello). */
+  private async resolvePeerHosts(): Promise<void> {
+    await Promise.all([...this.outbound.keys()].map((id) => this.resolvePeerHost(id)));
+  }
+
+  private async resolvePeerHost(id: MachineId): Promise<void> {
+    const entry = this.machinesById.get(id);
+    if (!entry) return;
+    try {
+      this.allowedSources.set(id, await allowedSourcesOf(entry.host));
+    } catch {
+      this.allowedSources.set(id, null);
+    }
+  }
+
+  // ── incoming connections ──────────────────────────────────────────────────────────────────
+
+  private onConnection(socket: Socket): void {
+    const remoteAddress = socket.remoteAddress;
+    if (this.closed || remoteAddress === undefined) {
+      socket.destroy();
+      return;
+    }
+    const remote = formatEndpoint(remoteAddress, socket.remotePort);
+    if (this.pendingHandshakes >= this.maxPendingHandshakes) {
+      socket.destroy();
+      this.problem(formatDetail({ reason: 'too_many_handshakes', remote, limit: this.maxPendingHandshakes }));
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+    const conn: Inbound = {
+      socket,
+      remoteAddress,
+      remote,
+      decoder: new LineDecoder(this.maxFrameBytes),
+      nonce: makeNonce(),
+      peer: null,
+      helloTimer: null,
+      done: false,
+      lastError: null,
+    };
+    this.inbound.add(conn);
+    this.pendingHandshakes++;
+    socket.on('error', (err) => {
+      conn.lastError = errorCode(err);
+    });
+    socket.on('data', (chunk: Buffer) => this.onInboundData(conn, chunk));
+    socket.on('close', () => this.onInboundClose(conn));
+    conn.helloTimer = setTimeout(() => {
+      conn.helloTimer = null;
+      this.rejectInbound(conn, { reason: 'hello_timeout', remote, timeout_ms: this.helloTimeoutMs });
+    }, this.helloTimeoutMs);
+    socket.write(encodeChallenge(conn.nonce));
+  }
+
+  private onInboundData(conn: Inbound, chunk: Buffer): void {
+    if (conn.done) return;
+    const { lines, error } = conn.decoder.push(chunk);
+    for (const line of lines) {
+      if (conn.done) return;
+      this.onInboundLine(conn, line);
+    }
+    if (error && !conn.done) {
+      this.rejectInbound(conn, {
+        reason: error.reason,
+        from: conn.peer ?? undefined,
+        remote: conn.remote,
+        bytes: error.bytes,
+        limit: error.reason === 'line_too_long' ? error.limit : undefined,
+      });
+    }
+  }
+
+  private onInboundLine(conn: Inbound, line: string): void {
+    const decoded = decodeFrame(line, this.layout);
+    if (!decoded.ok) {
+      this.rejectInbound(conn, {
+        reason: decoded.reason,
+        from: conn.peer ?? undefined,
+        remote: conn.remote,
+        why: detailValue(decoded.message),
+      });
+      return;
+    }
+    const frame = decoded.frame;
+    if (conn.peer === null) {
+      if (frame.type !== 'hello') {
+        this.rejectInbound(conn, { reason: 'expected_hello', got: frame.type, remote: conn.remote });
+        return;
+      }
+      this.onHello(conn, frame);
+      return;
+    }
+    if (frame.type !== 'msg') {
+      this.rejectInbound(conn, { reason: 'unexpected_frame', got: frame.type, from: conn.peer, remote: conn.remote });
+      return;
+    }
+    const env = frame.envelope;
+    if (env.from !== conn.peer) {
+      this.rejectInbound(conn, { reason: 'from_mismatch', from: conn.peer, claimed: env.from, msg_id: env.id, remote: conn.remote });
+      return;
+    }
+    if (!this.closed) this.handlers.onMessage(env);
+  }
+
+  private onHello(conn: Inbound, hello: Extract<Frame, { type: 'hello' }>): void {
+    const from = hello.from;
+    const remote = conn.remote;
+    if (from === this.self.id) {
+      this.rejectInbound(conn, { reason: 'self_hello', from, remote });
+      return;
+    }
+    const entry = this.machinesById.get(from);
+    if (!entry) {
+      this.rejectInbound(conn, { reason: 'unknown_peer', from, remote });
+      return;
+    }
+    if (this.secret) {
+      if (hello.proof === undefined) {
+        this.rejectInbound(conn, { reason: 'missing_proof', from, remote });
+        return;
+      }
+      if (!verifyProof(this.secret, conn.nonce, from, this.self.id, hello.proof)) {
+        this.rejectInbound(conn, { reason: 'bad_proof', from, remote });
+        return;
+      }
+    }
+    if (!this.allowAnyHost) {
+      const allowed = this.allowedSources.get(from);
+      if (allowed === undefined || allowed === null) {
+        this.rejectInbound(conn, { reason: 'host_unresolved', from, remote, expected: entry.host });
+        void this.resolvePeerHost(from); // try the name again for the next attempt
+        return;
+      }
+      if (!sourceAllowed(allowed, conn.remoteAddress)) {
+        this.rejectInbound(conn, { reason: 'host_mismatch', from, remote, expected: entry.host });
+        return;
+      }
+    }
+    const existing = this.inboundByPeer.get(from);
+    if (existing && !existing.done) {
+      this.rejectInbound(conn, { reason: 'duplicate_peer', from, remote, existing: existing.remote });
+      return;
+    }
+    if (conn.helloTimer) clearTimeout(conn.helloTimer);
+    conn.helloTimer = null;
+    conn.peer = from;
+    this.pendingHandshakes--;
+    this.inboundByPeer.set(from, conn);
+    conn.socket.write(encodeWelcome(this.self.id));
+    if (!this.closed) this.handlers.onPeerUp(from, 'in');
+  }
+
+  /** Closes an incoming connection for a reason and reports it (then, if it was up, reports it down). */
+  private rejectInbound(conn: Inbound, detail: Record<string, string | number | undefined>): void {
+    if (conn.done) return;
+    this.problem(formatDetail(detail), conn.peer ?? undefined);
+    this.finishInbound(conn, String(detail.reason ?? 'rejected'));
+  }
+
+  private onInboundClose(conn: Inbound): void {
+    if (conn.done) return;
+    const leftover = conn.decoder.end();
+    if (leftover.truncated) {
+      this.problem(
+        formatDetail({ reason: 'truncated_frame', from: conn.peer ?? undefined, remote: conn.remote, bytes: leftover.leftoverBytes }),
+        conn.peer ?? undefined,
+      );
+    }
+    this.finishInbound(conn, conn.lastError ?? 'peer_closed');
+  }
+
+  /** Forgets and destroys an incoming connection; reports peer down if it was up. Runs once per connection. */
+  private finishInbound(conn: Inbound, reason: string): void {
+    if (conn.done) return;
+    conn.done = true;
+    if (conn.helloTimer) clearTimeout(conn.helloTimer);
+    conn.helloTimer = null;
+    this.inbound.delete(conn);
+    if (conn.peer === null) this.pendingHandshakes--;
+    else if (this.inboundByPeer.get(conn.peer) === conn) this.inboundByPeer.delete(conn.peer);
+    conn.socket.destroy();
+    if (conn.peer !== null) this.peerDown(conn.peer, 'in', reason);
+  }
+
+  // ── outgoing connections ──────────────────────────────────────────────────────────────────
+
+  private dial(out: Outbound): void {
+    out.timer = null;
+    if (this.closed) return;
+    const { host, port } = out.entry;
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+    out.socket = socket;
+    out.state = 'connecting';
+    out.decoder = new LineDecoder(this.maxFrameBytes);
+    out.gotChallenge = false;
+    out.lastError = null;
+    out.timer = setTimeout(() => {
+      out.timer = null;
+      if (out.socket !== socket) return;
+      out.lastError = out.state === 'connecting' ? 'connect_timeout' : 'handshake_timeout';
+      this.finishOutbound(out);
+    }, this.dialTimeoutMs);
+    socket.on('connect', () => {
+      if (out.socket === socket) out.state = 'handshaking';
+    });
+    socket.on('error', (err) => {
+      if (out.socket === socket) out.lastError = errorCode(err);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (out.socket === socket) this.onOutboundData(out, chunk);
+    });
+    socket.on('close', () => {
+      if (out.socket === socket) this.finishOutbound(out);
+    });
+  }
+
+  private onOutboundData(out: Outbound, chunk: Buffer): void {
+    const socket = out.socket;
+    const decoder = out.decoder;
+    if (!socket || !decoder) return;
+    const peer = out.entry.id;
+    const { lines, error } = decoder.push(chunk);
+    for (const line of lines) {
+      if (out.socket !== socket) return;
+      const decoded = decodeFrame(line, this.layout);
+      if (!decoded.ok) {
+        this.failOutbound(out, { reason: decoded.reason, to: peer, why: detailValue(decoded.message) });
+        return;
+      }
+      const frame = decoded.frame;
+      if (out.state === 'up') {
+        // The listener sends nothing after welcome.
+        this.failOutbound(out, { reason: 'unexpected_frame', got: frame.type, to: peer });
+      } else if (!out.gotChallenge) {
+        if (frame.type !== 'challenge') {
+          this.failOutbound(out, { reason: 'expected_challenge', got: frame.type, to: peer });
+          return;
+        }
+        out.gotChallenge = true;
+        const proof = this.secret ? computeProof(this.secret, frame.nonce, this.self.id, peer) : undefined;
+        socket.write(encodeHello(this.self.id, proof));
+      } else {
+        if (frame.type !== 'welcome') {
+          this.failOutbound(out, { reason: 'expected_welcome', got: frame.type, to: peer });
+          return;
+        }
+        if (frame.from !== peer) {
+          this.failOutbound(out, { reason: 'wrong_peer', to: peer, got: frame.from, address: formatEndpoint(out.entry.host, out.entry.port) });
+          return;
+        }
+        if (out.timer) clearTimeout(out.timer);
+        out.timer = null;
+        out.state = 'up';
+        out.backoff.reset();
+        out.handshakeFailureReported = false;
+        out.backpressureReported = false;
+        if (!this.closed) this.handlers.onPeerUp(peer, 'out');
+      }
+    }
+    if (error && out.socket === socket) {
+      this.failOutbound(out, { reason: error.reason, to: peer, bytes: error.bytes });
+    }
+  }
+
+  /** Reports a protocol violation by the listener we dialed and drops the connection (it is redialed). */
+  private failOutbound(out: Outbound, detail: Record<string, string | number | undefined>): void {
+    if (!out.socket) return;
+    this.problem(formatDetail(detail), out.entry.id);
+    out.lastError = String(detail.reason ?? 'protocol_error');
+    out.handshakeFailureReported = true; // already reported; don't report the same failure twice
+    this.finishOutbound(out);
+  }
+
+  /** Tears down the current outgoing socket, reports down if it was up, and schedules a redial. */
+  private finishOutbound(out: Outbound): void {
+    const socket = out.socket;
+    if (!socket) return;
+    const wasState = out.state;
+    const reason = out.lastError ?? 'peer_closed';
+    out.socket = null;
+    out.decoder = null;
+    out.state = 'idle';
+    if (out.timer) clearTimeout(out.timer);
+    out.timer = null;
+    socket.destroy();
+    if (this.closed) return;
+    const peer = out.entry.id;
+    if (wasState === 'up') {
+      this.peerDown(peer, 'out', reason);
+    } else if (wasState === 'handshaking' && !out.handshakeFailureReported) {
+      // TCP connected but the peer did not welcome us (rejected hello, wrong secret, ...).
+      out.handshakeFailureReported = true;
+      this.problem(formatDetail({ reason: 'handshake_failed', to: peer, cause: reason }), peer);
+    }
+    if (this.closed) return;
+    const delay = out.backoff.next();
+    out.timer = setTimeout(() => this.dial(out), delay);
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private encode(env: Envelope<unknown>): Buffer {
+    if (env === this.lastEnvelope && this.lastFrame) return this.lastFrame;
+    const frame = encodeMsg(env, this.layout);
+    this.lastEnvelope = env;
+    this.lastFrame = frame;
+    return frame;
+  }
+
+  private problem(detail: string, peer?: MachineId): void {
+    if (this.closed) return;
+    if (peer === undefined) this.handlers.onProblem(detail);
+    else this.handlers.onProblem(detail, peer);
+  }
+
+  /** Reports a problem found inside send() after send() has returned (handlers are never re-entered). */
+  private deferProblem(detail: string, peer: MachineId): void {
+    queueMicrotask(() => this.problem(detail, peer));
+  }
+
+  private peerDown(peer: MachineId, direction: Direction, reason: string): void {
+    if (!this.closed) this.handlers.onPeerDown(peer, direction, reason);
+  }
+}

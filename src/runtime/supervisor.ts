@@ -1,0 +1,179 @@
+/**
+ * The supervisor behind start-all: spawns one run-machine process per machine with execa, staggered
+ * (each starts once the previous one listens, and at least `staggerMs` after it, with a cap), relays
+ * their output and status, and stops them: SIGTERM first, SIGKILL only after a grace period.
+ */
+import { performance } from 'node:perf_hooks';
+import { execa, type ResultPromise } from 'execa';
+import type { MachineId } from '../core/types.js';
+import type { MachineEntry } from '../config/schema.js';
+import type { MachineStatus, MachineSummary } from './machine.js';
+
+/** Status messages children send over IPC (MachineStatus without rows, plus algorithm status). */
+export type ChildMessage = Exclude<MachineStatus, { type: 'row' }> | { type: 'leader'; id: MachineId; leader: MachineId | null };
+
+export interface SupervisorOptions {
+  readonly machines: readonly MachineEntry[];
+  /** node + script to run (the compiled CLI). */
+  readonly nodePath: string;
+  readonly scriptPath: string;
+  /** Arguments after `run-machine <id>` for a machine; `append` on restarts. */
+  readonly argsFor: (id: MachineId, append: boolean) => string[];
+  readonly staggerMs: number;
+  /** Longest wait for a machine to listen before starting the next anyway. */
+  readonly listenCapMs: number;
+  /** Grace period between SIGTERM and SIGKILL. */
+  readonly graceMs: number;
+  readonly onOutput: (id: MachineId, line: string, stream: 'stdout' | 'stderr') => void;
+  readonly onMessage: (id: MachineId, msg: ChildMessage) => void;
+  /** A child ended without being asked to (non-zero exit or signal). */
+  readonly onUnexpectedExit: (id: MachineId, how: string) => void;
+  readonly cwd?: string;
+}
+
+interface Child {
+  readonly id: MachineId;
+  proc: ResultPromise<{ ipc: true; buffer: false; reject: false }>;
+  exited: Promise<void>;
+  listening: Promise<void>;
+  expectedExit: boolean;
+  alive: boolean;
+  summary?: MachineSummary;
+  exitDescription?: string;
+}
+
+/** Spawns and watches the machines. Invariant: every child it spawned is dead once stopAll() resolves. */
+export class Supervisor {
+  private readonly children = new Map<MachineId, Child>();
+  private readonly readyIds = new Set<MachineId>();
+  private readyResolve: (ms: number) => void = () => {};
+  /** Resolves with ms from start() until every machine reported ready. */
+  readonly allReady: Promise<number>;
+  private t0 = 0;
+  private stopping = false;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.allReady = new Promise((resolve) => (this.readyResolve = resolve));
+  }
+
+  /** Summaries reported by machines that stopped cleanly. */
+  summaries(): Map<MachineId, MachineSummary> {
+    const out = new Map<MachineId, MachineSummary>();
+    for (const c of this.children.values()) if (c.summary) out.set(c.id, c.summary);
+    return out;
+  }
+
+  /** How each child ended, when it did not end cleanly. */
+  exitDescription(id: MachineId): string | undefined {
+    return this.children.get(id)?.exitDescription;
+  }
+
+  isAlive(id: MachineId): boolean {
+    return this.children.get(id)?.alive ?? false;
+  }
+
+  pid(id: MachineId): number | undefined {
+    return this.children.get(id)?.proc.pid;
+  }
+
+  /** Spawns every machine in config order, staggered. Resolves once all are spawned. */
+  async start(): Promise<void> {
+    this.t0 = performance.now();
+    let last = 0;
+    for (const m of this.opts.machines) {
+      if (this.stopping) return;
+      const wait = Math.max(0, last + this.opts.staggerMs - performance.now());
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      last = performance.now();
+      const child = this.spawn(m.id, false);
+      let capTimer: NodeJS.Timeout | undefined;
+      await Promise.race([child.listening, child.exited, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
+      clearTimeout(capTimer);
+    }
+  }
+
+  /** Starts machine `id` again, continuing its log and clocks (--append). */
+  restart(id: MachineId): void {
+    const c = this.children.get(id);
+    if (c?.alive || this.stopping) return;
+    this.readyIds.delete(id);
+    this.spawn(id, true);
+  }
+
+  /** Sends a signal to one machine; SIGKILL/SIGTERM mark its exit as expected. */
+  signal(id: MachineId, signal: NodeJS.Signals): boolean {
+    const c = this.children.get(id);
+    if (!c?.alive) return false;
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') c.expectedExit = true;
+    return c.proc.kill(signal);
+  }
+
+  /** Resolves when every child has exited. */
+  async waitAll(): Promise<void> {
+    // children may be restarted while we wait: loop until none is alive
+    for (;;) {
+      const alive = [...this.children.values()].filter((c) => c.alive);
+      if (alive.length === 0) return;
+      await Promise.all(alive.map((c) => c.exited));
+    }
+  }
+
+  /** Stops every machine: SIGTERM (they flush and exit), SIGKILL after the grace period. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    const alive = [...this.children.values()].filter((c) => c.alive);
+    for (const c of alive) {
+      c.expectedExit = true;
+      c.proc.kill('SIGTERM');
+    }
+    await this.waitAll();
+  }
+
+  private spawn(id: MachineId, append: boolean): Child {
+    const proc = execa(this.opts.nodePath, [this.opts.scriptPath, 'run-machine', String(id), ...this.opts.argsFor(id, append)], {
+      ipc: true,
+      buffer: false,
+      reject: false,
+      stdin: 'ignore',
+      cwd: this.opts.cwd,
+      forceKillAfterDelay: this.opts.graceMs,
+      cleanup: true,
+      env: { NO_COLOR: '1' },
+    });
+    let listeningResolve: () => void = () => {};
+    const child: Child = {
+      id,
+      proc,
+      exited: Promise.resolve(),
+      listening: new Promise<void>((r) => (listeningResolve = r)),
+      expectedExit: false,
+      alive: true,
+    };
+    this.children.set(id, child);
+    const relay = async (stream: 'stdout' | 'stderr'): Promise<void> => {
+      for await (const line of proc.iterable({ from: stream })) this.opts.onOutput(id, String(line), stream);
+    };
+    const messages = async (): Promise<void> => {
+      for await (const raw of proc.getEachMessage()) {
+        const msg = raw as ChildMessage;
+        if (msg.type === 'listening') listeningResolve();
+        if (msg.type === 'ready') {
+          this.readyIds.add(id);
+          if (this.readyIds.size === this.opts.machines.length) this.readyResolve(performance.now() - this.t0);
+        }
+        if (msg.type === 'stopped') child.summary = msg.summary;
+        this.opts.onMessage(id, msg);
+      }
+    };
+    const streams = Promise.all([relay('stdout'), relay('stderr'), messages()]).catch(() => {});
+    child.exited = proc.then(async (result) => {
+      await streams;
+      child.alive = false;
+      listeningResolve();
+      const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
+      if (!(result.exitCode === 0 && !result.signal)) child.exitDescription = how;
+      if (!child.expectedExit && !(result.exitCode === 0 && !result.signal)) this.opts.onUnexpectedExit(id, how);
+    });
+    return child;
+  }
+}
