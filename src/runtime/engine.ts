@@ -16,6 +16,11 @@ import type { VectorLayout } from '../core/vector.js';
 /** Receives every row the machine produces, in order. Must hand the row to the OS before returning. */
 export interface RowSink {
   write(row: LogRow): void;
+  /**
+   * True when the sink keeps nothing (e.g. `simulate --no-logs`): the engine then skips building
+   * rows altogether (no time or vector formatting) and never calls write(); counts are still kept.
+   */
+  readonly discards?: boolean;
 }
 
 /** Puts a message on the wire to one peer; false when the link is down (the engine logs DROP). */
@@ -41,6 +46,12 @@ export interface EngineOptions {
   readonly clock: EngineClock;
   /** Formats epoch ms as the `time` column; injectable so the simulator can be fast. */
   readonly formatTime?: (epochMs: number) => string;
+  /**
+   * Link state owned by the runtime (the simulator, where it is one global fact and a Set per
+   * machine would be O(N²) for 10k machines). When given, `ctx.connected` and `connected` are this
+   * view, and peerUp/peerDown only log their row and notify the algorithm.
+   */
+  readonly connectedView?: ReadonlySet<MachineId>;
 }
 
 const isoTime = (ms: number): string => new Date(ms).toISOString();
@@ -58,6 +69,9 @@ export class MachineEngine {
   private readonly members: readonly MachineId[];
   private readonly peers: readonly MachineId[];
   private readonly connectedPeers = new Set<MachineId>();
+  private readonly connectedView: ReadonlySet<MachineId>;
+  private readonly ownsLinks: boolean;
+  private readonly discards: boolean;
   private queue: Envelope<unknown>[] = [];
   private queueHead = 0;
   private seq = 0;
@@ -76,6 +90,9 @@ export class MachineEngine {
     this.peers = [...opts.members.slice(at + 1), ...opts.members.slice(0, at)];
     this.clock = new MachineClock(opts.layout, opts.self);
     this.formatTime = opts.formatTime ?? isoTime;
+    this.connectedView = opts.connectedView ?? this.connectedPeers;
+    this.ownsLinks = opts.connectedView === undefined;
+    this.discards = opts.sink.discards === true;
     this.state = this.algorithm.init(this.context());
   }
 
@@ -148,21 +165,21 @@ export class MachineEngine {
 
   /** The link to `peer` came up (our outgoing connection). */
   peerUp(peer: MachineId, detail = ''): void {
-    this.connectedPeers.add(peer);
+    if (this.ownsLinks) this.connectedPeers.add(peer);
     this.note('CONNECT', detail, String(peer));
     if (this.algorithm.onPeerUp) this.apply(this.algorithm.onPeerUp(this.state, peer, this.context()));
   }
 
   /** The link to `peer` went down. */
   peerDown(peer: MachineId, detail = ''): void {
-    this.connectedPeers.delete(peer);
+    if (this.ownsLinks) this.connectedPeers.delete(peer);
     this.note('DISCONNECT', detail, String(peer));
     if (this.algorithm.onPeerDown) this.apply(this.algorithm.onPeerDown(this.state, peer, this.context()));
   }
 
   /** Peers whose outgoing link is up. */
   get connected(): ReadonlySet<MachineId> {
-    return this.connectedPeers;
+    return this.connectedView;
   }
 
   /** The algorithm's state (read-only use: status display, tests). */
@@ -219,12 +236,13 @@ export class MachineEngine {
       now: this.opts.clock.sinceStartMs(),
       rng: this.opts.rng,
       lamport: this.clock?.lamport ?? 0,
-      connected: this.connectedPeers,
+      connected: this.connectedView,
     };
   }
 
   private emit(event: string, peer: string, msgId: string, detail: string): void {
     this.counts.set(event, (this.counts.get(event) ?? 0) + 1);
+    if (this.discards) return;
     const epoch = this.opts.clock.epochMs();
     this.opts.sink.write({
       time: this.formatTime(epoch),

@@ -33,7 +33,7 @@ export interface SupervisorOptions {
 
 interface Child {
   readonly id: MachineId;
-  proc: ResultPromise<{ ipc: true; buffer: false; reject: false }>;
+  proc: ResultPromise<{ ipc: true; buffer: false; reject: false; stdin: 'ignore' }>;
   exited: Promise<void>;
   listening: Promise<void>;
   expectedExit: boolean;

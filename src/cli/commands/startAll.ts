@@ -11,7 +11,6 @@ import { createAlgorithm } from '../../algorithms/registry.js';
 import { deriveSeed } from '../../core/rng.js';
 import type { MachineId } from '../../core/types.js';
 import { archiveRun } from '../../runtime/log/archive.js';
-import { Supervisor } from '../../runtime/supervisor.js';
 import { useColour } from '../../runtime/printer.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { intIn, seconds } from '../parsers.js';
@@ -58,6 +57,8 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
       const common = childArgs(raw, settings);
       let failed = false;
+      // loaded on demand: execa is only needed here, and run-machine's start-up time is a product figure
+      const { Supervisor } = await import('../../runtime/supervisor.js');
       const supervisor = new Supervisor({
         machines: config.machines,
         nodePath: process.execPath,

