@@ -284,3 +284,12 @@ export function handleLiveness(state: ElectionState, from: MachineId, body: Elec
 export function connectedPeers(ctx: Context): MachineId[] {
   return ctx.peers.filter((p) => ctx.connected.has(p));
 }
+
+/**
+ * A link came up (start-up, a peer restarted, a partition healed): the leader announces itself to
+ * that peer, so two sides that elected separately meet (the lower leader then adopts or is bullied).
+ */
+export function announceToNewPeer(state: ElectionState, peer: MachineId): Out {
+  if (state.leader !== state.self) return [];
+  return [{ kind: 'send', to: [peer], body: { kind: 'NEW_LEADER', leader: state.self, rank: state.rank, initiator: state.self } }];
+}

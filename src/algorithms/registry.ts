@@ -5,6 +5,10 @@
 import type { AnyAlgorithm } from '../core/algorithm.js';
 import { LabError } from '../core/errors.js';
 import { createWorkload } from './workload.js';
+import { createLamportMutex } from './mutex.js';
+import { createRicartAgrawala } from './ricartAgrawala.js';
+import { createRingElection } from './ringElection.js';
+import { createBully } from './bully.js';
 
 /** Every option any algorithm reads, already validated by the CLI or config. */
 export interface AlgorithmOptions {
@@ -36,7 +40,13 @@ export const DEFAULT_ALGORITHM_OPTIONS: AlgorithmOptions = {
 
 type Factory = (options: AlgorithmOptions) => AnyAlgorithm;
 
-const FACTORIES = new Map<string, Factory>([['workload', (o) => createWorkload({ internalMax: o.internalMax })]]);
+const FACTORIES = new Map<string, Factory>([
+  ['workload', (o) => createWorkload({ internalMax: o.internalMax })],
+  ['mutex', (o) => createLamportMutex({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs })],
+  ['ricart-agrawala', (o) => createRicartAgrawala({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs })],
+  ['election', (o) => createRingElection({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks })],
+  ['bully', (o) => createBully({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks })],
+]);
 
 /** Names accepted by --algorithm. */
 export function algorithmNames(): string[] {

@@ -35,6 +35,7 @@ import { formatDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import {
   adopt,
+  announceToNewPeer,
   beginElection,
   connectedPeers,
   describeElectionBody,
@@ -121,7 +122,7 @@ export function ringTick(state: ElectionState, ctx: Context): Out {
   }
   const stale = state.electing && ctx.now - state.electionAt >= t.electionTimeoutMs;
   if (state.leader === null) {
-    if (!state.electing) startRingElection(state, state.elections === 0 ? 'no_leader' : 'no_leader', ctx, out);
+    if (!state.electing) startRingElection(state, state.elections === 0 ? 'startup' : 'no_leader', ctx, out);
     else if (stale) startRingElection(state, 'timeout', ctx, out);
     return out;
   }
@@ -187,6 +188,7 @@ export function createRingElection(options: ElectionOptions): Algorithm<Election
     startDetail: electionStartDetail,
     onTick: ringTick,
     onMessage: ringMessage,
+    onPeerUp: (state, peer) => announceToNewPeer(state, peer),
     describe: describeElectionBody,
     parseBody: parseElectionBody,
   };

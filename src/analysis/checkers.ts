@@ -9,6 +9,7 @@
  */
 import type { Run } from './run.js';
 import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
+import { electionChecker } from './electionChecks.js';
 
 /** A pluggable checker. Must be pure and deterministic; must not throw on malformed runs. */
 export interface RunChecker {
@@ -19,7 +20,7 @@ export interface RunChecker {
 }
 
 /** Algorithm checkers. Others append here; order is the order of results. */
-export const CHECKERS: RunChecker[] = [];
+export const CHECKERS: RunChecker[] = [electionChecker];
 
 /** Adds a checker to {@link CHECKERS} unless one with the same name is there already. */
 export function registerChecker(checker: RunChecker): void {

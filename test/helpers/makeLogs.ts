@@ -10,7 +10,9 @@ import { stringify } from 'csv-stringify/sync';
 import { MachineClock } from '../../src/core/clock.js';
 import { LOG_COLUMNS, type LogRow, rowValues } from '../../src/core/logRow.js';
 import { Rng } from '../../src/core/rng.js';
-import { makeLayout } from '../../src/core/vector.js';
+import { makeLayout, parseVector } from '../../src/core/vector.js';
+import { isClockEvent } from '../../src/core/events.js';
+import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
 
 export interface MakeRunOptions {
   machines: number;
@@ -118,4 +120,61 @@ export function writeLogs(dir: string, run: Map<number, LogRow[]>): number {
 /** Writes hand-made rows given as partial LogRows (defaults filled) for one machine. */
 export function csvOf(rows: LogRow[]): string {
   return stringify([[...LOG_COLUMNS], ...rows.map(rowValues)]);
+}
+
+/**
+ * Converts rows (as the runtime writes them) straight into parsed RunLogs, without I/O, for pure
+ * analysis tests. Line numbers are as in a file: header = line 1, so row k is line k + 2.
+ */
+export function runLogsOf(run: Map<number, LogRow[]>, dir = 'mem'): RunLogs {
+  const machines: MachineLog[] = [];
+  let layout: number[] | null = null;
+  for (const [id, rows] of [...run].sort((a, b) => a[0] - b[0])) {
+    if (rows.length === 0) continue;
+    if (!layout) layout = [...parseVector(rows[0]!.vector)!.keys()];
+    const n = layout.length;
+    const vectors = new Int32Array(rows.length * n);
+    const entries: LogEntry[] = rows.map((r, k) => {
+      const v = parseVector(r.vector)!;
+      layout!.forEach((lid, j) => (vectors[k * n + j] = v.get(lid) ?? 0));
+      return {
+        line: k + 2,
+        time: r.time,
+        epochMs: r.epoch_ms,
+        event: r.event,
+        lamport: r.lamport,
+        queueLen: r.queue_len,
+        peer: r.peer,
+        msgId: r.msg_id,
+        detail: r.detail,
+        clock: isClockEvent(r.event),
+      };
+    });
+    machines.push({ file: `log_${id}.csv`, machine: id, rows: entries, vectors });
+  }
+  return { dir, layout: layout ?? [], machines, warnings: [] };
+}
+
+/** Short-hand row for hand-made logs: vector given dense over `layout`. */
+export function r(
+  layout: number[],
+  machine: number,
+  epoch: number,
+  event: string,
+  lamport: number,
+  vector: number[],
+  extra: { peer?: string | number; msg?: string; q?: number; detail?: string } = {},
+): LogRow {
+  return {
+    time: new Date(epoch).toISOString(),
+    epoch_ms: epoch,
+    machine,
+    event,
+    lamport,
+    vector: layout.map((id, j) => `${id}:${vector[j] ?? 0}`).join(';'),
+    queue_len: extra.q ?? 0,
+    peer: extra.peer === undefined ? '' : String(extra.peer),
+    msg_id: extra.msg ?? '',
+    detail: extra.detail ?? '',
+  };
 }

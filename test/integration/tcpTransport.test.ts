@@ -244,6 +244,45 @@ function msgFrame(from: number, seq: number, vector: Record<string, number> = { 
   return { type: 'msg', id: `${from}-${seq}`, from, lamport: seq, vector, body: { seq } };
 }
 
+/**
+ * A fake listener (standing in for machine 2) that challenges, records each hello and welcomes as
+ * `welcomeAs`; optionally stops reading after the welcome, like a peer that hung.
+ */
+async function fakeListenerFor(
+  welcomeAs: number,
+  stopReadingAfterWelcome = false,
+): Promise<{ port: number; hellos: Record<string, unknown>[]; nonces: string[] }> {
+  const hellos: Record<string, unknown>[] = [];
+  const nonces: string[] = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = randomPorts(1)[0]!;
+    const server = createServer((socket) => {
+      liveSockets.push(socket);
+      socket.on('error', () => undefined);
+      const nonce = 'ab'.repeat(16);
+      nonces.push(nonce);
+      socket.write(JSON.stringify({ type: 'challenge', nonce }) + '\n');
+      const decoder = new LineDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        for (const line of decoder.push(chunk).lines) {
+          hellos.push(JSON.parse(line) as Record<string, unknown>);
+          socket.write(JSON.stringify({ type: 'welcome', from: welcomeAs }) + '\n');
+          if (stopReadingAfterWelcome) socket.pause();
+        }
+      });
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port }, () => resolve(true));
+    });
+    if (ok) {
+      liveServers.push(server);
+      return { port, hellos, nonces };
+    }
+  }
+  throw new Error('no free port');
+}
+
 // ── tests ─────────────────────────────────────────────────────────────────────────────────────
 
 describe('TcpTransport: a healthy cluster', () => {
@@ -414,6 +453,21 @@ describe('TcpTransport: misbehaving peers are closed and reported, good links ke
     await expectGoodLinksWork(c);
   });
 
+  it('closes connections beyond maxPendingHandshakes at once', async () => {
+    const { c, port1, r1 } = await setup({ maxPendingHandshakes: 2 });
+    const a = await RawClient.connect(port1);
+    const b = await RawClient.connect(port1);
+    await Promise.all([a.line(0), b.line(0)]); // both are in the handshake
+    const third = await RawClient.connect(port1);
+    await third.expectClosed();
+    await r1.waitProblem('too_many_handshakes');
+    expect(third.lines).toEqual([]);
+    await a.handshake(4); // a pending handshake still completes, freeing its slot
+    const fourth = await RawClient.connect(port1);
+    expect(await fourth.line(0)).toMatchObject({ type: 'challenge' });
+    await expectGoodLinksWork(c);
+  });
+
   it('closes a connection that sends no hello in time (slow loris)', async () => {
     const { c, port1, r1 } = await setup({ helloTimeoutMs: 150 });
     const silent = await RawClient.connect(port1);
@@ -502,41 +556,9 @@ describe('TcpTransport: source host check', () => {
 });
 
 describe('TcpTransport: dialing', () => {
-  /** A fake listener for machine 2 that challenges, records the hello, and welcomes as `welcomeAs`. */
-  async function fakeListener(welcomeAs: number): Promise<{ port: number; hellos: Record<string, unknown>[]; nonces: string[] }> {
-    const hellos: Record<string, unknown>[] = [];
-    const nonces: string[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const port = randomPorts(1)[0]!;
-      const server = createServer((socket) => {
-        liveSockets.push(socket);
-        socket.on('error', () => undefined);
-        const nonce = 'ab'.repeat(16);
-        nonces.push(nonce);
-        socket.write(JSON.stringify({ type: 'challenge', nonce }) + '\n');
-        const decoder = new LineDecoder();
-        socket.on('data', (chunk: Buffer) => {
-          for (const line of decoder.push(chunk).lines) {
-            hellos.push(JSON.parse(line) as Record<string, unknown>);
-            socket.write(JSON.stringify({ type: 'welcome', from: welcomeAs }) + '\n');
-          }
-        });
-      });
-      const ok = await new Promise<boolean>((resolve) => {
-        server.once('error', () => resolve(false));
-        server.listen({ host: '127.0.0.1', port }, () => resolve(true));
-      });
-      if (ok) {
-        liveServers.push(server);
-        return { port, hellos, nonces };
-      }
-    }
-    throw new Error('no free port');
-  }
-
   it('answers the challenge with a hello carrying a valid proof', async () => {
     const secret = Buffer.from('s3cret');
-    const fake = await fakeListener(2);
+    const fake = await fakeListenerFor(2);
     const r1 = new Recorder();
     const machines = [
       { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
@@ -550,7 +572,7 @@ describe('TcpTransport: dialing', () => {
   });
 
   it('drops and reports a listener that welcomes as another machine', async () => {
-    const fake = await fakeListener(3);
+    const fake = await fakeListenerFor(3);
     const r1 = new Recorder();
     const machines = [
       { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
@@ -564,6 +586,45 @@ describe('TcpTransport: dialing', () => {
     expect(problem.peer).toBe(2);
     expect(t1.isUp(2)).toBe(false);
     expect(r1.events.some((e) => e.kind === 'up')).toBe(false);
+  });
+});
+
+describe('TcpTransport: send limits', () => {
+  async function dialFake(fakePort: number, extra: ExtraOptions = {}) {
+    const r1 = new Recorder();
+    const machines = [
+      { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
+      { id: 2, host: '127.0.0.1', port: fakePort },
+    ];
+    const t1 = makeTransport(1, machines, r1, extra);
+    t1.connectAll();
+    await r1.waitUp(2, 'out');
+    return { t1, r1 };
+  }
+
+  it('refuses (and reports, after send returns) a frame larger than the limit', async () => {
+    const fake = await fakeListenerFor(2);
+    const { t1, r1 } = await dialFake(fake.port);
+    const big = envelope(1, 1, [1, 0], { pad: 'x'.repeat(70000) });
+    expect(t1.send(2, big)).toBe(false);
+    expect(r1.problems).toEqual([]); // not re-entrant: reported later
+    const problem = await r1.waitProblem('frame_too_large');
+    expect(problem.detail.get('msg_id')).toBe('1-1');
+    expect(t1.send(2, envelope(1, 2, [2, 0], { pad: 'x'.repeat(60000) }))).toBe(true);
+  });
+
+  it('stops buffering for a peer that stopped reading', async () => {
+    const fake = await fakeListenerFor(2, true);
+    const { t1, r1 } = await dialFake(fake.port, { maxBufferedBytes: 1 << 20 });
+    const env = envelope(1, 1, [1, 0], { pad: 'x'.repeat(60000) });
+    let accepted = 0;
+    while (t1.send(2, env)) {
+      accepted++;
+      expect(accepted).toBeLessThan(10000); // ~600 MB: the limit did not work
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(t1.isUp(2)).toBe(true); // still up, just full
+    await r1.waitProblem('send_buffer_full');
   });
 });
 

@@ -483,6 +483,20 @@ export class TcpTransport implements Transport {
     this.inboundByPeer.set(from, conn);
     conn.socket.write(encodeWelcome(this.self.id));
     if (!this.closed) this.handlers.onPeerUp(from, 'in');
+    this.redialNow(from);
+  }
+
+  /**
+   * A peer that just dialed us is listening: if our own dial to it is waiting out a backoff, dial
+   * now. This keeps start-up fast (a machine that starts last is connected to at once, not after
+   * the others' backoff grows) without hammering peers that are really down.
+   */
+  private redialNow(peer: MachineId): void {
+    const out = this.outbound.get(peer);
+    if (!out || this.closed || !this.dialing || out.state !== 'idle' || out.timer === null) return;
+    clearTimeout(out.timer);
+    out.backoff.reset();
+    this.dial(out);
   }
 
   /** Closes an incoming connection for a reason and reports it (then, if it was up, reports it down). */

@@ -1,7 +1,27 @@
 /**
  * Deterministic simulation: N machine engines in one process under virtual time, over an in-memory
- * network with seeded delays, loss and crashes. Per-link delivery is FIFO, as over TCP. The same
- * seed and options give the same run, row for row.
+ * network with seeded delays, loss, partitions, crashes and restarts. The same seed and options
+ * give the same run, row for row. Machines get the same per-machine seeds as `start-all`
+ * (deriveSeed(seed, id), then setupMachine), hence the same tick rates as a real run.
+ *
+ * Network semantics (documented for users in `simulate --help` and the README):
+ * - Per-link delivery is FIFO, as over TCP: a message never overtakes an earlier one on its link.
+ * - Loss (`loss`): each message copy is lost in flight with that probability (no row: the sender
+ *   logged its SEND, the receiver never sees it; analysis reports it as lost).
+ * - A link a–b is up iff both machines run and no active partition separates them. A send on a
+ *   link that is down is refused: the sender logs DROP (reason=peer_down), as with a closed socket.
+ * - When a link goes down (crash of either end, a partition starting) both ends that are still
+ *   running log DISCONNECT and their algorithms get onPeerDown; messages in flight on that link
+ *   are lost (the connection broke under them). When it comes back (restart, partition healed)
+ *   both ends log CONNECT and get onPeerUp.
+ * - A crash is a SIGKILL: no STOP row; the messages waiting in its queue are lost. A restart is
+ *   `run-machine --append`: a new engine with the same seed (so the same tick rate), clocks and
+ *   msg numbering restored from where the crash left them, a new START row (restored_rows=...) in
+ *   the same log, ticks counted again from the restart.
+ * - Startup: with at most `connectRowsUpTo` machines (default 64) each machine logs a CONNECT row
+ *   per peer (and onPeerUp runs), like a real run. Above that, rows would grow as N² (100M rows for
+ *   10k machines), so every link is simply up from the start: no CONNECT rows, no onPeerUp, only
+ *   the READY row with `peers=N-1`. The same rule applies to a restarted machine's own rows.
  */
 import type { AnyAlgorithm } from '../../core/algorithm.js';
 import { Rng, deriveSeed } from '../../core/rng.js';
@@ -10,139 +30,389 @@ import { makeLayout } from '../../core/vector.js';
 import { MachineEngine, type RowSink } from '../engine.js';
 import { setupMachine } from '../machineSetup.js';
 import { EventQueue } from './eventQueue.js';
+import { isoTimeFormatter } from './isoTime.js';
+import { ConnectedView, type DelayModel, LinkTable, uniformDelay } from './network.js';
+import { type MachineAt, type PartitionSpec, resolvePartitionGroups, validateFaults } from './specs.js';
 
-/** Delay of one message in virtual ms, drawn from the network's generator. */
-export type DelayModel = (rng: Rng) => number;
-
-/** Uniform delay in [min, max] ms. */
-export function uniformDelay(min: number, max: number): DelayModel {
-  return (rng) => min + rng.float() * (max - min);
-}
+export { type DelayModel, uniformDelay } from './network.js';
 
 export interface SimulationOptions {
   /** Machine ids in config (ring) order. */
   readonly ids: readonly MachineId[];
-  /** Builds each machine's algorithm. */
+  /** Builds each machine's algorithm (called again for a restarted machine: a new process). */
   readonly algorithm: (id: MachineId) => AnyAlgorithm;
   readonly seed: number;
   readonly maxTickRate?: number;
   readonly minTickRate?: number;
-  readonly tickRate?: number;
+  readonly tickRate?: number | undefined;
+  /** Delay of each message copy (default uniform 1–20 ms). */
   readonly delay?: DelayModel;
-  /** Probability a message is lost in flight. */
+  /** Probability a message copy is lost in flight (default 0: no draw at all). */
   readonly loss?: number;
-  /** Virtual run length in ms. */
+  /** Virtual run length in ms. Events at exactly durationMs still happen. */
   readonly durationMs: number;
-  /** Where each machine's rows go (e.g. a BufferedCsvLog, or a collector in tests). */
+  /** Where each machine's rows go (a log file, an in-memory list, or a discarding sink). */
   readonly sink: (id: MachineId) => RowSink;
   /** Wall-clock epoch the virtual time starts at (fixed, so logs are byte-identical). */
   readonly startEpochMs?: number;
-  /** Crashes: machine stops at atMs (its in-flight messages are lost, sends to it are DROPs). */
-  readonly crashes?: readonly { id: MachineId; atMs: number }[];
+  /** Crashes (SIGKILL-like) at virtual times. */
+  readonly crashes?: readonly MachineAt[];
+  /** Restarts of crashed machines (like run-machine --append). */
+  readonly restarts?: readonly MachineAt[];
+  /** Network partitions. */
+  readonly partitions?: readonly PartitionSpec[];
+  /** Machines up to which startup logs a CONNECT row per peer (default 64). */
+  readonly connectRowsUpTo?: number;
 }
-
-type SimEvent =
-  | { kind: 'tick'; id: MachineId; n: number }
-  | { kind: 'deliver'; to: MachineId; env: Envelope<unknown> }
-  | { kind: 'crash'; id: MachineId };
 
 export interface SimMachine {
   readonly id: MachineId;
-  readonly engine: MachineEngine;
+  /** The current (last) incarnation's engine. */
+  engine: MachineEngine;
   readonly tickRate: number;
   readonly seed: number;
   crashed: boolean;
+  /** START rows written (1 + restarts). */
+  starts: number;
 }
 
 export interface SimulationResult {
   readonly machines: readonly SimMachine[];
-  /** Events processed (ticks + deliveries). */
+  /** Events processed: ticks, deliveries (including those lost on arrival) and faults. */
   readonly events: number;
+  /** Virtual ms simulated. */
+  readonly virtualMs: number;
+  /** Message copies handed to the network (one per destination of each send on an up link). */
+  readonly copies: number;
+  /** Copies delivered to a machine's engine. */
+  readonly delivered: number;
+  /** Copies lost: random loss, broken links, crashed receivers (queued or in flight). */
   readonly lost: number;
+  /** Copies still in flight or queued when the run ended. */
+  readonly pendingAtEnd: number;
+  /** Rows per event name over every machine and incarnation (SEND, DROP, ...). */
+  readonly counts: ReadonlyMap<string, number>;
 }
 
 /** The default virtual epoch: 2026-01-01T00:00:00Z. */
 export const DEFAULT_SIM_EPOCH = Date.UTC(2026, 0, 1);
 
-/** Runs a simulation to its duration. Invariant: same options → same rows in the same order. */
+/** Default of {@link SimulationOptions.connectRowsUpTo}. */
+export const DEFAULT_CONNECT_ROWS_UP_TO = 64;
+
+const TICK = 0;
+const DELIVER = 1;
+const CRASH = 2;
+const RESTART = 3;
+const PART_START = 4;
+const PART_END = 5;
+
+/**
+ * One heap item. Fields are reused by kind (one shape for V8):
+ * TICK: m = machine index, a = incarnation, b = tick number.
+ * DELIVER: m = receiver index, a = sender index, b = link breaks recorded at send time, env.
+ * CRASH/RESTART: m = machine index. PART_START/PART_END: m = partition index.
+ */
+interface SimEvent {
+  readonly kind: number;
+  readonly m: number;
+  readonly a: number;
+  readonly b: number;
+  readonly env: Envelope<unknown> | null;
+}
+
+/** A moment a set of links broke: a crash (machine index) or a partition starting. */
+interface LinkBreak {
+  readonly crash: number;
+  readonly partition: number;
+}
+
+interface Slot {
+  rec: SimMachine;
+  readonly index: number;
+  /** The algorithm's name, for START rows. */
+  algorithm: string;
+  readonly sink: RowSink;
+  /** Bumped at every crash: ticks of an earlier incarnation are ignored. */
+  incarnation: number;
+  /** Virtual ms at which the current incarnation started. */
+  startedAt: number;
+  /** Row counts of earlier incarnations. */
+  readonly priorCounts: Map<string, number>;
+}
+
+function addCounts(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+function sumCounts(counts: ReadonlyMap<string, number>): number {
+  let s = 0;
+  for (const v of counts.values()) s += v;
+  return s;
+}
+
+/**
+ * Runs a simulation to its duration. Invariants: same options → same rows in the same order;
+ * per-link FIFO; a machine's clocks never go backwards, restarts included. Throws LabError
+ * INVALID_OPTION for faults naming unknown machines or out-of-order crash/restart schedules.
+ */
 export function runSimulation(opts: SimulationOptions): SimulationResult {
-  const layout = makeLayout(opts.ids);
+  const ids = opts.ids;
+  const n = ids.length;
+  const layout = makeLayout(ids);
+  const indexOf = new Map<MachineId, number>();
+  ids.forEach((id, i) => indexOf.set(id, i));
+  const crashes = opts.crashes ?? [];
+  const restarts = opts.restarts ?? [];
+  validateFaults(ids, crashes, restarts);
   const epoch0 = opts.startEpochMs ?? DEFAULT_SIM_EPOCH;
+  const formatTime = isoTimeFormatter();
   const queue = new EventQueue<SimEvent>();
   const netRng = new Rng(deriveSeed(opts.seed, 0));
   const delay = opts.delay ?? uniformDelay(1, 20);
   const loss = opts.loss ?? 0;
+  const connectRows = n <= (opts.connectRowsUpTo ?? DEFAULT_CONNECT_ROWS_UP_TO);
+  const links = new LinkTable(n);
+  const breaks: LinkBreak[] = [];
+  /** Per-link time of the last scheduled delivery (key from*n+to), kept only while in flight. */
+  const linkLast = new Map<number, number>();
   let now = 0;
   let lost = 0;
-  const machines = new Map<MachineId, SimMachine>();
-  /** Per-link last delivery time, to keep links FIFO. */
-  const linkFree = new Map<string, number>();
+  let copies = 0;
+  let delivered = 0;
+  const slots: Slot[] = [];
 
-  for (const id of opts.ids) {
-    const seed = deriveSeed(opts.seed, id);
-    const { rng, tickRate } = setupMachine(seed, { fixed: opts.tickRate, max: opts.maxTickRate ?? 6, min: opts.minTickRate });
-    const self = id;
-    const engine = new MachineEngine({
+  for (const p of opts.partitions ?? []) {
+    const groups = resolvePartitionGroups(p, ids);
+    const group = new Int32Array(n);
+    groups.forEach((g, k) => {
+      for (const id of g) group[indexOf.get(id)!] = k;
+    });
+    links.addPartition(group);
+  }
+
+  let inFlight = 0;
+  /** A new incarnation's engine for the slot (its clock reads the slot's startedAt). */
+  const newEngine = (slot: Slot, rng: Rng): MachineEngine => {
+    const a = slot.index;
+    const self = ids[a]!;
+    const algorithm = opts.algorithm(self);
+    slot.algorithm = algorithm.name;
+    return new MachineEngine({
       self,
-      members: opts.ids,
+      members: ids,
       layout,
-      algorithm: opts.algorithm(id),
+      algorithm,
       rng,
-      sink: opts.sink(id),
-      clock: { epochMs: () => epoch0 + Math.floor(now), sinceStartMs: () => now },
+      sink: slot.sink,
+      formatTime,
+      connectedView: new ConnectedView(links, a, ids, indexOf),
+      clock: { epochMs: () => epoch0 + Math.floor(now), sinceStartMs: () => now - slot.startedAt },
       outbox: {
         send(peer, env) {
-          const target = machines.get(peer);
-          if (!target || target.crashed) return false;
+          const b = indexOf.get(peer);
+          if (b === undefined || !links.up(a, b)) return false;
+          copies++;
           if (loss > 0 && netRng.chance(loss)) {
             lost++;
             return true;
           }
-          const key = `${self}>${peer}`;
-          const at = Math.max(now + delay(netRng), linkFree.get(key) ?? 0);
-          linkFree.set(key, at);
-          queue.push(at, { kind: 'deliver', to: peer, env });
+          const key = a * n + b;
+          let at = now + delay(netRng);
+          const last = linkLast.get(key);
+          if (last !== undefined && last > at) at = last;
+          linkLast.set(key, at);
+          inFlight++;
+          queue.push(at, { kind: DELIVER, m: b, a, b: breaks.length, env });
           return true;
         },
       },
     });
-    machines.set(id, { id, engine, tickRate, seed, crashed: false });
-  }
-  for (const m of machines.values()) {
-    m.engine.start(`seed=${m.seed} tick_rate=${m.tickRate} algorithm=${opts.algorithm(m.id).name} mode=simulated`);
-  }
-  for (const m of machines.values()) {
-    for (const peer of opts.ids) if (peer !== m.id) m.engine.peerUp(peer);
-    m.engine.note('READY', `peers=${opts.ids.length - 1}`);
-    queue.push(1000 / m.tickRate, { kind: 'tick', id: m.id, n: 1 });
-  }
-  for (const c of opts.crashes ?? []) queue.push(c.atMs, { kind: 'crash', id: c.id });
+  };
 
+  const machineSetup = (id: MachineId): { seed: number; rng: Rng; tickRate: number } => {
+    const seed = deriveSeed(opts.seed, id);
+    const { rng, tickRate } = setupMachine(seed, { fixed: opts.tickRate, max: opts.maxTickRate ?? 6, min: opts.minTickRate });
+    return { seed, rng, tickRate };
+  };
+
+  const startDetail = (slot: Slot, extra = ''): string =>
+    `seed=${slot.rec.seed} tick_rate=${slot.rec.tickRate} algorithm=${slot.algorithm} mode=simulated${extra}`;
+
+  const scheduleTick = (slot: Slot, k: number): void => {
+    queue.push(slot.startedAt + (k * 1000) / slot.rec.tickRate, { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null });
+  };
+
+  /** Connected peers of slot a, in ring order after it. */
+  const upPeers = (a: number): number[] => {
+    const out: number[] = [];
+    for (let k = 1; k < n; k++) {
+      const b = (a + k) % n;
+      if (links.up(a, b)) out.push(b);
+    }
+    return out;
+  };
+
+  // --- startup: every machine STARTs, then connects and is READY, then ticks ------------------
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    const { seed, rng, tickRate } = machineSetup(id);
+    const slot: Slot = { index: i, sink: opts.sink(id), startedAt: 0, incarnation: 0, priorCounts: new Map(), algorithm: '', rec: null as unknown as SimMachine };
+    slot.rec = { id, engine: newEngine(slot, rng), tickRate, seed, crashed: false, starts: 1 };
+    slots.push(slot);
+  }
+  for (const slot of slots) slot.rec.engine.start(startDetail(slot));
+  for (const slot of slots) {
+    const e = slot.rec.engine;
+    if (connectRows) for (const b of upPeers(slot.index)) e.peerUp(ids[b]!);
+    e.note('READY', `peers=${n - 1}`);
+    scheduleTick(slot, 1);
+  }
+  for (const c of crashes) queue.push(c.atMs, { kind: CRASH, m: indexOf.get(c.id)!, a: 0, b: 0, env: null });
+  for (const r of restarts) queue.push(r.atMs, { kind: RESTART, m: indexOf.get(r.id)!, a: 0, b: 0, env: null });
+  (opts.partitions ?? []).forEach((p, k) => {
+    queue.push(p.fromMs, { kind: PART_START, m: k, a: 0, b: 0, env: null });
+    if (p.toMs !== Infinity) queue.push(p.toMs, { kind: PART_END, m: k, a: 0, b: 0, env: null });
+  });
+
+  // --- faults ----------------------------------------------------------------------------------
+  const crash = (a: number): void => {
+    const slot = slots[a]!;
+    if (!links.alive[a]) return;
+    const peers = upPeers(a);
+    links.alive[a] = 0;
+    breaks.push({ crash: a, partition: -1 });
+    slot.rec.crashed = true;
+    slot.incarnation++;
+    lost += slot.rec.engine.queueLength;
+    for (const b of peers) slots[b]!.rec.engine.peerDown(ids[a]!, 'reason=crashed');
+  };
+
+  const restart = (a: number): void => {
+    const slot = slots[a]!;
+    if (links.alive[a]) return;
+    const old = slot.rec.engine;
+    addCounts(slot.priorCounts, old.counts);
+    links.alive[a] = 1;
+    slot.rec.crashed = false;
+    slot.rec.starts++;
+    slot.startedAt = now;
+    const { rng } = machineSetup(slot.rec.id);
+    const engine = newEngine(slot, rng);
+    const vector = new Map<MachineId, number>();
+    const v = old.clock.vector;
+    for (let j = 0; j < v.length; j++) if (v[j]! > 0) vector.set(layout.ids[j]!, v[j]!);
+    engine.restore(old.clock.lamport, vector, old.lastSeq);
+    slot.rec.engine = engine;
+    engine.start(startDetail(slot, ` restored_rows=${sumCounts(slot.priorCounts)}`));
+    const peers = upPeers(a);
+    if (connectRows) for (const b of peers) engine.peerUp(ids[b]!, 'reason=restart');
+    for (const b of peers) slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=restart');
+    engine.note('READY', `peers=${peers.length}`);
+    scheduleTick(slot, 1);
+  };
+
+  const partition = (p: number, start: boolean): void => {
+    const group = links.partitions[p]!.group;
+    if (start) {
+      // pairs up before it starts, i.e. up if p were not active
+      links.setActive(p, true);
+      breaks.push({ crash: -1, partition: p });
+    } else {
+      links.setActive(p, false);
+    }
+    for (let a = 0; a < n; a++) {
+      if (!links.alive[a]) continue;
+      for (let b = a + 1; b < n; b++) {
+        if (group[a] === group[b] || !links.alive[b]) continue;
+        if (start) {
+          links.setActive(p, false);
+          const wasUp = links.up(a, b);
+          links.setActive(p, true);
+          if (!wasUp) continue;
+          slots[a]!.rec.engine.peerDown(ids[b]!, 'reason=partition');
+          slots[b]!.rec.engine.peerDown(ids[a]!, 'reason=partition');
+        } else {
+          if (!links.up(a, b)) continue;
+          slots[a]!.rec.engine.peerUp(ids[b]!, 'reason=healed');
+          slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=healed');
+        }
+      }
+    }
+  };
+
+  /** True when a break after the message was sent cut its link (from a to b). */
+  const brokenSince = (since: number, a: number, b: number): boolean => {
+    for (let k = since; k < breaks.length; k++) {
+      const br = breaks[k]!;
+      if (br.crash >= 0) {
+        if (br.crash === a || br.crash === b) return true;
+      } else {
+        const g = links.partitions[br.partition]!.group;
+        if (g[a] !== g[b]) return true;
+      }
+    }
+    return false;
+  };
+
+  // --- the event loop --------------------------------------------------------------------------
   let events = 0;
-  while (queue.peekTime() <= opts.durationMs) {
+  const end = opts.durationMs;
+  while (queue.peekTime() <= end) {
     const next = queue.pop()!;
     now = next.time;
     const ev = next.item;
-    events++;
-    if (ev.kind === 'tick') {
-      const m = machines.get(ev.id)!;
-      if (m.crashed) continue;
-      m.engine.tick();
-      queue.push(((ev.n + 1) * 1000) / m.tickRate, { kind: 'tick', id: ev.id, n: ev.n + 1 });
-    } else if (ev.kind === 'deliver') {
-      const m = machines.get(ev.to)!;
-      if (m.crashed) {
-        lost++;
-        continue;
+    switch (ev.kind) {
+      case TICK: {
+        const slot = slots[ev.m]!;
+        if (slot.incarnation !== ev.a) continue;
+        events++;
+        slot.rec.engine.tick();
+        scheduleTick(slot, ev.b + 1);
+        break;
       }
-      m.engine.arrive(ev.env);
-    } else {
-      const m = machines.get(ev.id)!;
-      m.crashed = true;
-      for (const other of machines.values()) if (other.id !== ev.id && !other.crashed) other.engine.peerDown(ev.id, 'reason=crashed');
+      case DELIVER: {
+        events++;
+        inFlight--;
+        const key = ev.a * n + ev.m;
+        if (linkLast.get(key) === now) linkLast.delete(key);
+        if (!links.alive[ev.m] || (ev.b < breaks.length && brokenSince(ev.b, ev.a, ev.m))) {
+          lost++;
+          continue;
+        }
+        delivered++;
+        slots[ev.m]!.rec.engine.arrive(ev.env!);
+        break;
+      }
+      case CRASH:
+        events++;
+        crash(ev.m);
+        break;
+      case RESTART:
+        events++;
+        restart(ev.m);
+        break;
+      case PART_START:
+        events++;
+        partition(ev.m, true);
+        break;
+      case PART_END:
+        events++;
+        partition(ev.m, false);
+        break;
     }
   }
-  now = opts.durationMs;
-  for (const m of machines.values()) if (!m.crashed) m.engine.note('STOP', 'reason=duration');
-  return { machines: [...machines.values()], events, lost };
+  now = end;
+  let pendingAtEnd = inFlight;
+  for (const slot of slots) {
+    if (slot.rec.crashed) continue;
+    pendingAtEnd += slot.rec.engine.queueLength;
+    slot.rec.engine.note('STOP', 'reason=duration');
+  }
+  const counts = new Map<string, number>();
+  for (const slot of slots) {
+    addCounts(counts, slot.priorCounts);
+    addCounts(counts, slot.rec.engine.counts);
+  }
+  return { machines: slots.map((s) => s.rec), events, virtualMs: end, copies, delivered, lost, pendingAtEnd, counts };
 }

@@ -1,0 +1,228 @@
+/**
+ * Lamport's distributed mutual exclusion (Lamport 1978, "Time, Clocks, and the Ordering of Events
+ * in a Distributed System"), as a pure state machine (`--algorithm mutex`).
+ *
+ * Every machine keeps a request queue ordered by (Lamport timestamp, machine id).
+ *  - Request: send REQUEST(ts) to every live peer and queue (ts, self). ts is the Lamport stamp of
+ *    the REQUEST send event; the CS_REQUEST row follows it (effects [send REQUEST, CS_REQUEST]).
+ *  - On REQUEST(ts) from j: queue (ts, j), answer with a timestamped REPLY(ts).
+ *  - Enter when (a) our request heads our queue and (b) from every live peer we have received some
+ *    message (REPLY, REQUEST, RELEASE or HELLO) whose Lamport timestamp is greater than our request's.
+ *    Channels are FIFO, so (b) means no earlier request of that peer can still be on its way.
+ *  - Exit: dequeue our request, send RELEASE(ts) to every live peer. On RELEASE from j: dequeue j's.
+ * Messages per entry without faults: (N−1) REQUEST + (N−1) REPLY + (N−1) RELEASE = 3(N−1) copies.
+ * The workload: an idle machine requests on a tick with probability csProbability and holds the
+ * critical section for csTicks ticks. Messages are handled on arrival (receiveMode 'on-arrival').
+ *
+ * Links and failures (beyond the paper, which assumes no failures):
+ *  - Whenever our outgoing link to a peer comes up we send it our state: REQUEST(ts) while we hold
+ *    a request, HELLO otherwise. A REQUEST replaces any older request of its sender in the queue,
+ *    HELLO and RELEASE remove the sender's requests. So messages DROPped while a link was down are
+ *    made good, and a peer that restarted with no memory learns the requests it must respect.
+ *  - Fresh-member rule: a machine issues its first request only after it has heard from every live
+ *    peer. That pushes its clock past every outstanding request it learns of, so a restarted
+ *    machine cannot jump the queue with a small timestamp.
+ *  - A peer whose link stays down for failureTimeoutMs (checked on ticks) is dropped: note
+ *    MEMBER_DOWN, its requests leave the queue and we stop waiting for its messages. It rejoins
+ *    (note MEMBER_UP) when its link comes up again or a message from it arrives, as a fresh member.
+ *
+ * Trade-off: the failure timeout is a guess. A crashed peer is dropped after failureTimeoutMs and
+ * the others go on; but a peer that is only slow or cut off (a false suspicion) is still running
+ * the algorithm with a membership of its own, and two such groups can be in the critical section at
+ * the same time, or a request it made before being dropped can be ordered before one already
+ * granted. Safety then breaks, and the checker (analysis/mutexChecks.ts) reports the overlap with
+ * the offending rows. A longer timeout makes that less likely and failover slower.
+ */
+import type { Algorithm, Context } from '../core/algorithm.js';
+import type { MachineId } from '../core/types.js';
+import {
+  CS_ENTER,
+  CS_EXIT,
+  CS_REQUEST,
+  EffectList,
+  MEMBER_DOWN,
+  MEMBER_UP,
+  type Membership,
+  type MutexBody,
+  type MutexOptions,
+  type RequestKey,
+  compareRequests,
+  describeMutexBody,
+  initMembership,
+  livePeers,
+  membershipDown,
+  membershipExpire,
+  membershipUp,
+  parseMutexBody,
+  validateMutexOptions,
+  wantsToRequest,
+} from './mutexCommon.js';
+
+export type MutexPhase = 'idle' | 'waiting' | 'held';
+
+/** Mutable state of one machine (owned by the runtime, passed back on every call). */
+export interface LamportMutexState {
+  readonly options: MutexOptions;
+  phase: MutexPhase;
+  /** Timestamp of our outstanding request; null iff phase is 'idle'. */
+  myTs: number | null;
+  /** Ticks spent in the critical section so far (phase 'held'). */
+  heldTicks: number;
+  /** The request queue, sorted by (ts, id). Invariant: at most one entry per machine. */
+  readonly queue: RequestKey[];
+  /** Peer → highest Lamport timestamp of any message received from it (since it last joined). */
+  readonly latestFrom: Map<MachineId, number>;
+  /** Peers heard from since this machine started (the fresh-member rule). */
+  readonly heardFrom: Set<MachineId>;
+  readonly membership: Membership;
+  /** Critical sections entered. */
+  entries: number;
+}
+
+/** Inserts a request in order, replacing any other request of the same machine (one per machine). */
+export function enqueueRequest(queue: RequestKey[], key: RequestKey): void {
+  removeRequestsOf(queue, key.id);
+  let at = queue.length;
+  while (at > 0 && compareRequests(queue[at - 1]!, key) > 0) at--;
+  queue.splice(at, 0, key);
+}
+
+/** Removes every request of machine id (optionally only those with ts ≤ upTo). */
+export function removeRequestsOf(queue: RequestKey[], id: MachineId, upTo = Infinity): void {
+  for (let i = queue.length - 1; i >= 0; i--) {
+    const k = queue[i]!;
+    if (k.id === id && k.ts <= upTo) queue.splice(i, 1);
+  }
+}
+
+/**
+ * Lamport's entry condition: our request heads the queue and every live peer has sent us a message
+ * timestamped later than it.
+ */
+export function canEnter(state: LamportMutexState, self: MachineId): boolean {
+  if (state.phase !== 'waiting' || state.myTs === null) return false;
+  const head = state.queue[0];
+  if (!head || head.id !== self || head.ts !== state.myTs) return false;
+  for (const p of state.membership.live) if ((state.latestFrom.get(p) ?? -1) <= state.myTs) return false;
+  return true;
+}
+
+/** True when this machine may issue a request: it has heard from every live peer (fresh-member rule). */
+export function isSynced(state: LamportMutexState): boolean {
+  for (const p of state.membership.live) if (!state.heardFrom.has(p)) return false;
+  return true;
+}
+
+function stateMessage(state: LamportMutexState): MutexBody {
+  return state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs } : { kind: 'HELLO' };
+}
+
+function tryEnter(state: LamportMutexState, ctx: Context, out: EffectList): void {
+  if (!canEnter(state, ctx.self)) return;
+  state.phase = 'held';
+  state.heldTicks = 0;
+  state.entries++;
+  out.event(CS_ENTER, { ts: state.myTs! });
+}
+
+/** A dropped peer is back: take it in as a fresh member and tell it our state. */
+function rejoin(state: LamportMutexState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
+  out.note(MEMBER_UP, [peer], { reason });
+  state.latestFrom.delete(peer);
+  removeRequestsOf(state.queue, peer);
+  if (!ctx.connected.has(peer)) membershipDown(state.membership, peer, ctx.now);
+}
+
+/** Builds Lamport's mutual exclusion. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
+export function createLamportMutex(options: MutexOptions): Algorithm<LamportMutexState, MutexBody> {
+  const opts = validateMutexOptions(options);
+  return {
+    name: 'mutex',
+    receiveMode: 'on-arrival',
+    init: (ctx) => ({
+      options: opts,
+      phase: 'idle',
+      myTs: null,
+      heldTicks: 0,
+      queue: [],
+      latestFrom: new Map(),
+      heardFrom: new Set(),
+      membership: initMembership(ctx),
+      entries: 0,
+    }),
+    startDetail: (s) => `cs_probability=${s.options.csProbability} cs_ticks=${s.options.csTicks} failure_timeout_ms=${s.options.failureTimeoutMs}`,
+
+    onTick(state, ctx) {
+      const out = new EffectList(ctx.lamport);
+      for (const { peer, downMs } of membershipExpire(state.membership, ctx.now, opts.failureTimeoutMs)) {
+        out.note(MEMBER_DOWN, [peer], { reason: 'unreachable', down_ms: Math.round(downMs) });
+        removeRequestsOf(state.queue, peer);
+        state.latestFrom.delete(peer);
+      }
+      if (state.phase === 'held') {
+        state.heldTicks++;
+        if (state.heldTicks >= opts.csTicks) {
+          const ts = state.myTs!;
+          out.event(CS_EXIT, { ts });
+          removeRequestsOf(state.queue, ctx.self);
+          state.phase = 'idle';
+          state.myTs = null;
+          out.send(livePeers(state.membership, ctx), { kind: 'RELEASE', ts });
+        }
+      } else if (state.phase === 'idle' && isSynced(state) && wantsToRequest(opts, ctx)) {
+        const ts = out.nextStamp();
+        const to = livePeers(state.membership, ctx);
+        out.send(to, { kind: 'REQUEST', ts });
+        out.event(CS_REQUEST, { ts });
+        state.phase = 'waiting';
+        state.myTs = ts;
+        enqueueRequest(state.queue, { ts, id: ctx.self });
+      }
+      tryEnter(state, ctx, out);
+      return out.effects;
+    },
+
+    onMessage(state, from, body, ctx) {
+      const out = new EffectList(ctx.lamport);
+      if (membershipUp(state.membership, from)) {
+        // A dropped peer is evidently alive: a fresh member again, and it needs our state.
+        rejoin(state, from, 'message', ctx, out);
+        out.send([from], stateMessage(state));
+      }
+      state.heardFrom.add(from);
+      const latest = state.latestFrom.get(from) ?? -1;
+      if (ctx.msgLamport > latest) state.latestFrom.set(from, ctx.msgLamport);
+      switch (body.kind) {
+        case 'REQUEST':
+          enqueueRequest(state.queue, { ts: body.ts, id: from });
+          out.send([from], { kind: 'REPLY', ts: body.ts });
+          break;
+        case 'RELEASE':
+          removeRequestsOf(state.queue, from, body.ts);
+          break;
+        case 'HELLO':
+          removeRequestsOf(state.queue, from);
+          break;
+        case 'REPLY':
+          break;
+      }
+      tryEnter(state, ctx, out);
+      return out.effects;
+    },
+
+    onPeerDown(state, peer, ctx) {
+      membershipDown(state.membership, peer, ctx.now);
+      return [];
+    },
+
+    onPeerUp(state, peer, ctx) {
+      const out = new EffectList(ctx.lamport);
+      if (membershipUp(state.membership, peer)) rejoin(state, peer, 'link_up', ctx, out);
+      out.send([peer], stateMessage(state));
+      return out.effects;
+    },
+
+    describe: describeMutexBody,
+    parseBody: parseMutexBody,
+  };
+}

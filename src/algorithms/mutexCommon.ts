@@ -1,0 +1,167 @@
+/**
+ * What Lamport's mutual exclusion (mutex.ts) and Ricart–Agrawala (ricartAgrawala.ts) share: their
+ * options, the wire body and its validation, the request order, the membership with its failure
+ * timeout, and a small builder that knows which Lamport stamp each clock effect will get.
+ * Pure: no I/O, no clock, no Math.random().
+ */
+import type { Context, Effect } from '../core/algorithm.js';
+import { formatDetail } from '../core/logRow.js';
+import type { MachineId } from '../core/types.js';
+
+/** Names of the algorithms' own clock events (log rows). */
+export const CS_REQUEST = 'CS_REQUEST';
+export const CS_ENTER = 'CS_ENTER';
+export const CS_EXIT = 'CS_EXIT';
+/** Non-clock notes (see core/events.ts NON_CLOCK_EVENTS). */
+export const MEMBER_DOWN = 'MEMBER_DOWN';
+export const MEMBER_UP = 'MEMBER_UP';
+export const SKIP = 'SKIP';
+
+export interface MutexOptions {
+  /** Probability that an idle machine requests the critical section on a tick, 0..1. */
+  readonly csProbability: number;
+  /** Ticks the critical section is held (≥ 1). */
+  readonly csTicks: number;
+  /** ms a peer's outgoing link may stay down before the peer is dropped from the membership. */
+  readonly failureTimeoutMs: number;
+  /**
+   * No new request at or after this time (ms since start); undefined: request for the whole run.
+   * Lets a run drain so that every request is granted and every message counted (tests, experiments).
+   */
+  readonly requestUntilMs?: number;
+}
+
+/**
+ * Protocol messages. `ts` is always the Lamport timestamp of the request the message is about:
+ * REQUEST announces it, REPLY answers it, RELEASE gives it up. HELLO (sent when a link comes up
+ * and the sender has no request outstanding) says "I hold no request".
+ */
+export type MutexBody =
+  | { readonly kind: 'REQUEST'; readonly ts: number }
+  | { readonly kind: 'REPLY'; readonly ts: number }
+  | { readonly kind: 'RELEASE'; readonly ts: number }
+  | { readonly kind: 'HELLO' };
+
+export type MutexKind = MutexBody['kind'];
+
+/** Validates a body from the wire (null when malformed). */
+export function parseMutexBody(raw: unknown): MutexBody | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const r = raw as { kind?: unknown; ts?: unknown };
+  if (r.kind === 'HELLO') return { kind: 'HELLO' };
+  if (r.kind !== 'REQUEST' && r.kind !== 'REPLY' && r.kind !== 'RELEASE') return null;
+  if (typeof r.ts !== 'number' || !Number.isSafeInteger(r.ts) || r.ts < 0) return null;
+  return { kind: r.kind, ts: r.ts };
+}
+
+/** Detail of the SEND/RECEIVE rows: `kind=REQUEST ts=5` (HELLO: `kind=HELLO`). */
+export function describeMutexBody(body: MutexBody): string {
+  return body.kind === 'HELLO' ? 'kind=HELLO' : `kind=${body.kind} ts=${body.ts}`;
+}
+
+/** A request in the total order of Lamport 1978: by timestamp, ties broken by machine id. */
+export interface RequestKey {
+  readonly ts: number;
+  readonly id: MachineId;
+}
+
+/** Negative when a precedes b in the request order. */
+export function compareRequests(a: RequestKey, b: RequestKey): number {
+  return a.ts !== b.ts ? a.ts - b.ts : a.id - b.id;
+}
+
+/**
+ * Who takes part, with a failure timeout per peer. A peer is `live` until its outgoing link has been
+ * down for failureTimeoutMs (checked on ticks), then it is dropped; it rejoins when its link comes
+ * up again. Invariant: `downSince` only holds live peers.
+ */
+export interface Membership {
+  readonly live: Set<MachineId>;
+  /** Live peer → ctx.now when its link went down (or when we started, if it was never up). */
+  readonly downSince: Map<MachineId, number>;
+}
+
+/** Every peer is live; peers not connected yet count as down since now (so a never-started peer times out). */
+export function initMembership(ctx: Context): Membership {
+  const live = new Set(ctx.peers);
+  const downSince = new Map<MachineId, number>();
+  for (const p of ctx.peers) if (!ctx.connected.has(p)) downSince.set(p, ctx.now);
+  return { live, downSince };
+}
+
+/** The link to a peer went down: start its failure timer (unless it is already running or the peer is out). */
+export function membershipDown(m: Membership, peer: MachineId, now: number): void {
+  if (m.live.has(peer) && !m.downSince.has(peer)) m.downSince.set(peer, now);
+}
+
+/** The link to a peer came up. Returns true when the peer was out and has just rejoined. */
+export function membershipUp(m: Membership, peer: MachineId): boolean {
+  m.downSince.delete(peer);
+  if (m.live.has(peer)) return false;
+  m.live.add(peer);
+  return true;
+}
+
+/** Drops every live peer whose link has been down for at least timeoutMs; returns them with their down time. */
+export function membershipExpire(m: Membership, now: number, timeoutMs: number): { peer: MachineId; downMs: number }[] {
+  const out: { peer: MachineId; downMs: number }[] = [];
+  for (const [peer, since] of m.downSince) {
+    if (now - since >= timeoutMs) out.push({ peer, downMs: now - since });
+  }
+  for (const { peer } of out) {
+    m.downSince.delete(peer);
+    m.live.delete(peer);
+  }
+  return out;
+}
+
+/** Live peers in ctx.peers order (config order starting after self). */
+export function livePeers(m: Membership, ctx: Context): MachineId[] {
+  return ctx.peers.filter((p) => m.live.has(p));
+}
+
+/**
+ * Collects effects and knows the Lamport stamp each clock effect will get: per the Context contract
+ * the k-th clock effect (send or event) returned by a call is stamped ctx.lamport + k. A send to
+ * nobody is not an event (the engine skips it), so it is never added.
+ */
+export class EffectList {
+  readonly effects: Effect<MutexBody>[] = [];
+  private clockEffects = 0;
+
+  constructor(private readonly lamport: number) {}
+
+  /** The stamp the next clock effect added will get. */
+  nextStamp(): number {
+    return this.lamport + this.clockEffects + 1;
+  }
+
+  send(to: readonly MachineId[], body: MutexBody): void {
+    if (to.length === 0) return;
+    this.effects.push({ kind: 'send', to, body });
+    this.clockEffects++;
+  }
+
+  event(event: string, detail: Record<string, string | number | undefined>): void {
+    this.effects.push({ kind: 'event', event, detail: formatDetail(detail) });
+    this.clockEffects++;
+  }
+
+  note(event: string, peer: readonly MachineId[], detail: Record<string, string | number | undefined>): void {
+    this.effects.push({ kind: 'note', event, peer, detail: formatDetail(detail) });
+  }
+}
+
+/** The workload's decision on a tick: does an idle machine request now? Draws from ctx.rng only when asked. */
+export function wantsToRequest(options: MutexOptions, ctx: Context): boolean {
+  if (options.requestUntilMs !== undefined && ctx.now >= options.requestUntilMs) return false;
+  return ctx.rng.chance(options.csProbability);
+}
+
+/** Checks options; throws RangeError on nonsense (the CLI validates ranges before this). */
+export function validateMutexOptions(o: MutexOptions): MutexOptions {
+  if (!(o.csProbability >= 0 && o.csProbability <= 1)) throw new RangeError(`csProbability ${o.csProbability} not in [0, 1]`);
+  if (!Number.isInteger(o.csTicks) || o.csTicks < 1) throw new RangeError(`csTicks ${o.csTicks} must be an integer ≥ 1`);
+  if (!(o.failureTimeoutMs >= 0)) throw new RangeError(`failureTimeoutMs ${o.failureTimeoutMs} must be ≥ 0`);
+  return o;
+}

@@ -1,0 +1,194 @@
+/**
+ * Ricart–Agrawala mutual exclusion (1981), as a pure state machine (`--algorithm ricart-agrawala`):
+ * Lamport's algorithm with the RELEASE folded into deferred replies, 2(N−1) messages per entry.
+ *  - Request: send REQUEST(ts) to every live peer (ts = the Lamport stamp of that send event; the
+ *    CS_REQUEST row follows it, as in mutex.ts).
+ *  - On REQUEST(ts) from j: if we are in the critical section, or waiting with a request that
+ *    precedes (ts, j) in the (timestamp, id) order, defer the answer; otherwise REPLY(ts) at once.
+ *  - Enter when every live peer has replied to our current request.
+ *  - Exit: send the deferred REPLYs.
+ * Same workload, log rows (CS_REQUEST, CS_ENTER, CS_EXIT with ts=) and checker as mutex.ts, and
+ * the same membership with failure timeout (MEMBER_DOWN / MEMBER_UP), with the same trade-off: a
+ * falsely suspected peer is not waited for, so it may be in the critical section at the same time;
+ * the checker reports it. When a link comes up we re-send what may have been DROPped while it was
+ * down: our REQUEST if that peer has not replied to it, and our last REPLY to that peer (a REPLY
+ * for a request that is no longer current is ignored by its receiver).
+ * No fresh-member rule is needed: a machine in the critical section defers every request, whatever
+ * its timestamp, so a restarted machine cannot get in beside it.
+ */
+import type { Algorithm, Context } from '../core/algorithm.js';
+import type { MachineId } from '../core/types.js';
+import {
+  CS_ENTER,
+  CS_EXIT,
+  CS_REQUEST,
+  EffectList,
+  MEMBER_DOWN,
+  MEMBER_UP,
+  type Membership,
+  type MutexBody,
+  type MutexOptions,
+  compareRequests,
+  describeMutexBody,
+  initMembership,
+  livePeers,
+  membershipDown,
+  membershipExpire,
+  membershipUp,
+  parseMutexBody,
+  validateMutexOptions,
+  wantsToRequest,
+} from './mutexCommon.js';
+import type { MutexPhase } from './mutex.js';
+
+/** Mutable state of one machine. */
+export interface RicartAgrawalaState {
+  readonly options: MutexOptions;
+  phase: MutexPhase;
+  /** Timestamp of our outstanding request; null iff idle. */
+  myTs: number | null;
+  heldTicks: number;
+  /** Peers that replied to our current request. Invariant: empty when idle. */
+  readonly repliedBy: Set<MachineId>;
+  /** Peer → timestamp of its request whose reply we defer. */
+  readonly deferred: Map<MachineId, number>;
+  /** Peer → timestamp of the last request of it we replied to (re-sent when its link comes up). */
+  readonly lastReplyTo: Map<MachineId, number>;
+  readonly membership: Membership;
+  entries: number;
+}
+
+/** True when a REQUEST (ts, from) must wait for our exit: we are inside, or our request goes first. */
+export function mustDefer(state: RicartAgrawalaState, self: MachineId, ts: number, from: MachineId): boolean {
+  if (state.phase === 'held') return true;
+  if (state.phase === 'waiting' && state.myTs !== null) return compareRequests({ ts: state.myTs, id: self }, { ts, id: from }) < 0;
+  return false;
+}
+
+/** Every live peer has replied to our current request. */
+export function allReplied(state: RicartAgrawalaState): boolean {
+  if (state.phase !== 'waiting') return false;
+  for (const p of state.membership.live) if (!state.repliedBy.has(p)) return false;
+  return true;
+}
+
+function tryEnter(state: RicartAgrawalaState, out: EffectList): void {
+  if (!allReplied(state)) return;
+  state.phase = 'held';
+  state.heldTicks = 0;
+  state.entries++;
+  out.event(CS_ENTER, { ts: state.myTs! });
+}
+
+function reply(state: RicartAgrawalaState, to: MachineId, ts: number, out: EffectList): void {
+  state.lastReplyTo.set(to, ts);
+  out.send([to], { kind: 'REPLY', ts });
+}
+
+/** Sends a peer what it may have missed while the link was down (or while it was out). */
+function resync(state: RicartAgrawalaState, peer: MachineId, out: EffectList): void {
+  if (state.phase === 'waiting' && state.myTs !== null && !state.repliedBy.has(peer)) out.send([peer], { kind: 'REQUEST', ts: state.myTs });
+  const last = state.lastReplyTo.get(peer);
+  if (last !== undefined) out.send([peer], { kind: 'REPLY', ts: last });
+}
+
+function forget(state: RicartAgrawalaState, peer: MachineId): void {
+  state.deferred.delete(peer);
+  state.lastReplyTo.delete(peer);
+  state.repliedBy.delete(peer);
+}
+
+function rejoin(state: RicartAgrawalaState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
+  out.note(MEMBER_UP, [peer], { reason });
+  forget(state, peer);
+  if (!ctx.connected.has(peer)) membershipDown(state.membership, peer, ctx.now);
+}
+
+/** Builds Ricart–Agrawala. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
+export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgrawalaState, MutexBody> {
+  const opts = validateMutexOptions(options);
+  return {
+    name: 'ricart-agrawala',
+    receiveMode: 'on-arrival',
+    init: (ctx) => ({
+      options: opts,
+      phase: 'idle',
+      myTs: null,
+      heldTicks: 0,
+      repliedBy: new Set(),
+      deferred: new Map(),
+      lastReplyTo: new Map(),
+      membership: initMembership(ctx),
+      entries: 0,
+    }),
+    startDetail: (s) => `cs_probability=${s.options.csProbability} cs_ticks=${s.options.csTicks} failure_timeout_ms=${s.options.failureTimeoutMs}`,
+
+    onTick(state, ctx) {
+      const out = new EffectList(ctx.lamport);
+      for (const { peer, downMs } of membershipExpire(state.membership, ctx.now, opts.failureTimeoutMs)) {
+        out.note(MEMBER_DOWN, [peer], { reason: 'unreachable', down_ms: Math.round(downMs) });
+        forget(state, peer);
+      }
+      if (state.phase === 'held') {
+        state.heldTicks++;
+        if (state.heldTicks >= opts.csTicks) {
+          out.event(CS_EXIT, { ts: state.myTs! });
+          state.phase = 'idle';
+          state.myTs = null;
+          state.repliedBy.clear();
+          for (const peer of ctx.peers) {
+            const ts = state.deferred.get(peer);
+            if (ts !== undefined && state.membership.live.has(peer)) reply(state, peer, ts, out);
+          }
+          state.deferred.clear();
+        }
+      } else if (state.phase === 'idle' && wantsToRequest(opts, ctx)) {
+        const ts = out.nextStamp();
+        out.send(livePeers(state.membership, ctx), { kind: 'REQUEST', ts });
+        out.event(CS_REQUEST, { ts });
+        state.phase = 'waiting';
+        state.myTs = ts;
+        state.repliedBy.clear();
+      }
+      tryEnter(state, out);
+      return out.effects;
+    },
+
+    onMessage(state, from, body, ctx) {
+      const out = new EffectList(ctx.lamport);
+      if (membershipUp(state.membership, from)) {
+        rejoin(state, from, 'message', ctx, out);
+        resync(state, from, out);
+      }
+      switch (body.kind) {
+        case 'REQUEST':
+          if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);
+          else reply(state, from, body.ts, out);
+          break;
+        case 'REPLY':
+          if (state.phase === 'waiting' && body.ts === state.myTs) state.repliedBy.add(from);
+          break;
+        case 'RELEASE':
+        case 'HELLO':
+          break;
+      }
+      tryEnter(state, out);
+      return out.effects;
+    },
+
+    onPeerDown(state, peer, ctx) {
+      membershipDown(state.membership, peer, ctx.now);
+      return [];
+    },
+
+    onPeerUp(state, peer, ctx) {
+      const out = new EffectList(ctx.lamport);
+      if (membershipUp(state.membership, peer)) rejoin(state, peer, 'link_up', ctx, out);
+      resync(state, peer, out);
+      return out.effects;
+    },
+
+    describe: describeMutexBody,
+    parseBody: parseMutexBody,
+  };
+}

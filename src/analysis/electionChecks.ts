@@ -1,0 +1,377 @@
+/**
+ * Checks of a leader-election run (ring `election` or `bully`), over the per-machine logs and, when
+ * present, the faults start-all recorded in faults.csv (parsed here from its text; the caller reads
+ * the file). Pure: no I/O, no clock.
+ *
+ * The model. Each machine, while live, follows a leader: set by its LEADER rows, cleared by
+ * LEADER_LOST and by START (a restarted machine knows no leader). A machine is live from a START
+ * to its STOP, or to its death: the kill in faults.csv, else its last row before the next START or
+ * the end of its log. A paused machine (faults.csv pause … resume) is not live meanwhile. Times are
+ * the rows' epoch_ms (all machines of a run share one host clock, or the simulator's virtual one).
+ *
+ * - Agreement: the machines whose log ends with STOP all follow the same leader at their end, and
+ *   it is the highest (rank, id) among them. Ranks come from the START rows (`rank=`).
+ * - Uniqueness: the live machines follow more than one leader at once only for windows no longer
+ *   than the settling time. settle = leader_timeout + 3·heartbeat + 1 s (detection, a tick, an
+ *   election with one skip), from the START rows' `heartbeat_ms`/`leader_timeout_ms`.
+ * - Recovery: for every kill of the leader (the machine most live machines followed), the time from
+ *   the kill until every live machine follows one and the same other leader; a recovery longer than
+ *   the settling time, or none before the run ends (when it ran on that long), is a violation.
+ */
+import { parse } from 'csv-parse/sync';
+import type { RunChecker } from './checkers.js';
+import type { Run } from './run.js';
+import { parseDetail } from '../core/logRow.js';
+import type { MachineId } from '../core/types.js';
+import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
+
+/** The columns of a row the election checks read (LogEntry of analysis/types.ts has them). */
+export interface ElectionRow {
+  /** 1-based line in the file (header is line 1). */
+  readonly line: number;
+  readonly epochMs: number;
+  readonly event: string;
+  readonly detail: string;
+  /** `;`-joined destinations (SEND rows); used to count message copies when present. */
+  readonly peer?: string;
+}
+
+/** One machine's log (MachineLog of analysis/types.ts fits). */
+export interface ElectionLog {
+  readonly file: string;
+  readonly machine: MachineId;
+  readonly rows: readonly ElectionRow[];
+}
+
+/** One row of faults.csv: `time,epoch_ms,fault,machine,detail`. */
+export interface FaultRecord {
+  readonly line: number;
+  readonly epochMs: number;
+  /** kill | restart | pause | resume | skipped */
+  readonly fault: string;
+  /** null when the fault could not be resolved to a machine (e.g. no leader yet). */
+  readonly machine: MachineId | null;
+  readonly detail: string;
+}
+
+/** Header of faults.csv, in this order. */
+export const FAULT_COLUMNS = ['time', 'epoch_ms', 'fault', 'machine', 'detail'] as const;
+
+/**
+ * Parses faults.csv text. Rows with a bad epoch are skipped; a missing or unknown header throws
+ * RangeError. Invariant: records come back in file order with their 1-based line numbers.
+ */
+export function parseFaultsCsv(text: string): FaultRecord[] {
+  const rows = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  if (rows.length === 0) return [];
+  const header = rows[0]!;
+  if (FAULT_COLUMNS.some((c, i) => header[i] !== c)) throw new RangeError(`faults.csv: unexpected header "${header.join(',')}"`);
+  const out: FaultRecord[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i]!;
+    const epochMs = Number(r[1]);
+    if (!Number.isFinite(epochMs)) continue;
+    const m = Number(r[3]);
+    out.push({ line: i + 1, epochMs, fault: r[2] ?? '', machine: r[3] && Number.isInteger(m) ? m : null, detail: r[4] ?? '' });
+  }
+  return out;
+}
+
+export interface ElectionCheckOptions {
+  /** Overrides the settling time derived from the START rows. */
+  readonly settleMs?: number;
+}
+
+/** One recovery after a leader's kill. `ms` is null when the run ended before every machine agreed. */
+export interface Recovery {
+  readonly machine: MachineId;
+  readonly killAt: number;
+  readonly recoveredAt: number | null;
+  readonly ms: number | null;
+  readonly newLeader: MachineId | null;
+  /** file:line of the kill (faults.csv or the dead machine's last row). */
+  readonly where: string;
+}
+
+/** A period when live machines followed different leaders. */
+export interface DisagreementWindow {
+  readonly from: number;
+  readonly to: number;
+  readonly leaders: readonly MachineId[];
+  /** LEADER rows in effect when the window opened. */
+  readonly rows: readonly string[];
+}
+
+/** Everything the election checks found; figures for reports and tests. */
+export interface ElectionReport {
+  readonly settleMs: number;
+  readonly heartbeatMs: number;
+  readonly leaderTimeoutMs: number;
+  readonly ranks: ReadonlyMap<MachineId, number>;
+  /** Machines whose log ends with STOP, and whom each follows at its end. */
+  readonly finalLeaders: ReadonlyMap<MachineId, MachineId | null>;
+  /** Highest-ranked machine among those. */
+  readonly expectedLeader: MachineId | null;
+  readonly recoveries: readonly Recovery[];
+  readonly maxRecoveryMs: number | null;
+  readonly windows: readonly DisagreementWindow[];
+  /** ELECTION rows over all machines. */
+  readonly elections: number;
+  /** SEND rows and message copies of the election protocol, by body kind. */
+  readonly messages: Readonly<Record<string, { sends: number; copies: number }>>;
+  readonly agreementFindings: readonly Finding[];
+}
+
+type Change =
+  | { t: number; m: number; kind: 'leader'; leader: MachineId; at: string }
+  | { t: number; m: number; kind: 'none' }
+  | { t: number; m: number; kind: 'live'; live: boolean }
+  | { t: number; m: number; kind: 'pause'; paused: boolean };
+
+const num = (v: string | undefined): number | null => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+
+/** Analyses an election run. `faults` null: kills are inferred from the logs. Never throws on odd logs. */
+export function electionReport(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): ElectionReport {
+  const ranks = new Map<MachineId, number>();
+  let heartbeatMs = 1000;
+  let leaderTimeoutMs = 5000;
+  const changes: Change[] = [];
+  const kills: { machine: MachineId; t: number; where: string }[] = [];
+  const finalLeaders = new Map<MachineId, MachineId | null>();
+  const lastLeaderRow = new Map<MachineId, string>();
+  const messages: Record<string, { sends: number; copies: number }> = {};
+  let elections = 0;
+  let endT = -Infinity;
+  const faultKills = (faults ?? []).filter((f) => f.fault === 'kill' && f.machine !== null);
+
+  logs.forEach((log, m) => {
+    let leader: MachineId | null = null;
+    let incarnationStart = -1;
+    const rows = log.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const at = `${log.file}:${r.line}`;
+      if (r.epochMs > endT) endT = r.epochMs;
+      if (r.event === 'START') {
+        if (i > 0 && rows[i - 1]!.event !== 'STOP') {
+          // the previous incarnation died: at the recorded kill, else at its last row
+          const last = rows[i - 1]!;
+          const k = faultKills.find((f) => f.machine === log.machine && f.epochMs >= (incarnationStart < 0 ? -Infinity : incarnationStart) && f.epochMs <= r.epochMs);
+          const t = k ? Math.max(k.epochMs, incarnationStart) : last.epochMs;
+          changes.push({ t, m, kind: 'live', live: false });
+          kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${last.line}` });
+        }
+        incarnationStart = r.epochMs;
+        const d = parseDetail(r.detail);
+        const rank = num(d.get('rank'));
+        if (rank !== null) ranks.set(log.machine, rank);
+        heartbeatMs = num(d.get('heartbeat_ms')) ?? heartbeatMs;
+        leaderTimeoutMs = num(d.get('leader_timeout_ms')) ?? leaderTimeoutMs;
+        leader = null;
+        changes.push({ t: r.epochMs, m, kind: 'live', live: true }, { t: r.epochMs, m, kind: 'none' });
+      } else if (r.event === 'STOP') {
+        changes.push({ t: r.epochMs, m, kind: 'live', live: false });
+      } else if (r.event === 'LEADER') {
+        const l = num(parseDetail(r.detail).get('leader'));
+        if (l !== null) {
+          leader = l;
+          lastLeaderRow.set(log.machine, at);
+          changes.push({ t: r.epochMs, m, kind: 'leader', leader: l, at });
+        }
+      } else if (r.event === 'LEADER_LOST') {
+        leader = null;
+        changes.push({ t: r.epochMs, m, kind: 'none' });
+      } else if (r.event === 'ELECTION') {
+        elections++;
+      } else if (r.event === 'SEND') {
+        const kind = parseDetail(r.detail).get('kind');
+        if (kind) {
+          const e = (messages[kind] ??= { sends: 0, copies: 0 });
+          e.sends++;
+          e.copies += r.peer ? r.peer.split(';').length : 0;
+        }
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (last && last.event === 'STOP') finalLeaders.set(log.machine, leader);
+    else if (last) {
+      const k = faultKills.find((f) => f.machine === log.machine && f.epochMs >= incarnationStart);
+      const t = k ? Math.max(k.epochMs, incarnationStart) : last.epochMs;
+      changes.push({ t, m, kind: 'live', live: false });
+      kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${last.line}` });
+    }
+  });
+  const byMachine = new Map(logs.map((l, m) => [l.machine, m]));
+  for (const f of faults ?? []) {
+    if (f.machine === null) continue;
+    const m = byMachine.get(f.machine);
+    if (m === undefined) continue;
+    if (f.fault === 'pause') changes.push({ t: f.epochMs, m, kind: 'pause', paused: true });
+    if (f.fault === 'resume') changes.push({ t: f.epochMs, m, kind: 'pause', paused: false });
+  }
+  const settleMs = opts.settleMs ?? leaderTimeoutMs + 3 * heartbeatMs + 1000;
+
+  // sweep over time
+  const order = (c: Change): number => (c.kind === 'live' && !c.live ? 0 : c.kind === 'live' ? 1 : 2);
+  changes.sort((a, b) => a.t - b.t || order(a) - order(b));
+  const n = logs.length;
+  const live = new Array<boolean>(n).fill(false);
+  const paused = new Array<boolean>(n).fill(false);
+  const follows = new Array<MachineId | null>(n).fill(null);
+  const rowOf = new Array<string>(n).fill('');
+  const windows: DisagreementWindow[] = [];
+  let open: { from: number; leaders: Set<MachineId>; rows: string[] } | null = null;
+  const leaderSet = (): Set<MachineId> => {
+    const s = new Set<MachineId>();
+    for (let m = 0; m < n; m++) if (live[m] && !paused[m] && follows[m] !== null) s.add(follows[m]!);
+    return s;
+  };
+  const majorityLeader = (): MachineId | null => {
+    const count = new Map<MachineId, number>();
+    for (let m = 0; m < n; m++) if (live[m] && !paused[m] && follows[m] !== null) count.set(follows[m]!, (count.get(follows[m]!) ?? 0) + 1);
+    let best: MachineId | null = null;
+    let bc = 0;
+    for (const [l, c] of count) if (c > bc) [best, bc] = [l, c];
+    return best;
+  };
+  /** Per leader-kill: awaiting agreement after it. */
+  const awaiting: { machine: MachineId; killAt: number; where: string; done: boolean; recoveredAt: number | null; newLeader: MachineId | null }[] = [];
+  const killQueue = [...kills].sort((a, b) => a.t - b.t);
+  let kq = 0;
+  for (let c = 0; c < changes.length; ) {
+    const t = changes[c]!.t;
+    // kills at this instant: was the victim the leader just before?
+    while (kq < killQueue.length && killQueue[kq]!.t <= t) {
+      const k = killQueue[kq++]!;
+      if (majorityLeader() === k.machine) awaiting.push({ machine: k.machine, killAt: k.t, where: k.where, done: false, recoveredAt: null, newLeader: null });
+    }
+    for (; c < changes.length && changes[c]!.t === t; c++) {
+      const ch = changes[c]!;
+      if (ch.kind === 'live') {
+        live[ch.m] = ch.live;
+        if (!ch.live) follows[ch.m] = null;
+      } else if (ch.kind === 'pause') paused[ch.m] = ch.paused;
+      else if (ch.kind === 'none') follows[ch.m] = null;
+      else {
+        follows[ch.m] = ch.leader;
+        rowOf[ch.m] = ch.at;
+      }
+    }
+    const set = leaderSet();
+    if (set.size > 1 && !open) {
+      const rows: string[] = [];
+      for (let m = 0; m < n; m++) if (live[m] && !paused[m] && follows[m] !== null && rowOf[m]) rows.push(rowOf[m]!);
+      open = { from: t, leaders: new Set(set), rows };
+    } else if (open) {
+      if (set.size > 1) for (const l of set) open.leaders.add(l);
+      else {
+        windows.push({ from: open.from, to: t, leaders: [...open.leaders].sort((a, b) => a - b), rows: open.rows });
+        open = null;
+      }
+    }
+    // recovery: every live (unpaused) machine follows the same leader, not the dead one
+    const liveCount = live.filter((v, m) => v && !paused[m]).length;
+    const allFollow = liveCount > 0 && set.size === 1 && follows.every((f, m) => !live[m] || paused[m] || f !== null);
+    if (allFollow) {
+      const l = [...set][0]!;
+      const lm = byMachine.get(l);
+      const leaderLive = lm !== undefined && live[lm]! && !paused[lm]!;
+      // the killed machine counts as the new leader only once it is back (restarted and re-elected)
+      for (const a of awaiting) if (!a.done && leaderLive) Object.assign(a, { done: true, recoveredAt: t, newLeader: l });
+    }
+  }
+  if (open) windows.push({ from: open.from, to: endT, leaders: [...open.leaders].sort((a, b) => a - b), rows: open.rows });
+
+  const recoveries: Recovery[] = awaiting.map((a) => ({
+    machine: a.machine,
+    killAt: a.killAt,
+    recoveredAt: a.recoveredAt,
+    ms: a.recoveredAt === null ? null : a.recoveredAt - a.killAt,
+    newLeader: a.newLeader,
+    where: a.where,
+  }));
+  const done = recoveries.filter((r) => r.ms !== null).map((r) => r.ms!);
+
+  // agreement at the end
+  const agreementFindings: Finding[] = [];
+  let expectedLeader: MachineId | null = null;
+  for (const id of finalLeaders.keys()) {
+    if (expectedLeader === null || rankOf(ranks, id) > rankOf(ranks, expectedLeader) || (rankOf(ranks, id) === rankOf(ranks, expectedLeader) && id > expectedLeader)) expectedLeader = id;
+  }
+  for (const [id, l] of finalLeaders) {
+    if (l === expectedLeader) continue;
+    const log = logs[byMachine.get(id)!]!;
+    const where = lastLeaderRow.get(id) ?? `${log.file}:${log.rows[log.rows.length - 1]!.line}`;
+    agreementFindings.push({ where, message: `machine ${id} ends following ${l ?? 'no leader'}, expected ${expectedLeader} (highest-ranked live machine)` });
+  }
+
+  return {
+    settleMs,
+    heartbeatMs,
+    leaderTimeoutMs,
+    ranks,
+    finalLeaders,
+    expectedLeader,
+    recoveries,
+    maxRecoveryMs: done.length ? Math.max(...done) : null,
+    windows,
+    elections,
+    messages,
+    agreementFindings,
+  };
+}
+
+function rankOf(ranks: ReadonlyMap<MachineId, number>, id: MachineId): number {
+  return ranks.get(id) ?? -Infinity;
+}
+
+function result(name: string, description: string, findings: readonly Finding[]): CheckResult {
+  return { name, description, ok: findings.length === 0, violations: findings.length, examples: findings.slice(0, MAX_EXAMPLES) };
+}
+
+/**
+ * The three election checks as CheckResults (`election-agreement`, `election-uniqueness`,
+ * `election-recovery`). Invariant: every violation names rows as `file:line`.
+ */
+export function electionChecks(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): CheckResult[] {
+  const rep = electionReport(logs, faults, opts);
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const uniq: Finding[] = [];
+  for (const w of rep.windows) {
+    if (w.to - w.from <= rep.settleMs) continue;
+    const where = w.rows.length ? w.rows.join(', ') : '-';
+    uniq.push({ where, message: `machines followed leaders ${w.leaders.join(', ')} at once for ${s(w.to - w.from)} (settling time ${s(rep.settleMs)})` });
+  }
+  const rec: Finding[] = [];
+  let lastT = -Infinity;
+  for (const log of logs) for (const r of log.rows) if (r.epochMs > lastT) lastT = r.epochMs;
+  for (const r of rep.recoveries) {
+    if (r.ms === null) {
+      if (lastT - r.killAt > rep.settleMs) rec.push({ where: r.where, message: `leader ${r.machine} was killed and the live machines never agreed on a new leader` });
+    } else if (r.ms > rep.settleMs) rec.push({ where: r.where, message: `recovery after leader ${r.machine}'s kill took ${s(r.ms)} (bound ${s(rep.settleMs)})` });
+  }
+  const figures = rep.recoveries.length
+    ? `; recoveries ${rep.recoveries.map((r) => (r.ms === null ? 'none' : s(r.ms))).join(', ')}, max ${rep.maxRecoveryMs === null ? '-' : s(rep.maxRecoveryMs)}`
+    : '';
+  return [
+    result('election-agreement', `at the end every live machine follows the highest-ranked live machine (${rep.expectedLeader ?? 'none'})`, rep.agreementFindings),
+    result('election-uniqueness', `never two leaders for longer than the settling time (${s(rep.settleMs)})`, uniq),
+    result('election-recovery', `after a leader's kill every live machine follows a new leader within ${s(rep.settleMs)}${figures}`, rec),
+  ];
+}
+
+/**
+ * The registered checker (applies to runs whose START rows say algorithm=election or bully). It sees
+ * only the logs, so kills are inferred from them; callers that have faults.csv use
+ * {@link electionCheckerWith}.
+ */
+export const electionChecker: RunChecker = electionCheckerWith(null);
+
+/** A checker using the given faults (from {@link parseFaultsCsv}). */
+export function electionCheckerWith(faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): RunChecker {
+  return {
+    name: 'election',
+    appliesTo: (run: Run) => run.algorithm === 'election' || run.algorithm === 'bully',
+    check: (run: Run) => electionChecks(run.machines, faults, opts),
+  };
+}

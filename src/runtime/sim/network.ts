@@ -1,0 +1,128 @@
+/**
+ * The simulator's network model: seeded delay distributions, and which links are up. A link a–b
+ * is up iff both machines are alive and no active partition puts them in different groups, the
+ * same fact for both directions (like one TCP connection pair). Machines are addressed here by
+ * their index in the run's ring order (0..N-1), never by id, so all state is dense arrays.
+ */
+import type { Rng } from '../../core/rng.js';
+import type { MachineId } from '../../core/types.js';
+import type { DelaySpec } from './specs.js';
+
+/** Delay of one message in virtual ms, drawn from the network's generator. */
+export type DelayModel = (rng: Rng) => number;
+
+/** Uniform delay in [min, max] ms. */
+export function uniformDelay(min: number, max: number): DelayModel {
+  return (rng) => min + rng.float() * (max - min);
+}
+
+/** The same delay for every message. Draws nothing. */
+export function fixedDelay(ms: number): DelayModel {
+  return () => ms;
+}
+
+/** Exponentially distributed delay with the given mean (inverse transform of one uniform draw). */
+export function expDelay(meanMs: number): DelayModel {
+  return (rng) => -meanMs * Math.log(1 - rng.float());
+}
+
+/** The model for a parsed `--delay` spec. */
+export function delayModel(spec: DelaySpec): DelayModel {
+  if (spec.kind === 'uniform') return uniformDelay(spec.minMs, spec.maxMs);
+  if (spec.kind === 'fixed') return fixedDelay(spec.ms);
+  return expDelay(spec.meanMs);
+}
+
+/** One partition with its groups resolved to a group number per machine index. */
+export interface ActivePartition {
+  /** group[i] = group number of machine index i. */
+  readonly group: Int32Array;
+  active: boolean;
+}
+
+/**
+ * Link state of the whole run. Invariant: up(a, b) === up(b, a); a machine has no link to itself.
+ */
+export class LinkTable {
+  /** alive[i] = 1 when machine index i is running. */
+  readonly alive: Uint8Array;
+  readonly partitions: ActivePartition[] = [];
+  private activeCount = 0;
+
+  constructor(readonly n: number) {
+    this.alive = new Uint8Array(n).fill(1);
+  }
+
+  /** Adds a (not yet active) partition; returns its index. */
+  addPartition(group: Int32Array): number {
+    this.partitions.push({ group, active: false });
+    return this.partitions.length - 1;
+  }
+
+  setActive(p: number, active: boolean): void {
+    const part = this.partitions[p]!;
+    if (part.active === active) return;
+    part.active = active;
+    this.activeCount += active ? 1 : -1;
+  }
+
+  /** True when an active partition separates a and b. */
+  separated(a: number, b: number): boolean {
+    if (this.activeCount === 0) return false;
+    for (const p of this.partitions) if (p.active && p.group[a] !== p.group[b]) return true;
+    return false;
+  }
+
+  /** The link a–b is up. */
+  up(a: number, b: number): boolean {
+    return a !== b && this.alive[a] === 1 && this.alive[b] === 1 && !this.separated(a, b);
+  }
+}
+
+/**
+ * One machine's view of its connected peers, computed from the LinkTable on demand (a Set per
+ * machine would cost O(N²) memory for 10k machines). Iterates in ring order after self.
+ */
+export class ConnectedView implements ReadonlySet<MachineId> {
+  constructor(
+    private readonly links: LinkTable,
+    private readonly self: number,
+    private readonly ids: readonly MachineId[],
+    private readonly indexOf: ReadonlyMap<MachineId, number>,
+  ) {}
+
+  has(id: MachineId): boolean {
+    const i = this.indexOf.get(id);
+    return i !== undefined && this.links.up(this.self, i);
+  }
+
+  get size(): number {
+    let k = 0;
+    for (let i = 0; i < this.ids.length; i++) if (this.links.up(this.self, i)) k++;
+    return k;
+  }
+
+  *values(): SetIterator<MachineId> {
+    const n = this.ids.length;
+    for (let k = 1; k < n; k++) {
+      const i = (this.self + k) % n;
+      if (this.links.up(this.self, i)) yield this.ids[i]!;
+    }
+  }
+
+  keys(): SetIterator<MachineId> {
+    return this.values();
+  }
+
+  *entries(): SetIterator<[MachineId, MachineId]> {
+    for (const v of this.values()) yield [v, v];
+  }
+
+  [Symbol.iterator](): SetIterator<MachineId> {
+    return this.values();
+  }
+
+  forEach(fn: (value: MachineId, key: MachineId, set: ReadonlySet<MachineId>) => void, thisArg?: unknown): void {
+    for (const v of this.values()) fn.call(thisArg, v, v, this);
+  }
+}
