@@ -13,8 +13,11 @@
  * the checker reports it. When a link comes up we re-send what may have been DROPped while it was
  * down: our REQUEST if that peer has not replied to it, and our last REPLY to that peer (a REPLY
  * for a request that is no longer current is ignored by its receiver).
- * No fresh-member rule is needed: a machine in the critical section defers every request, whatever
- * its timestamp, so a restarted machine cannot get in beside it.
+ * As in mutex.ts, a machine issues its first request only after it has heard from every live peer
+ * (peers send HELLO when a link comes up and they have nothing else to say). Safety would not need
+ * it (a machine inside defers every request, whatever its timestamp), but without it a restarted
+ * machine's stale clock would put its requests out of (timestamp, id) order, which the fairness
+ * check reports.
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
@@ -54,6 +57,8 @@ export interface RicartAgrawalaState {
   readonly deferred: Map<MachineId, number>;
   /** Peer → timestamp of the last request of it we replied to (re-sent when its link comes up). */
   readonly lastReplyTo: Map<MachineId, number>;
+  /** Peers heard from since this machine started (the fresh-member rule). */
+  readonly heardFrom: Set<MachineId>;
   readonly membership: Membership;
   entries: number;
 }
@@ -85,11 +90,25 @@ function reply(state: RicartAgrawalaState, to: MachineId, ts: number, out: Effec
   out.send([to], { kind: 'REPLY', ts });
 }
 
-/** Sends a peer what it may have missed while the link was down (or while it was out). */
+/** True when this machine may issue a request: it has heard from every live peer. */
+export function raSynced(state: RicartAgrawalaState): boolean {
+  for (const p of state.membership.live) if (!state.heardFrom.has(p)) return false;
+  return true;
+}
+
+/** Sends a peer what it may have missed while the link was down (or while it was out); HELLO if nothing. */
 function resync(state: RicartAgrawalaState, peer: MachineId, out: EffectList): void {
-  if (state.phase === 'waiting' && state.myTs !== null && !state.repliedBy.has(peer)) out.send([peer], { kind: 'REQUEST', ts: state.myTs });
+  let sent = false;
+  if (state.phase === 'waiting' && state.myTs !== null && !state.repliedBy.has(peer)) {
+    out.send([peer], { kind: 'REQUEST', ts: state.myTs });
+    sent = true;
+  }
   const last = state.lastReplyTo.get(peer);
-  if (last !== undefined) out.send([peer], { kind: 'REPLY', ts: last });
+  if (last !== undefined) {
+    out.send([peer], { kind: 'REPLY', ts: last });
+    sent = true;
+  }
+  if (!sent) out.send([peer], { kind: 'HELLO' });
 }
 
 function forget(state: RicartAgrawalaState, peer: MachineId): void {
@@ -118,6 +137,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
       repliedBy: new Set(),
       deferred: new Map(),
       lastReplyTo: new Map(),
+      heardFrom: new Set(),
       membership: initMembership(ctx),
       entries: 0,
     }),
@@ -142,7 +162,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
           }
           state.deferred.clear();
         }
-      } else if (state.phase === 'idle' && wantsToRequest(opts, ctx)) {
+      } else if (state.phase === 'idle' && raSynced(state) && wantsToRequest(opts, ctx)) {
         const ts = out.nextStamp();
         out.send(livePeers(state.membership, ctx), { kind: 'REQUEST', ts });
         out.event(CS_REQUEST, { ts });
@@ -160,6 +180,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
         rejoin(state, from, 'message', ctx, out);
         resync(state, from, out);
       }
+      state.heardFrom.add(from);
       switch (body.kind) {
         case 'REQUEST':
           if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);

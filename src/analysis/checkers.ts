@@ -10,6 +10,7 @@
 import type { Run } from './run.js';
 import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
 import { electionChecker } from './electionChecks.js';
+import { mutexChecker } from './mutexChecks.js';
 
 /** A pluggable checker. Must be pure and deterministic; must not throw on malformed runs. */
 export interface RunChecker {
@@ -20,7 +21,7 @@ export interface RunChecker {
 }
 
 /** Algorithm checkers. Others append here; order is the order of results. */
-export const CHECKERS: RunChecker[] = [electionChecker];
+export const CHECKERS: RunChecker[] = [electionChecker, mutexChecker];
 
 /** Adds a checker to {@link CHECKERS} unless one with the same name is there already. */
 export function registerChecker(checker: RunChecker): void {

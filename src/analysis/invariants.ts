@@ -11,14 +11,12 @@
  */
 import { Violations, type RunChecker } from './checkers.js';
 import { formatDense, type Run, whereIn } from './run.js';
-import type { CheckResult, LogEntry, MachineLog } from './types.js';
+import type { CheckResult, MachineLog } from './types.js';
 
-/** The paired SEND of a RECEIVE row, if it exists (by msg_id). */
-function sendOf(run: Run, r: LogEntry): { log: MachineLog; i: number } | null {
-  if (r.msgId === '') return null;
-  const ref = run.sends.get(r.msgId);
-  if (!ref) return null;
-  return { log: run.machines[ref.m]!, i: ref.i };
+/** The paired SEND of RECEIVE row i of machine m, if it exists (by msg_id). */
+function sendOf(run: Run, m: number, i: number): { log: MachineLog; i: number } | null {
+  const sm = run.pairedSendM[m]![i]!;
+  return sm < 0 ? null : { log: run.machines[sm]!, i: run.pairedSendI[m]![i]! };
 }
 
 function vecText(run: Run, v: Int32Array, off: number): string {
@@ -29,7 +27,8 @@ function vecText(run: Run, v: Int32Array, off: number): string {
 export function checkMonotonic(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const rows = log.rows;
     const vec = log.vectors;
     for (let i = 1; i < rows.length; i++) {
@@ -55,14 +54,15 @@ export function checkMonotonic(run: Run): CheckResult {
 /** Clock events advance the Lamport clock by the rules (IR1, IR2). */
 export function checkLamportRules(run: Run): CheckResult {
   const v = new Violations();
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const rows = log.rows;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       if (!r.clock) continue;
       const prev = i > 0 ? rows[i - 1]!.lamport : 0;
       if (r.event === 'RECEIVE') {
-        const s = sendOf(run, r);
+        const s = sendOf(run, m, i);
         if (s) {
           const sl = s.log.rows[s.i]!.lamport;
           const expected = (prev > sl ? prev : sl) + 1;
@@ -86,7 +86,8 @@ export function checkVectorRules(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
   const expected = new Int32Array(n);
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const own = run.layoutIndex.get(log.machine)!;
     const rows = log.rows;
     const vec = log.vectors;
@@ -98,7 +99,7 @@ export function checkVectorRules(run: Run): CheckResult {
       else expected.fill(0);
       let exact = true;
       if (r.event === 'RECEIVE') {
-        const s = sendOf(run, r);
+        const s = sendOf(run, m, i);
         if (s) {
           const sv = s.log.vectors;
           const so = s.i * n;
@@ -132,7 +133,8 @@ export function checkVectorRules(run: Run): CheckResult {
 export function checkNonClockUnchanged(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const rows = log.rows;
     const vec = log.vectors;
     for (let i = 1; i < rows.length; i++) {
@@ -168,7 +170,8 @@ export function checkMessagePairing(run: Run): CheckResult {
     v.add(whereIn(log, ref.i), `SEND reuses msg_id ${log.rows[ref.i]!.msgId}`);
   }
   const seen = new Set<string>();
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const rows = log.rows;
     const prefix = `${log.machine}-`;
     for (let i = 0; i < rows.length; i++) {
@@ -182,7 +185,7 @@ export function checkMessagePairing(run: Run): CheckResult {
         v.add(whereIn(log, i), 'RECEIVE without msg_id');
         continue;
       }
-      const s = sendOf(run, r);
+      const s = sendOf(run, m, i);
       if (!s) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} has no SEND`);
         continue;
@@ -231,7 +234,8 @@ function strictlyBefore(va: Int32Array, a: number, vb: Int32Array, b: number, n:
 export function checkClockCondition(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
-  for (const log of run.machines) {
+  for (let m = 0; m < run.machines.length; m++) {
+    const log = run.machines[m]!;
     const rows = log.rows;
     const vec = log.vectors;
     for (let i = 0; i < rows.length; i++) {
@@ -244,7 +248,7 @@ export function checkClockCondition(run: Run): CheckResult {
         }
       }
       if (r.event === 'RECEIVE') {
-        const s = sendOf(run, r);
+        const s = sendOf(run, m, i);
         if (!s) continue;
         const sr = s.log.rows[s.i]!;
         if (strictlyBefore(s.log.vectors, s.i * n, vec, i * n, n) && !(sr.lamport < r.lamport)) {

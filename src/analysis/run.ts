@@ -32,6 +32,12 @@ export interface Run {
   readonly stopped: readonly boolean[];
   /** Total rows over all files. */
   readonly totalRows: number;
+  /**
+   * Per machine, per row: for a RECEIVE whose msg_id has a SEND, that SEND's machine index and
+   * row index; -1 otherwise. Saves a string-keyed lookup per receive in every checker.
+   */
+  readonly pairedSendM: readonly Int32Array[];
+  readonly pairedSendI: readonly Int32Array[];
 }
 
 /** `file:line` of a row. */
@@ -113,6 +119,25 @@ export function indexRun(logs: RunLogs): Run {
     killed.push(wasKilled || !isStopped);
   });
 
+  const pairedSendM: Int32Array[] = [];
+  const pairedSendI: Int32Array[] = [];
+  for (const log of logs.machines) {
+    const rows = log.rows;
+    const pm = new Int32Array(rows.length).fill(-1);
+    const pi = new Int32Array(rows.length).fill(-1);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.event !== 'RECEIVE' || r.msgId === '') continue;
+      const ref = sends.get(r.msgId);
+      if (ref) {
+        pm[i] = ref.m;
+        pi[i] = ref.i;
+      }
+    }
+    pairedSendM.push(pm);
+    pairedSendI.push(pi);
+  }
+
   return {
     logs,
     machines: logs.machines,
@@ -127,5 +152,7 @@ export function indexRun(logs: RunLogs): Run {
     killed,
     stopped,
     totalRows,
+    pairedSendM,
+    pairedSendI,
   };
 }

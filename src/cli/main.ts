@@ -8,9 +8,11 @@ import { isLabError } from '../core/errors.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exitCodes.js';
 import { registerRunMachine } from './commands/runMachine.js';
 import { registerStartAll } from './commands/startAll.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
+import { registerCompose } from './commands/compose.js';
 
 /** Sets the process's final exit status from inside a command action. */
 export type SetExit = (code: number) => void;
@@ -35,9 +37,11 @@ export function buildProgram(setExit: SetExit): Command {
     .showSuggestionAfterError();
   registerRunMachine(program, setExit);
   registerStartAll(program, setExit);
+  registerSimulate(program, setExit);
   registerAnalyze(program, setExit);
   registerReport(program, setExit);
   registerExport(program, setExit);
+  registerCompose(program, setExit);
   return program;
 }
 

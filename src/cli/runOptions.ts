@@ -8,6 +8,7 @@ import { LabError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
 import { intIn, numberIn, seconds } from './parsers.js';
+import { SECRET_ENV, resolveSecret } from './secret.js';
 
 /** Built-in defaults of options that config.json may override. */
 export const BUILTIN = {
@@ -28,6 +29,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('-c, --config <path>', 'config file', 'config.json')
     .option('--algorithm <name>', `algorithm to run (${algorithmNames().join(', ')}; default ${BUILTIN.algorithm})`)
     .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
+    .option('--min-tick-rate <n>', `lower bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default 1)`, intIn(1, MODEL_MAX_TICK_RATE))
     .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (more with --fast-ticks)`, intIn(1, FAST_MAX_TICK_RATE))
     .option('--fast-ticks', 'allow --tick-rate above the model range (benchmarks)')
     .option('--internal-max <n>', `event draw range 1..n: 1-3 send, the rest internal (default ${BUILTIN.internalMax})`, intIn(1, 1000))
@@ -40,7 +42,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--shared-file <path>', 'mutex: shared resource file (default <log-dir>/critical_section.log)')
     .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
     .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
-    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds);
+    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
+    .option('--secret-file <path>', `file holding the cluster's shared secret; peers must prove they know it (or set ${SECRET_ENV})`)
+    .option('--allow-any-host', 'accept a peer connecting from any address, not only from its configured host')
+    .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds);
 }
 
 /** Raw values as commander parsed them (undefined when not given). */
@@ -48,6 +53,7 @@ export interface RawRunOptions {
   config: string;
   algorithm?: string;
   maxTickRate?: number;
+  minTickRate?: number;
   tickRate?: number;
   fastTicks?: boolean;
   internalMax?: number;
@@ -61,12 +67,16 @@ export interface RawRunOptions {
   failureTimeout?: number;
   heartbeat?: number;
   leaderTimeout?: number;
+  secretFile?: string;
+  allowAnyHost?: boolean;
+  helloTimeout?: number;
 }
 
 /** Options after merging command line, config defaults and built-ins. */
 export interface RunSettings {
   readonly algorithm: string;
   readonly maxTickRate: number;
+  readonly minTickRate: number;
   readonly tickRate: number | undefined;
   readonly internalMax: number;
   readonly seed: number | undefined;
@@ -75,6 +85,10 @@ export interface RunSettings {
   readonly quiet: boolean;
   readonly sharedFile: string;
   readonly algorithmOptions: AlgorithmOptions;
+  /** Shared secret from --secret-file or LAMPORT_LAB_SECRET (never empty); undefined: no authentication. */
+  readonly secret: Buffer | undefined;
+  readonly allowAnyHost: boolean;
+  readonly helloTimeoutMs: number | undefined;
 }
 
 /** Merges options; command line wins over config.json `defaults`, which win over built-ins. */
@@ -85,12 +99,18 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
     throw new LabError('INVALID_OPTION', `--tick-rate ${tickRate} is outside the model's 1..${MODEL_MAX_TICK_RATE} ticks/s (add --fast-ticks for benchmarks)`);
   }
   const logDir = raw.logDir ?? d.logDir ?? BUILTIN.logDir;
+  const maxTickRate = raw.maxTickRate ?? d.maxTickRate ?? BUILTIN.maxTickRate;
+  const minTickRate = raw.minTickRate ?? d.minTickRate ?? 1;
+  if (minTickRate > maxTickRate) {
+    throw new LabError('INVALID_OPTION', `--min-tick-rate ${minTickRate} is above --max-tick-rate ${maxTickRate}`);
+  }
   const ranks = new Map<number, number>();
   for (const m of config.machines) if (m.rank !== undefined) ranks.set(m.id, m.rank);
   const sec = (v: number | undefined, fallbackMs: number): number => (v === undefined ? fallbackMs : Math.round(v * 1000));
   return {
     algorithm: raw.algorithm ?? d.algorithm ?? BUILTIN.algorithm,
-    maxTickRate: raw.maxTickRate ?? d.maxTickRate ?? BUILTIN.maxTickRate,
+    maxTickRate,
+    minTickRate,
     tickRate,
     internalMax: raw.internalMax ?? d.internalMax ?? BUILTIN.internalMax,
     seed: raw.seed,
@@ -107,6 +127,9 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
       leaderTimeoutMs: sec(raw.leaderTimeout ?? d.leaderTimeout, DEFAULT_ALGORITHM_OPTIONS.leaderTimeoutMs),
       ranks,
     },
+    secret: resolveSecret(raw.secretFile),
+    allowAnyHost: raw.allowAnyHost ?? false,
+    helloTimeoutMs: raw.helloTimeout === undefined ? undefined : Math.round(raw.helloTimeout * 1000),
   };
 }
 
@@ -120,7 +143,7 @@ export function randomSeed(): number {
  * passes everything through explicitly (children never re-read defaults differently).
  */
 export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
-  const args = ['--config', raw.config, '--algorithm', s.algorithm, '--max-tick-rate', String(s.maxTickRate), '--internal-max', String(s.internalMax), '--log-dir', s.logDir];
+  const args = ['--config', raw.config, '--algorithm', s.algorithm, '--max-tick-rate', String(s.maxTickRate), '--min-tick-rate', String(s.minTickRate), '--internal-max', String(s.internalMax), '--log-dir', s.logDir];
   if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
   if (raw.fastTicks) args.push('--fast-ticks');
   if (s.durationSec !== undefined) args.push('--duration', String(s.durationSec));
@@ -128,5 +151,9 @@ export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
   const a = s.algorithmOptions;
   args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--shared-file', s.sharedFile);
   args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
+  // the secret's file path only, never the secret (argv is visible to every user); LAMPORT_LAB_SECRET is inherited
+  if (raw.secretFile !== undefined) args.push('--secret-file', raw.secretFile);
+  if (s.allowAnyHost) args.push('--allow-any-host');
+  if (s.helloTimeoutMs !== undefined) args.push('--hello-timeout', String(s.helloTimeoutMs / 1000));
   return args;
 }

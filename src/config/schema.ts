@@ -19,6 +19,7 @@ export const defaultsSchema = z
   .object({
     algorithm: z.string().min(1),
     maxTickRate: z.number().int().min(1).max(6),
+    minTickRate: z.number().int().min(1).max(6),
     tickRate: z.number().int().min(1),
     internalMax: z.number().int().min(1),
     logDir: z.string().min(1),

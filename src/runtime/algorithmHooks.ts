@@ -5,6 +5,8 @@
  */
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
+import { SHARED_RESOURCE_ALGORITHMS, openSharedResource } from './sharedResource.js';
+import { leaderStatusHook } from './leaderStatus.js';
 
 /** Called with every row, after the row reached the log. */
 export type RowHook = (row: LogRow) => void;
@@ -22,5 +24,11 @@ export interface HookContext {
 export function createRowHooks(_ctx: HookContext): { hooks: RowHook[]; close: () => void } {
   const hooks: RowHook[] = [];
   const closers: (() => void)[] = [];
+  if (SHARED_RESOURCE_ALGORITHMS.has(_ctx.algorithm)) {
+    const shared = openSharedResource(_ctx.sharedFile);
+    hooks.push(shared.hook);
+    closers.push(shared.close);
+  }
+  hooks.push(leaderStatusHook(_ctx.self, _ctx.report)); // election: whom this machine follows, for start-all
   return { hooks, close: () => closers.forEach((c) => c()) };
 }

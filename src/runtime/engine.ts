@@ -5,7 +5,7 @@
  * log row to the sink and only then gives the message to the outbox: a SEND row always reaches the
  * log before its message reaches the network.
  */
-import type { AnyAlgorithm, Context, Effect } from '../core/algorithm.js';
+import type { AnyAlgorithm, Context, Effect, MessageContext, TickContext } from '../core/algorithm.js';
 import { MachineClock } from '../core/clock.js';
 import { NON_CLOCK_EVENTS, RECEIVE, SEND } from '../core/events.js';
 import type { LogRow } from '../core/logRow.js';
@@ -159,7 +159,17 @@ export class MachineEngine {
       this.receive(env);
       return;
     }
-    const ctx = { ...this.context(), tick: this.ticks };
+    // explicit literals, not `{ ...this.context(), tick }`: spreading costs ~2x the simulator's speed
+    const ctx: TickContext = {
+      self: this.self,
+      members: this.members,
+      peers: this.peers,
+      now: this.opts.clock.sinceStartMs(),
+      rng: this.opts.rng,
+      lamport: this.clock.lamport,
+      connected: this.connectedView,
+      tick: this.ticks,
+    };
     this.apply(this.algorithm.onTick(this.state, ctx));
   }
 
@@ -191,7 +201,17 @@ export class MachineEngine {
     this.clock.receive(env.lamport, env.vector);
     const describe = this.algorithm.describe?.(env.body) ?? '';
     this.emit(RECEIVE, String(env.from), env.id, describe);
-    const ctx = { ...this.context(), msgLamport: env.lamport, msgId: env.id };
+    const ctx: MessageContext = {
+      self: this.self,
+      members: this.members,
+      peers: this.peers,
+      now: this.opts.clock.sinceStartMs(),
+      rng: this.opts.rng,
+      lamport: this.clock.lamport,
+      connected: this.connectedView,
+      msgLamport: env.lamport,
+      msgId: env.id,
+    };
     this.apply(this.algorithm.onMessage(this.state, env.from, env.body, ctx));
   }
 

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { AnyAlgorithm } from '../core/algorithm.js';
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
@@ -17,6 +18,11 @@ import { restoreFromLog } from './log/restore.js';
 import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { setupMachine, type TickRateChoice } from './machineSetup.js';
+
+/** Wall-clock epoch time in microseconds, from the monotonic high-resolution clock. */
+function hrEpochUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
 
 /** Status updates for a supervisor (start-all) and for the console. */
 export type MachineStatus =
@@ -56,6 +62,11 @@ export interface MachineRunOptions {
   readonly onStatus: (status: MachineStatus) => void;
   /** Extra key=value pairs for the START row. */
   readonly startDetail?: string;
+  /**
+   * Benchmark tracing: when set, high-resolution epoch times (µs) of every message leaving
+   * (just before the socket write) and arriving (into the queue) are written to this file at stop.
+   */
+  readonly traceFile?: string | undefined;
   /** Side effects run after each row reached the log (see algorithmHooks.ts). */
   readonly rowHooks?: readonly ((row: LogRow) => void)[];
 }
@@ -80,6 +91,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   const logPath = join(opts.logDir, `log_${id}.csv`);
   const t0 = performance.now();
 
+  const trace: string[] | null = opts.traceFile ? [] : null;
   let engine: MachineEngine | null = null;
   let log: SyncCsvLog | null = null;
   const pending: (() => void)[] = [];
@@ -93,7 +105,10 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   const peerCount = members.length - 1;
 
   const handlers: TransportHandlers = {
-    onMessage: (env) => whenEngine((e) => e.arrive(env)),
+    onMessage: (env) => {
+      if (trace) trace.push(`${env.id},arrive,${id},${hrEpochUs()}`);
+      whenEngine((e) => e.arrive(env));
+    },
     onPeerUp: (peer, direction) =>
       whenEngine((e) => {
         if (direction === 'out') {
@@ -134,7 +149,14 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     algorithm: opts.algorithm,
     rng,
     sink,
-    outbox: transport,
+    outbox: trace
+      ? {
+          send(peer, env) {
+            trace.push(`${env.id},send,${peer},${hrEpochUs()}`);
+            return transport.send(peer, env);
+          },
+        }
+      : transport,
     clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
   });
   const eng = engine;
@@ -165,6 +187,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     ticker?.stop();
     eng.note('STOP', `reason=${reason} ticks=${eng.tickCount}`);
     fileLog.close();
+    if (trace && opts.traceFile) writeFileSync(opts.traceFile, trace.join('\n') + '\n');
     const summary: MachineSummary = {
       id,
       tickRate,

@@ -10,7 +10,10 @@ import type { MachineEntry } from '../config/schema.js';
 import type { MachineStatus, MachineSummary } from './machine.js';
 
 /** Status messages children send over IPC (MachineStatus without rows, plus algorithm status). */
-export type ChildMessage = Exclude<MachineStatus, { type: 'row' }> | { type: 'leader'; id: MachineId; leader: MachineId | null };
+export type ChildMessage =
+  | Exclude<MachineStatus, { type: 'row' }>
+  | { type: 'booted' }
+  | { type: 'leader'; id: MachineId; leader: MachineId | null };
 
 export interface SupervisorOptions {
   readonly machines: readonly MachineEntry[];
@@ -22,6 +25,8 @@ export interface SupervisorOptions {
   readonly staggerMs: number;
   /** Longest wait for a machine to listen before starting the next anyway. */
   readonly listenCapMs: number;
+  /** How many machines may be booting (loading code) ahead of the one about to listen. */
+  readonly bootAhead: number;
   /** Grace period between SIGTERM and SIGKILL. */
   readonly graceMs: number;
   readonly onOutput: (id: MachineId, line: string, stream: 'stdout' | 'stderr') => void;
@@ -33,6 +38,8 @@ export interface SupervisorOptions {
 
 interface Child {
   readonly id: MachineId;
+  /** Resolves when the process has loaded and waits for `go` (or has exited). */
+  booted: Promise<void>;
   proc: ResultPromise<{ ipc: true; buffer: false; reject: false; stdin: 'ignore' }>;
   exited: Promise<void>;
   listening: Promise<void>;
@@ -76,16 +83,29 @@ export class Supervisor {
     return this.children.get(id)?.proc.pid;
   }
 
-  /** Spawns every machine in config order, staggered. Resolves once all are spawned. */
+  /**
+   * Starts every machine in config order. Processes boot in parallel (up to `bootAhead` ahead), but
+   * each binds its port only after the previous one listens and at least `staggerMs` after it
+   * (or after `listenCapMs`, if the previous one never listens). Resolves once all have been told to go.
+   */
   async start(): Promise<void> {
     this.t0 = performance.now();
-    let last = 0;
-    for (const m of this.opts.machines) {
+    const machines = this.opts.machines;
+    const spawned: Child[] = [];
+    const spawnUpTo = (n: number): void => {
+      while (spawned.length < Math.min(n, machines.length) && !this.stopping) spawned.push(this.spawn(machines[spawned.length]!.id, false, true));
+    };
+    let last = -Infinity;
+    for (let i = 0; i < machines.length; i++) {
+      spawnUpTo(i + 1 + this.opts.bootAhead);
       if (this.stopping) return;
-      const wait = Math.max(0, last + this.opts.staggerMs - performance.now());
+      const child = spawned[i]!;
+      await child.booted;
+      const wait = last + this.opts.staggerMs - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.stopping) return;
       last = performance.now();
-      const child = this.spawn(m.id, false);
+      if (child.alive && child.proc.connected) child.proc.send({ type: 'go' });
       let capTimer: NodeJS.Timeout | undefined;
       await Promise.race([child.listening, child.exited, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
       clearTimeout(capTimer);
@@ -97,7 +117,7 @@ export class Supervisor {
     const c = this.children.get(id);
     if (c?.alive || this.stopping) return;
     this.readyIds.delete(id);
-    this.spawn(id, true);
+    this.spawn(id, true, false);
   }
 
   /** Sends a signal to one machine; SIGKILL/SIGTERM mark its exit as expected. */
@@ -129,8 +149,9 @@ export class Supervisor {
     await this.waitAll();
   }
 
-  private spawn(id: MachineId, append: boolean): Child {
-    const proc = execa(this.opts.nodePath, [this.opts.scriptPath, 'run-machine', String(id), ...this.opts.argsFor(id, append)], {
+  private spawn(id: MachineId, append: boolean, awaitGo: boolean): Child {
+    const args = [this.opts.scriptPath, 'run-machine', String(id), ...this.opts.argsFor(id, append), ...(awaitGo ? ['--await-go'] : [])];
+    const proc = execa(this.opts.nodePath, args, {
       ipc: true,
       buffer: false,
       reject: false,
@@ -141,8 +162,10 @@ export class Supervisor {
       env: { NO_COLOR: '1' },
     });
     let listeningResolve: () => void = () => {};
+    let bootedResolve: () => void = () => {};
     const child: Child = {
       id,
+      booted: new Promise<void>((r) => (bootedResolve = r)),
       proc,
       exited: Promise.resolve(),
       listening: new Promise<void>((r) => (listeningResolve = r)),
@@ -156,6 +179,7 @@ export class Supervisor {
     const messages = async (): Promise<void> => {
       for await (const raw of proc.getEachMessage()) {
         const msg = raw as ChildMessage;
+        if (msg.type === 'booted') bootedResolve();
         if (msg.type === 'listening') listeningResolve();
         if (msg.type === 'ready') {
           this.readyIds.add(id);
@@ -169,6 +193,7 @@ export class Supervisor {
     child.exited = proc.then(async (result) => {
       await streams;
       child.alive = false;
+      bootedResolve();
       listeningResolve();
       const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
       if (!(result.exitCode === 0 && !result.signal)) child.exitDescription = how;

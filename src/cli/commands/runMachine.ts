@@ -3,7 +3,7 @@
  * duration ends or SIGINT/SIGTERM arrives (then stops cleanly and exits 0). When started by
  * start-all it also reports its status over the IPC channel.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig, findMachine } from '../../config/load.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
 import { startMachine, type MachineStatus } from '../../runtime/machine.js';
@@ -17,6 +17,24 @@ import type { SetExit } from '../main.js';
 interface RunMachineOptions extends RawRunOptions {
   wait: boolean;
   append?: boolean;
+  awaitGo?: boolean;
+}
+
+/**
+ * Under start-all: report that the process has booted and wait for the supervisor's `go` before
+ * binding the port, so machines can boot in parallel yet start listening in config order.
+ */
+function awaitGo(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown): void => {
+      if ((msg as { type?: string })?.type === 'go') {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+    process.send?.({ type: 'booted' });
+  });
 }
 
 /** Writes to stdout, ignoring a closed pipe (EPIPE) so output problems never stop a machine. */
@@ -34,6 +52,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
   addRunOptions(cmd)
     .option('--no-wait', 'start ticking at once instead of waiting for every peer')
     .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
+    .addOption(new Option('--await-go', 'wait for start-all to say go before listening (used by start-all)').hideHelp())
     .action(async (id: number, raw: RunMachineOptions) => {
       const config = loadConfig(raw.config);
       const self = findMachine(config, id);
@@ -63,18 +82,21 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         sharedFile: settings.sharedFile,
         report: (msg) => ipc?.(msg),
       });
+      if (raw.awaitGo && ipc) await awaitGo();
+      const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
       const machine = await startMachine({
+        traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
         rowHooks: hooks.hooks,
         self,
         machines: config.machines,
         algorithm,
         seed,
-        tickRate: { fixed: settings.tickRate, max: settings.maxTickRate },
+        tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
         wait: raw.wait,
         durationSec: settings.durationSec,
         logDir: settings.logDir,
         append: raw.append ?? false,
-        createTransport: (handlers) => new TcpTransport({ self: id, machines: config.machines, handlers }),
+        createTransport: (handlers) => new TcpTransport({ self: id, machines: config.machines, handlers, secret: settings.secret, allowAnyHost: settings.allowAnyHost, helloTimeoutMs: settings.helloTimeoutMs }),
         onStatus,
       });
       const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');

@@ -16,11 +16,18 @@ import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { intIn, seconds } from '../parsers.js';
 import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
 import { renderTable } from '../table.js';
+// fault injection (issue 5)
+import { FAULT_HELP, faultOption } from '../faultSpec.js';
+import type { FaultSpec } from '../../runtime/faults/plan.js';
+import { prepareFaultRun } from '../../runtime/faults/injector.js';
 import type { SetExit } from '../main.js';
 
 interface StartAllOptions extends RawRunOptions {
   stagger?: number;
   grace: number;
+  kill?: FaultSpec[];
+  restart?: FaultSpec[];
+  pause?: FaultSpec[];
 }
 
 const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
@@ -40,10 +47,15 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
   addRunOptions(cmd)
     .option('--stagger <ms>', `minimum ms between machine starts (default ${BUILTIN.stagger})`, intIn(0, 60000))
     .option('--grace <s>', 'seconds to wait after SIGTERM before SIGKILL', seconds, 5)
+    .option('--kill <who@s>', FAULT_HELP.kill, faultOption('kill'))
+    .option('--restart <who@s>', FAULT_HELP.restart, faultOption('restart'))
+    .option('--pause <who@s-s>', FAULT_HELP.pause, faultOption('pause'))
     .action(async (raw: StartAllOptions) => {
       const config = loadConfig(raw.config);
       const settings = resolveRunSettings(raw, config);
       createAlgorithm(settings.algorithm, settings.algorithmOptions); // validate the name before spawning anything
+      const faultSpecs = [...(raw.kill ?? []), ...(raw.restart ?? []), ...(raw.pause ?? [])];
+      const faults = prepareFaultRun(faultSpecs, config.machines.map((m) => m.id), settings.logDir, write); // validates ids; null without faults
       const baseSeed = settings.seed ?? randomSeed();
       const colour = useColour(process.stdout);
       const paint = (id: MachineId, text: string): string => {
@@ -66,12 +78,13 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         argsFor: (id, append) => [...common, '--seed', String(deriveSeed(baseSeed, id)), ...(append ? ['--append'] : [])],
         staggerMs: raw.stagger ?? config.defaults?.stagger ?? BUILTIN.stagger,
         listenCapMs: 5000,
+        bootAhead: 3,
         graceMs: Math.round(raw.grace * 1000),
         onOutput: (id, line, stream) => {
           if (stream === 'stderr') process.stderr.write(`${prefix(id)} ${line}\n`);
           else write(`${prefix(id)} ${line}`);
         },
-        onMessage: () => {},
+        onMessage: (id, msg) => faults?.onMessage(id, msg),
         onUnexpectedExit: (id, how) => {
           failed = true;
           process.stderr.write(`start-all: machine ${id} exited unexpectedly (${how}); the others go on\n`);
@@ -82,13 +95,16 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         if (signalled) return;
         signalled = true;
         write('start-all: stopping every machine (they flush their logs)...');
+        faults?.stop(); // cancel pending faults, SIGCONT paused machines
         void supervisor.stopAll();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       void supervisor.allReady.then((ms) => write(`start-all: all ${config.machines.length} machines ready in ${Math.round(ms)} ms`));
       await supervisor.start();
+      void supervisor.allReady.then(() => faults?.start(supervisor));
       await supervisor.waitAll();
+      faults?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
 

@@ -108,9 +108,12 @@ const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const KEEPALIVE_DELAY_MS = 5000;
 
-/** A value for a `key=value` detail: no spaces, bounded length. */
+/**
+ * A value for a `key=value` detail: no spaces, no control or format characters (a peer's text must
+ * not reach a terminal as escape sequences or bidi overrides), bounded length.
+ */
 function detailValue(text: string): string {
-  return text.replace(/\s+/g, '_').slice(0, 100);
+  return text.replace(/[\s\p{Cc}\p{Cf}]+/gu, '_').slice(0, 100);
 }
 
 function errorCode(err: unknown): string {

@@ -117,7 +117,8 @@ interface SimEvent {
   readonly kind: number;
   readonly m: number;
   readonly a: number;
-  readonly b: number;
+  /** Mutable for TICK only: each incarnation reuses one tick event (one is pending at a time). */
+  b: number;
   readonly env: Envelope<unknown> | null;
 }
 
@@ -135,6 +136,8 @@ interface Slot {
   readonly sink: RowSink;
   /** Bumped at every crash: ticks of an earlier incarnation are ignored. */
   incarnation: number;
+  /** The current incarnation's tick event, rescheduled after every tick. */
+  tickEvent: SimEvent | null;
   /** Virtual ms at which the current incarnation started. */
   startedAt: number;
   /** Row counts of earlier incarnations. */
@@ -240,7 +243,10 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
     `seed=${slot.rec.seed} tick_rate=${slot.rec.tickRate} algorithm=${slot.algorithm} mode=simulated${extra}`;
 
   const scheduleTick = (slot: Slot, k: number): void => {
-    queue.push(slot.startedAt + (k * 1000) / slot.rec.tickRate, { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null });
+    let ev = slot.tickEvent;
+    if (ev === null || ev.a !== slot.incarnation) ev = slot.tickEvent = { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null };
+    ev.b = k;
+    queue.push(slot.startedAt + (k * 1000) / slot.rec.tickRate, ev);
   };
 
   /** Connected peers of slot a, in ring order after it. */
@@ -257,7 +263,7 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     const { seed, rng, tickRate } = machineSetup(id);
-    const slot: Slot = { index: i, sink: opts.sink(id), startedAt: 0, incarnation: 0, priorCounts: new Map(), algorithm: '', rec: null as unknown as SimMachine };
+    const slot: Slot = { index: i, sink: opts.sink(id), startedAt: 0, incarnation: 0, tickEvent: null, priorCounts: new Map(), algorithm: '', rec: null as unknown as SimMachine };
     slot.rec = { id, engine: newEngine(slot, rng), tickRate, seed, crashed: false, starts: 1 };
     slots.push(slot);
   }
@@ -359,9 +365,8 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
   let events = 0;
   const end = opts.durationMs;
   while (queue.peekTime() <= end) {
-    const next = queue.pop()!;
-    now = next.time;
-    const ev = next.item;
+    const ev = queue.popItem()!;
+    now = queue.lastTime;
     switch (ev.kind) {
       case TICK: {
         const slot = slots[ev.m]!;

@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Benchmarks (`npm run bench`, not part of `npm test`): start-up, tick accuracy, memory and CPU,
+// loopback latency, highest tick rate, analyze and simulator throughput. Prints a table of every
+// figure against its target with how it was measured, and writes bench/results.json.
+//   npm run bench                 full run (60 s tick accuracy; ~6 minutes)
+//   npm run bench -- --quick      under a minute
+//   npm run bench -- --soak 30    also the soak run: 10 machines, 30 minutes, random kills/restarts
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { parse } from 'csv-parse/sync';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'lamport-lab.js');
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const soakAt = args.indexOf('--soak');
+const SOAK_MINUTES = soakAt >= 0 ? Number(args[soakAt + 1] ?? 30) : 0;
+const CLK_TCK = 100; // Linux USER_HZ
+
+const results = [];
+function record(name, value, unit, target, pass, how) {
+  results.push({ name, value, unit, target, pass, how });
+  const v = typeof value === 'number' ? (Number.isInteger(value) ? value : value.toFixed(2)) : value;
+  console.log(`  ${pass === null ? ' ' : pass ? '✓' : '✗'} ${name}: ${v} ${unit}  (target ${target})`);
+}
+
+function tryBind(port) {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+async function freePorts(n) {
+  const out = new Set();
+  while (out.size < n) {
+    const p = 20000 + Math.floor(Math.random() * 12000);
+    if (!out.has(p) && (await tryBind(p))) out.add(p);
+  }
+  return [...out];
+}
+async function cluster(n) {
+  const dir = mkdtempSync(join(tmpdir(), 'lamport-bench-'));
+  const ports = await freePorts(n);
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ machines: ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port })) }));
+  return { dir, configPath, logDir: join(dir, 'logs') };
+}
+const cli = (argv, opts = {}) => execa(process.execPath, [BIN, ...argv], { reject: false, all: true, env: { NO_COLOR: '1' }, ...opts });
+
+function readLogs(dir) {
+  const out = new Map();
+  for (const name of readdirSync(dir)) {
+    const m = /^log_(\d+)\.csv$/.exec(name);
+    if (m) out.set(Number(m[1]), parse(readFileSync(join(dir, name), 'utf8'), { columns: true }));
+  }
+  return out;
+}
+const detail = (row, key) => row.detail.split(' ').find((t) => t.startsWith(key + '='))?.slice(key.length + 1);
+const TICK = new Set(['SEND', 'RECEIVE', 'INTERNAL']);
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function procSample(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    return { rssKb, cpuTicks };
+  } catch {
+    return null;
+  }
+}
+
+async function benchStartup() {
+  console.log('start-up (start-all → every machine connected to all peers):');
+  const sizes = QUICK ? [3, 10, 50] : [3, 10, 50, 100];
+  for (const n of sizes) {
+    const reps = n === 3 ? 5 : 1;
+    const times = [];
+    for (let r = 0; r < reps; r++) {
+      const c = await cluster(n);
+      const res = await cli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--duration', '1', '--quiet'], { timeout: 120_000 });
+      const m = /all \d+ machines ready in (\d+) ms/.exec(res.all ?? '');
+      if (!m) throw new Error(`start-all ${n} did not report ready:\n${res.all?.slice(-2000)}`);
+      times.push(Number(m[1]));
+      rmSync(c.dir, { recursive: true, force: true });
+    }
+    const target = n === 3 ? 500 : n === 100 ? 15000 : null;
+    record(`start-all ${n} machines ready`, median(times), 'ms', target === null ? 'none' : `< ${target} ms`, target === null ? null : median(times) < target,
+      `median of ${reps} start-all runs, as printed by start-all (spawn of the first machine → last READY)`);
+  }
+  // three shells: three run-machine processes started at the same moment
+  const times = [];
+  for (let r = 0; r < 5; r++) {
+    const c = await cluster(3);
+    const t0 = performance.now();
+    const procs = [1, 2, 3].map((id) => cli(['run-machine', String(id), '--config', c.configPath, '--log-dir', c.logDir, '--duration', '1', '--quiet'], { buffer: true }));
+    const readyAt = await Promise.all(procs.map((p) => new Promise((resolve) => {
+      p.all.on('data', (d) => { if (/ready: connected/.test(String(d))) resolve(performance.now() - t0); });
+    })));
+    await Promise.all(procs);
+    times.push(Math.max(...readyAt));
+    rmSync(c.dir, { recursive: true, force: true });
+  }
+  record('run-machine ×3 (three shells) ready', median(times), 'ms', 'none', null, 'median of 5: three run-machine processes spawned at once → last "ready" line');
+}
+
+async function benchSteadyRun() {
+  const duration = QUICK ? 10 : 60;
+  console.log(`steady run: 3 machines at 6 ticks/s for ${duration} s (tick accuracy, RSS, CPU, latency):`);
+  const c = await cluster(3);
+  const traceDir = join(c.dir, 'trace');
+  (await import('node:fs')).mkdirSync(traceDir);
+  const run = cli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--duration', String(duration), '--tick-rate', '6', '--seed', '1', '--quiet'],
+    { env: { NO_COLOR: '1', LAMPORT_LAB_TRACE_DIR: traceDir }, timeout: (duration + 60) * 1000 });
+  // wait for ready, then sample every machine's RSS and CPU time once a second
+  await new Promise((resolve) => run.all.on('data', (d) => { if (/machines ready/.test(String(d))) resolve(); }));
+  const pids = [...readLogs(c.logDir).values()].map((rows) => Number(detail(rows.find((r) => r.event === 'START'), 'pid')));
+  const first = new Map(pids.map((p) => [p, procSample(p)]));
+  const t0 = performance.now();
+  let maxRss = 0;
+  let last = first;
+  const timer = setInterval(() => {
+    const now = new Map(pids.map((p) => [p, procSample(p)]));
+    for (const s of now.values()) if (s) maxRss = Math.max(maxRss, s.rssKb);
+    if ([...now.values()].every(Boolean)) last = now;
+  }, 1000);
+  const lastSampleAt = () => performance.now();
+  await new Promise((r) => setTimeout(r, (duration - 2) * 1000));
+  const elapsed = (lastSampleAt() - t0) / 1000;
+  const cpu = pids.map((p) => ((last.get(p).cpuTicks - first.get(p).cpuTicks) / CLK_TCK / elapsed) * 100);
+  clearInterval(timer);
+  await run;
+  const logs = readLogs(c.logDir);
+  let worstTickError = 0;
+  for (const rows of logs.values()) {
+    const rate = Number(detail(rows.find((r) => r.event === 'START'), 'tick_rate'));
+    const ticks = rows.filter((r) => TICK.has(r.event)).length;
+    worstTickError = Math.max(worstTickError, Math.abs(ticks - rate * duration));
+  }
+  record(`tick count error over ${duration} s (worst machine)`, worstTickError, 'ticks', '≤ 1', worstTickError <= 1, 'ticks logged (SEND+RECEIVE+INTERNAL rows) vs rate × duration, per machine');
+  record('RSS per machine (max)', maxRss / 1024, 'MiB', '≤ 50 MiB', maxRss / 1024 <= 50, 'VmRSS from /proc/<pid>/status sampled every second');
+  record('CPU per machine at 6 ticks/s (max)', Math.max(...cpu), '%', '< 1 %', Math.max(...cpu) < 1, `utime+stime from /proc/<pid>/stat over ${elapsed.toFixed(0)} s of ticking, --quiet`);
+  // latency: SEND (just before the socket write) → arrival in the receiver's queue
+  const sends = new Map();
+  const arrivals = [];
+  for (const name of readdirSync(traceDir)) {
+    for (const line of readFileSync(join(traceDir, name), 'utf8').split('\n')) {
+      const [id, kind, peer, us] = line.split(',');
+      if (kind === 'send') sends.set(`${id}>${peer}`, Number(us));
+      else if (kind === 'arrive') arrivals.push([`${id}>${peer}`, Number(us)]);
+    }
+  }
+  const lat = arrivals.filter(([k]) => sends.has(k)).map(([k, us]) => (us - sends.get(k)) / 1000).sort((a, b) => a - b);
+  record('loopback send→queue latency p50', pct(lat, 50), 'ms', 'none', null, `${lat.length} messages; high-resolution epoch times traced in both processes`);
+  record('loopback send→queue latency p99', pct(lat, 99), 'ms', '< 2 ms', pct(lat, 99) < 2, 'same messages');
+  rmSync(c.dir, { recursive: true, force: true });
+}
+
+async function benchMaxRate() {
+  console.log('highest tick rate with an exact schedule and every row logged:');
+  const duration = QUICK ? 2 : 5;
+  const rates = QUICK ? [100, 500, 1000, 2000, 5000] : [100, 200, 500, 1000, 2000, 5000, 10000];
+  let best = 0;
+  for (const rate of rates) {
+    const c = await cluster(2);
+    const res = await cli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--duration', String(duration), '--fast-ticks', '--tick-rate', String(rate), '--quiet'], { timeout: 120_000 });
+    const logs = readLogs(c.logDir);
+    let ok = res.exitCode === 0 && logs.size === 2;
+    for (const rows of logs.values()) {
+      const tickRows = rows.filter((r) => TICK.has(r.event));
+      const span = (Number(tickRows.at(-1).epoch_ms) - Number(rows.find((r) => r.event === 'READY').epoch_ms)) / 1000;
+      if (Math.abs(tickRows.length - rate * duration) > 1 || span > duration * 1.02 + 0.05 || rows.at(-1).event !== 'STOP') ok = false;
+    }
+    rmSync(c.dir, { recursive: true, force: true });
+    console.log(`    ${rate}/s: ${ok ? 'kept schedule' : 'fell behind or lost rows'}`);
+    if (!ok) break;
+    best = rate;
+  }
+  record('highest tick rate kept', best, 'ticks/s', 'none', null, `2 machines, ${duration} s each rate: tick rows = rate × duration ± 1, last tick within 2 % of the duration, STOP logged`);
+}
+
+async function benchAnalyze() {
+  console.log('analysis and simulation throughput:');
+  const dir = mkdtempSync(join(tmpdir(), 'lamport-bench-'));
+  // ~1,000,000 rows: 3 machines at 6 ticks/s need ~55,600 s of virtual time
+  const sim = await cli(['simulate', '--machines', '3', '--tick-rate', '6', '--duration', '55600', '--seed', '1', '--log-dir', join(dir, 'logs')], { timeout: 600_000 });
+  if (sim.exitCode !== 0) throw new Error(`simulate failed:\n${sim.all?.slice(-2000)}`);
+  const rows = readdirSync(join(dir, 'logs')).filter((n) => n.endsWith('.csv'))
+    .reduce((sum, n) => sum + readFileSync(join(dir, 'logs', n), 'utf8').split('\n').length - 2, 0);
+  const t0 = performance.now();
+  const res = await cli(['analyze', '--log-dir', join(dir, 'logs'), '--json'], { timeout: 600_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  record('analyze throughput', rows / seconds, 'rows/s', '≥ 1,000,000 rows/s', rows / seconds >= 1e6, `${rows} rows of a simulated 3-machine run, whole \`analyze --json\` command (exit ${res.exitCode}) in ${seconds.toFixed(2)} s`);
+  for (const n of QUICK ? [3, 1000] : [3, 100, 1000, 10000]) {
+    const duration = n >= 10000 ? 5 : n >= 1000 ? 30 : n >= 100 ? 300 : 20000;
+    const t1 = performance.now();
+    const s = await cli(['simulate', '--machines', String(n), '--duration', String(duration), '--seed', '1', '--no-logs'], { timeout: 600_000 });
+    const wall = (performance.now() - t1) / 1000;
+    const events = Number(/([\d,]+) events/.exec(s.all ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
+    const perSec = events / wall;
+    record(`simulate ${n} machines (workload, --no-logs)`, perSec, 'events/s', n === 3 ? '≥ 1,000,000 events/s' : 'none', n === 3 ? perSec >= 1e6 : null,
+      `${events} events in ${wall.toFixed(2)} s wall for the whole command (virtual ${duration} s)`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function soak(minutes) {
+  console.log(`soak: 10 machines for ${minutes} min with random kills and restarts:`);
+  const c = await cluster(10);
+  const seconds = minutes * 60;
+  const faults = [];
+  for (let t = 30; t < seconds - 30; t += 45 + Math.floor(Math.random() * 60)) {
+    const who = 1 + Math.floor(Math.random() * 10);
+    faults.push('--kill', `${who}@${t}`, '--restart', `${who}@${t + 5 + Math.floor(Math.random() * 10)}`);
+  }
+  const run = cli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--duration', String(seconds), '--seed', '3', '--quiet', ...faults], { timeout: (seconds + 120) * 1000 });
+  const rss = [];
+  const timer = setInterval(() => {
+    try {
+      const pids = [...readLogs(c.logDir).values()].map((rows) => Number(detail(rows.filter((r) => r.event === 'START').at(-1), 'pid')));
+      const total = pids.map(procSample).filter(Boolean).reduce((s, x) => s + x.rssKb, 0);
+      rss.push(total / 1024);
+    } catch { /* logs mid-write */ }
+  }, 30_000);
+  const res = await run;
+  clearInterval(timer);
+  const early = median(rss.slice(1, Math.max(2, Math.floor(rss.length / 4))));
+  const late = median(rss.slice(Math.floor((rss.length * 3) / 4)));
+  record('soak: total RSS early → late', `${early.toFixed(0)} → ${late.toFixed(0)}`, 'MiB', 'flat (late ≤ early × 1.2)', late <= early * 1.2, `sampled every 30 s; ${faults.length / 4} kill/restart pairs; start-all exit ${res.exitCode}`);
+  const an = await cli(['analyze', '--log-dir', c.logDir], { timeout: 600_000 });
+  record('soak: analyze', an.exitCode, 'exit', '0', an.exitCode === 0, 'invariants over the whole soak run, killed machines\' in-flight messages reported as lost');
+}
+
+const started = performance.now();
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm install` (or `npm run build`) first');
+try {
+  await benchStartup();
+  await benchSteadyRun();
+  await benchMaxRate();
+  await benchAnalyze();
+  if (SOAK_MINUTES > 0) await soak(SOAK_MINUTES);
+} finally {
+  const out = { date: new Date().toISOString(), quick: QUICK, node: process.version, seconds: (performance.now() - started) / 1000, results };
+  writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`\n${results.length} figures in ${out.seconds.toFixed(0)} s; written to bench/results.json`);
+  console.log('\n| figure | value | target | met | how |\n|---|---|---|---|---|');
+  for (const r of results) {
+    const v = typeof r.value === 'number' ? (Number.isInteger(r.value) ? r.value : r.value.toFixed(2)) : r.value;
+    console.log(`| ${r.name} | ${v} ${r.unit} | ${r.target} | ${r.pass === null ? '—' : r.pass ? 'yes' : 'NO'} | ${r.how} |`);
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * Checks of a mutual-exclusion run (`mutex` = Lamport 1978, `ricart-agrawala`), over the parsed logs
+ * of every machine and, when given, the shared resource file the machines append to in the
+ * critical section. Pure: the caller reads the files.
+ *
+ *   mutex-safety       CS intervals (CS_ENTER..CS_EXIT) of different machines never overlap in
+ *                      system time (epoch_ms), and each holder's CS_EXIT happens-before (vector
+ *                      clocks) the next holder's CS_ENTER
+ *   mutex-fairness     entries are granted in (request timestamp, machine id) order
+ *   mutex-liveness     every request is granted, except those still waiting when the log ends and
+ *                      those of machines that died; no pending request is overtaken by a later one.
+ *                      The description carries request→entry wait p50/p95/max per machine.
+ *   mutex-messages     message copies per completed entry (REQUEST+REPLY+RELEASE tagged with its
+ *                      ts) never exceed 3(N−1) (ricart-agrawala: 2(N−1)) in a run without faults
+ *   mutex-shared-file  (only with the file) ENTER/LEAVE lines alternate, each LEAVE matches the
+ *                      ENTER before it, and per machine they match the CS_ENTER rows of the logs
+ * Every violation names the offending rows as `file:line`.
+ */
+import { parseDetail } from '../core/logRow.js';
+import type { MachineId } from '../core/types.js';
+import type { RunChecker } from './checkers.js';
+import { type Run, parsePeers, vectorAt, whereIn } from './run.js';
+import { summarize } from './stats.js';
+import { type CheckResult, type Finding, type LogEntry, MAX_EXAMPLES, type Summary } from './types.js';
+
+/** Counts violations, keeping the first MAX_EXAMPLES (local: checkers.ts imports this module). */
+class Violations {
+  count = 0;
+  readonly examples: Finding[] = [];
+
+  add(where: string, message: string): void {
+    this.count++;
+    if (this.examples.length < MAX_EXAMPLES) this.examples.push({ where, message });
+  }
+
+  result(name: string, description: string): CheckResult {
+    return { name, description, ok: this.count === 0, violations: this.count, examples: this.examples };
+  }
+}
+
+/** Algorithms these checks understand, with the message copies one entry costs (× (N−1)). */
+export const MUTEX_ALGORITHMS: ReadonlyMap<string, number> = new Map([
+  ['mutex', 3],
+  ['ricart-agrawala', 2],
+]);
+
+/** Default name of the shared resource file in a log directory. */
+export const SHARED_FILE_NAME = 'critical_section.log';
+
+// ── shared resource file ───────────────────────────────────────────────────────────────────────
+
+/** One line of the shared resource file. */
+export interface SharedLine {
+  /** 1-based line number. */
+  readonly line: number;
+  readonly kind: 'ENTER' | 'LEAVE';
+  readonly machine: MachineId;
+  readonly lamport: number;
+  /** The request's timestamp. */
+  readonly ts: number;
+  readonly epochMs: number;
+}
+
+/**
+ * The line a machine appends on CS_ENTER (`ENTER`) or CS_EXIT (`LEAVE`), newline included:
+ * `ENTER machine=1 lamport=12 ts=9 time=<iso> epoch_ms=<n>`. Null for any other row.
+ */
+export function formatSharedLine(row: {
+  event: string;
+  machine: MachineId;
+  lamport: number;
+  detail: string;
+  time: string;
+  epoch_ms: number;
+}): string | null {
+  const kind = row.event === 'CS_ENTER' ? 'ENTER' : row.event === 'CS_EXIT' ? 'LEAVE' : null;
+  if (!kind) return null;
+  const ts = parseDetail(row.detail).get('ts') ?? '';
+  return `${kind} machine=${row.machine} lamport=${row.lamport} ts=${ts} time=${row.time} epoch_ms=${row.epoch_ms}\n`;
+}
+
+/** Parses the shared file's text. Blank lines are skipped; malformed ones are returned as line numbers. */
+export function parseSharedFile(text: string): { lines: SharedLine[]; malformed: number[] } {
+  const lines: SharedLine[] = [];
+  const malformed: number[] = [];
+  const raw = text.split('\n');
+  for (let k = 0; k < raw.length; k++) {
+    const t = raw[k]!.trim();
+    if (t === '') continue;
+    const m = /^(ENTER|LEAVE) (.*)$/.exec(t);
+    const d = m ? parseDetail(m[2]!) : null;
+    const machine = Number(d?.get('machine'));
+    const lamport = Number(d?.get('lamport'));
+    const ts = Number(d?.get('ts'));
+    const epochMs = Number(d?.get('epoch_ms'));
+    if (!m || !Number.isInteger(machine) || !Number.isInteger(lamport) || !Number.isInteger(ts) || !Number.isFinite(epochMs)) {
+      malformed.push(k + 1);
+      continue;
+    }
+    lines.push({ line: k + 1, kind: m[1] as 'ENTER' | 'LEAVE', machine, lamport, ts, epochMs });
+  }
+  return { lines, malformed };
+}
+
+// ── critical sections from the logs ────────────────────────────────────────────────────────────
+
+/** One request of one machine's incarnation (START to START or end of log), with what became of it. */
+export interface CsRequest {
+  readonly machine: MachineId;
+  /** Index into run.machines. */
+  readonly m: number;
+  readonly ts: number;
+  /** CS_REQUEST row (null when a CS_ENTER had no CS_REQUEST). */
+  readonly request: number | null;
+  enter: number | null;
+  exit: number | null;
+  /** The incarnation ended without STOP (the machine was killed) before this request was done. */
+  died: boolean;
+  /** Index of the last row of the request's incarnation. */
+  lastRow: number;
+}
+
+/** Everything the checks need, extracted once. */
+export interface MutexRun {
+  readonly algorithm: string;
+  readonly requests: readonly CsRequest[];
+  /** Entered requests, in order of entry: (enter epoch_ms, enter Lamport). */
+  readonly entries: readonly CsRequest[];
+  /** Per machine index: rows (index) of MEMBER_DOWN notes, with the peers dropped. */
+  readonly memberDowns: readonly { m: number; i: number; peers: MachineId[] }[];
+  readonly faults: readonly string[];
+  /** Earliest START and latest row of the run (epoch ms). */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Earliest STOP row (epoch ms), Infinity when none. */
+  readonly firstStopMs: number;
+}
+
+function tsOf(r: LogEntry): number | null {
+  const v = parseDetail(r.detail).get('ts');
+  if (v === undefined) return null;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Collects requests, entries and fault signs from the logs. O(rows). */
+export function extractMutexRun(run: Run): MutexRun {
+  const requests: CsRequest[] = [];
+  const memberDowns: { m: number; i: number; peers: MachineId[] }[] = [];
+  const faults = new Set<string>();
+  let startMs = Infinity;
+  let endMs = -Infinity;
+  let firstStopMs = Infinity;
+  run.machines.forEach((log, m) => {
+    const rows = log.rows;
+    let incarnation: CsRequest[] = [];
+    let readySeen = false;
+    const closeIncarnation = (last: number, killed: boolean): void => {
+      for (const q of incarnation) {
+        q.lastRow = last;
+        if (killed && q.exit === null) q.died = true;
+      }
+      incarnation = [];
+    };
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.epochMs > endMs) endMs = r.epochMs;
+      switch (r.event) {
+        case 'START':
+          if (r.epochMs < startMs) startMs = r.epochMs;
+          if (i > 0) closeIncarnation(i - 1, rows[i - 1]!.event !== 'STOP');
+          readySeen = false;
+          break;
+        case 'READY':
+          readySeen = true;
+          break;
+        case 'STOP':
+          if (r.epochMs < firstStopMs) firstStopMs = r.epochMs;
+          break;
+        case 'CONNECT':
+          if (readySeen && r.detail.includes('dir=out')) faults.add('reconnect');
+          break;
+        case 'MEMBER_DOWN':
+          faults.add('member-down');
+          memberDowns.push({ m, i, peers: parsePeers(r.peer) });
+          break;
+        case 'MEMBER_UP':
+          faults.add('member-up');
+          break;
+        case 'CS_REQUEST': {
+          const ts = tsOf(r) ?? -1;
+          const q: CsRequest = { machine: log.machine, m, ts, request: i, enter: null, exit: null, died: false, lastRow: rows.length - 1 };
+          requests.push(q);
+          incarnation.push(q);
+          break;
+        }
+        case 'CS_ENTER': {
+          const ts = tsOf(r) ?? -1;
+          let q = incarnation.find((x) => x.ts === ts && x.enter === null);
+          if (!q) {
+            q = { machine: log.machine, m, ts, request: null, enter: null, exit: null, died: false, lastRow: rows.length - 1 };
+            requests.push(q);
+            incarnation.push(q);
+          }
+          q.enter = i;
+          break;
+        }
+        case 'CS_EXIT': {
+          const ts = tsOf(r) ?? -1;
+          const q = incarnation.find((x) => x.ts === ts && x.enter !== null && x.exit === null);
+          if (q) q.exit = i;
+          break;
+        }
+      }
+    }
+    if (rows.length > 0) closeIncarnation(rows.length - 1, run.killed[m] === true && rows[rows.length - 1]!.event !== 'STOP');
+    if (run.killed[m]) faults.add('killed');
+  });
+  const entries = requests.filter((q) => q.enter !== null);
+  const rowOf = (q: CsRequest, i: number): LogEntry => run.machines[q.m]!.rows[i]!;
+  entries.sort((a, b) => {
+    const ra = rowOf(a, a.enter!);
+    const rb = rowOf(b, b.enter!);
+    return ra.epochMs - rb.epochMs || ra.lamport - rb.lamport || a.machine - b.machine;
+  });
+  return {
+    algorithm: run.algorithm ?? 'mutex',
+    requests,
+    entries,
+    memberDowns,
+    faults: [...faults].sort(),
+    startMs: startMs === Infinity ? 0 : startMs,
+    endMs: endMs === -Infinity ? 0 : endMs,
+    firstStopMs,
+  };
+}
+
+/** Interval end of an entry: its CS_EXIT row, or the last row of its incarnation (died or stopped inside). */
+function endRow(q: CsRequest): number {
+  return q.exit ?? q.lastRow;
+}
+
+function row(run: Run, m: number, i: number): LogEntry {
+  return run.machines[m]!.rows[i]!;
+}
+
+function at(run: Run, m: number, i: number): string {
+  return whereIn(run.machines[m]!, i);
+}
+
+// ── the checks ────────────────────────────────────────────────────────────────────────────────
+
+/** Safety: no two machines in the critical section at once (system time), and exit → next enter causally. */
+export function checkMutexSafety(run: Run, mr: MutexRun = extractMutexRun(run)): CheckResult {
+  const v = new Violations();
+  const active: CsRequest[] = [];
+  let lastClosed: CsRequest | null = null;
+  for (const q of mr.entries) {
+    const enter = row(run, q.m, q.enter!);
+    for (let k = active.length - 1; k >= 0; k--) {
+      const a = active[k]!;
+      if (row(run, a.m, endRow(a)).epochMs <= enter.epochMs) active.splice(k, 1);
+    }
+    for (const a of active) {
+      if (a.machine === q.machine) continue;
+      const end = a.exit !== null ? `left at ${at(run, a.m, a.exit)}` : 'never left';
+      v.add(at(run, q.m, q.enter!), `machine ${q.machine} entered (ts=${q.ts}) while machine ${a.machine} was inside since ${at(run, a.m, a.enter!)} (ts=${a.ts}, ${end})`);
+    }
+    active.push(q);
+    // Causality: the previous holder's CS_EXIT must happen-before this CS_ENTER.
+    if (lastClosed && lastClosed.machine !== q.machine) {
+      const p = lastClosed;
+      const j = run.layoutIndex.get(p.machine);
+      if (j !== undefined) {
+        const exitCount = vectorAt(run.machines[p.m]!, p.exit!, run.n)[j]!;
+        const seen = vectorAt(run.machines[q.m]!, q.enter!, run.n)[j]!;
+        if (seen < exitCount && !excusedByFailure(run, mr, p, q)) {
+          v.add(at(run, q.m, q.enter!), `machine ${q.machine} entered (ts=${q.ts}) without having heard of machine ${p.machine}'s exit at ${at(run, p.m, p.exit!)} (vector entry ${seen} < ${exitCount})`);
+        }
+      }
+    }
+    if (q.exit !== null) lastClosed = q;
+  }
+  return v.result('mutex-safety', 'no two machines are in the critical section at once (epoch_ms), and each exit happens-before the next entry');
+}
+
+/** The previous holder p's machine died after its exit and q's machine dropped it before entering. */
+function excusedByFailure(run: Run, mr: MutexRun, p: CsRequest, q: CsRequest): boolean {
+  if (!run.killed[p.m]) return false;
+  const enterMs = row(run, q.m, q.enter!).epochMs;
+  return mr.memberDowns.some((d) => d.m === q.m && d.peers.includes(p.machine) && d.i < q.enter! && row(run, d.m, d.i).epochMs <= enterMs);
+}
+
+/** Fairness: entries come in (request ts, id) order. */
+export function checkMutexFairness(run: Run, mr: MutexRun = extractMutexRun(run)): CheckResult {
+  const v = new Violations();
+  let max: CsRequest | null = null;
+  for (const q of mr.entries) {
+    if (max && (q.ts < max.ts || (q.ts === max.ts && q.machine < max.machine))) {
+      v.add(at(run, q.m, q.enter!), `request (ts=${q.ts}, machine ${q.machine}) granted after the later request (ts=${max.ts}, machine ${max.machine}) entered at ${at(run, max.m, max.enter!)}`);
+    }
+    if (!max || q.ts > max.ts || (q.ts === max.ts && q.machine > max.machine)) max = q;
+  }
+  return v.result('mutex-fairness', 'the critical section is granted in (request timestamp, machine id) order');
+}
+
+/** Per-machine request→entry waits (ms). */
+export function waitsByMachine(run: Run, mr: MutexRun = extractMutexRun(run)): Map<MachineId, Summary> {
+  const waits = new Map<MachineId, number[]>();
+  for (const log of run.machines) waits.set(log.machine, []);
+  for (const q of mr.entries) {
+    if (q.request === null) continue;
+    waits.get(q.machine)!.push(row(run, q.m, q.enter!).epochMs - row(run, q.m, q.request).epochMs);
+  }
+  const out = new Map<MachineId, Summary>();
+  for (const [id, list] of waits) out.set(id, summarize(list));
+  return out;
+}
+
+export interface LivenessOptions {
+  /**
+   * A request still waiting when its log ends is excused when it waited at most this long (ms).
+   * Default: max(5000, 3 × the longest granted wait).
+   */
+  readonly pendingGraceMs?: number;
+}
+
+/** Liveness: every request granted, except those still waiting at the end or of machines that died. */
+export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run), opts: LivenessOptions = {}): CheckResult {
+  const v = new Violations();
+  const waits = waitsByMachine(run, mr);
+  let longest = 0;
+  for (const s of waits.values()) longest = Math.max(longest, s.max);
+  const grace = opts.pendingGraceMs ?? Math.max(5000, 3 * longest);
+  let pending = 0;
+  let died = 0;
+  for (const q of mr.requests) {
+    if (q.request === null) {
+      v.add(at(run, q.m, q.enter!), `CS_ENTER (ts=${q.ts}) without a CS_REQUEST`);
+      continue;
+    }
+    if (q.enter !== null) {
+      if (q.exit === null && !q.died && row(run, q.m, q.lastRow).event !== 'STOP') {
+        v.add(at(run, q.m, q.enter), `machine ${q.machine} entered (ts=${q.ts}) and never left`);
+      }
+      continue;
+    }
+    if (q.died) {
+      died++;
+      continue;
+    }
+    pending++;
+    const req = row(run, q.m, q.request);
+    const waited = row(run, q.m, q.lastRow).epochMs - req.epochMs;
+    if (waited > grace) {
+      v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} still waiting after ${waited} ms (grace ${grace} ms)`);
+      continue;
+    }
+    const overtaker = mr.entries.find((e) => (e.ts > q.ts || (e.ts === q.ts && e.machine > q.machine)) && row(run, e.m, e.enter!).epochMs > req.epochMs);
+    if (overtaker) {
+      v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} never granted, but the later request (ts=${overtaker.ts}, machine ${overtaker.machine}) entered at ${at(run, overtaker.m, overtaker.enter!)}`);
+    }
+  }
+  const fmt = [...waits].map(([id, s]) => `m${id} ${Math.round(s.p50)}/${Math.round(s.p95)}/${Math.round(s.max)}`).join(', ');
+  return v.result(
+    'mutex-liveness',
+    `every request is granted (${mr.entries.length} entries; ${pending} still waiting at the end, ${died} of machines that died); wait ms p50/p95/max: ${fmt}`,
+  );
+}
+
+/** Message copies per completed request, by request key `machine:ts`. */
+export function messagesPerEntry(run: Run, mr: MutexRun = extractMutexRun(run)): { perEntry: number[]; hello: number; bound: number } {
+  const copies = new Map<string, number>();
+  let hello = 0;
+  for (const log of run.machines) {
+    for (const r of log.rows) {
+      if (r.event !== 'SEND') continue;
+      const d = parseDetail(r.detail);
+      const kind = d.get('kind');
+      const n = parsePeers(r.peer).length;
+      if (kind === 'HELLO') {
+        hello += n;
+        continue;
+      }
+      const ts = d.get('ts');
+      if (ts === undefined) continue;
+      if (kind === 'REQUEST' || kind === 'RELEASE') copies.set(`${log.machine}:${ts}`, (copies.get(`${log.machine}:${ts}`) ?? 0) + n);
+      else if (kind === 'REPLY') for (const p of parsePeers(r.peer)) copies.set(`${p}:${ts}`, (copies.get(`${p}:${ts}`) ?? 0) + 1);
+    }
+  }
+  const perEntry = mr.entries.filter((q) => q.exit !== null).map((q) => copies.get(`${q.machine}:${q.ts}`) ?? 0);
+  const factor = MUTEX_ALGORITHMS.get(mr.algorithm) ?? 3;
+  return { perEntry, hello, bound: factor * Math.max(0, run.n - 1) };
+}
+
+/** Messages per entry against 3(N−1) (2(N−1)); enforced only in runs without faults. */
+export function checkMutexMessages(run: Run, mr: MutexRun = extractMutexRun(run)): CheckResult {
+  const v = new Violations();
+  const { perEntry, hello, bound } = messagesPerEntry(run, mr);
+  const faultFree = mr.faults.length === 0;
+  const completed = mr.entries.filter((q) => q.exit !== null);
+  if (faultFree) {
+    completed.forEach((q, k) => {
+      if (perEntry[k]! > bound) v.add(at(run, q.m, q.enter!), `entry (ts=${q.ts}, machine ${q.machine}) cost ${perEntry[k]} messages, more than ${bound}`);
+    });
+  }
+  const mean = perEntry.length ? perEntry.reduce((a, b) => a + b, 0) / perEntry.length : 0;
+  const factor = MUTEX_ALGORITHMS.get(mr.algorithm) ?? 3;
+  return v.result(
+    'mutex-messages',
+    `messages per completed entry ≤ ${factor}(N−1) = ${bound}: mean ${mean.toFixed(2)} over ${perEntry.length} entries, plus ${hello} HELLO` +
+      (faultFree ? '' : ` (faults present: ${mr.faults.join(', ')}; bound not enforced)`),
+  );
+}
+
+/** The shared resource file, as the caller read it. */
+export interface SharedFileText {
+  /** Name used in `file:line` references. */
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * Shared file: ENTER/LEAVE alternate, each LEAVE by the machine of the ENTER before it (an ENTER
+ * without LEAVE is allowed only when that machine died), and per machine the ENTER lines match its
+ * CS_ENTER rows (one fewer allowed for a machine killed between row and line). Lines outside the
+ * run's time span (earlier runs appending to the same file) are ignored.
+ */
+export function checkSharedFile(run: Run, file: SharedFileText, mr: MutexRun = extractMutexRun(run)): CheckResult {
+  const v = new Violations();
+  const { lines, malformed } = parseSharedFile(file.text);
+  for (const k of malformed) v.add(`${file.name}:${k}`, 'malformed line');
+  const killed = new Set(run.machines.filter((_, m) => run.killed[m]).map((l) => l.machine));
+  const enters = new Map<MachineId, number>();
+  let holder: SharedLine | null = null;
+  for (const l of lines) {
+    if (l.epochMs < mr.startMs || l.epochMs > mr.endMs) continue;
+    if (l.kind === 'ENTER') {
+      enters.set(l.machine, (enters.get(l.machine) ?? 0) + 1);
+      if (holder && !killed.has(holder.machine)) {
+        v.add(`${file.name}:${l.line}`, `ENTER by machine ${l.machine} while machine ${holder.machine} is inside since ${file.name}:${holder.line}`);
+      }
+      holder = l;
+    } else {
+      if (!holder) v.add(`${file.name}:${l.line}`, `LEAVE by machine ${l.machine} with nobody inside`);
+      else if (holder.machine !== l.machine || holder.ts !== l.ts) {
+        v.add(`${file.name}:${l.line}`, `LEAVE by machine ${l.machine} (ts=${l.ts}) but machine ${holder.machine} (ts=${holder.ts}) entered at ${file.name}:${holder.line}`);
+      }
+      holder = null;
+    }
+  }
+  run.machines.forEach((log, m) => {
+    const rows = log.rows.filter((r) => r.event === 'CS_ENTER').length;
+    const got = enters.get(log.machine) ?? 0;
+    const ok = got === rows || (run.killed[m] && got === rows - 1);
+    if (!ok) v.add(`${file.name}:-`, `machine ${log.machine}: ${got} ENTER lines but ${rows} CS_ENTER rows in ${log.file}`);
+  });
+  return v.result('mutex-shared-file', `ENTER/LEAVE lines of ${file.name} alternate and match the machines' CS_ENTER rows`);
+}
+
+/** Runs every mutex check. `sharedFile` adds the shared-file check. */
+export function checkMutexRun(run: Run, sharedFile?: SharedFileText, liveness: LivenessOptions = {}): CheckResult[] {
+  const mr = extractMutexRun(run);
+  const out = [checkMutexSafety(run, mr), checkMutexFairness(run, mr), checkMutexLiveness(run, mr, liveness), checkMutexMessages(run, mr)];
+  if (sharedFile) out.push(checkSharedFile(run, sharedFile, mr));
+  return out;
+}
+
+/** A checker for runs of the mutex algorithms; with `sharedFile` it also checks that file. */
+export function createMutexChecker(sharedFile?: SharedFileText): RunChecker {
+  return {
+    name: 'mutex',
+    appliesTo: (run) => run.algorithm !== null && MUTEX_ALGORITHMS.has(run.algorithm),
+    check: (run) => checkMutexRun(run, sharedFile),
+  };
+}
+
+/** The registered checker (logs only; see runtime/log/sharedResourceFile.ts to add the shared file). */
+export const mutexChecker: RunChecker = createMutexChecker();
+
+/** Figures of a mutex run for reports and experiments. */
+export interface MutexSummary {
+  readonly algorithm: string;
+  readonly entries: number;
+  readonly requests: number;
+  /** Entries per minute over the run's span (first START to last row). */
+  readonly entriesPerMinute: number;
+  readonly messagesPerEntry: number;
+  /** 3(N−1) or 2(N−1). */
+  readonly messageBound: number;
+  readonly hello: number;
+  readonly waits: ReadonlyMap<MachineId, Summary>;
+  readonly faults: readonly string[];
+}
+
+export function mutexSummary(run: Run): MutexSummary {
+  const mr = extractMutexRun(run);
+  const { perEntry, hello, bound } = messagesPerEntry(run, mr);
+  const minutes = (mr.endMs - mr.startMs) / 60000;
+  return {
+    algorithm: mr.algorithm,
+    entries: mr.entries.length,
+    requests: mr.requests.length,
+    entriesPerMinute: minutes > 0 ? mr.entries.length / minutes : 0,
+    messagesPerEntry: perEntry.length ? perEntry.reduce((a, b) => a + b, 0) / perEntry.length : 0,
+    messageBound: bound,
+    hello,
+    waits: waitsByMachine(run, mr),
+    faults: mr.faults,
+  };
+}
+

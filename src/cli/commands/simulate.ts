@@ -1,0 +1,264 @@
+/**
+ * `lamport-lab simulate`: N machines (ids 1..N in ring order) of any algorithm in one process under
+ * virtual time, over a seeded in-memory network with delays, loss, partitions, crashes and
+ * restarts (runtime/sim). Writes the same log_<id>.csv files as a real run (or none with
+ * --no-logs) and prints a summary; `--check --seeds K` runs K seeds in memory through the analysis
+ * invariants and prints a replay command for every seed that fails (exit 1).
+ */
+import { type Command, Option } from 'commander';
+import { createAlgorithm } from '../../algorithms/registry.js';
+import { LabError } from '../../core/errors.js';
+import type { LogRow } from '../../core/logRow.js';
+import type { MachineId } from '../../core/types.js';
+import { archiveRun } from '../../runtime/log/archive.js';
+import { checkSeeds } from '../../runtime/sim/check.js';
+import { DISCARD_SINK, SimLogDir } from '../../runtime/sim/logSinks.js';
+import { delayModel } from '../../runtime/sim/network.js';
+import { DEFAULT_CONNECT_ROWS_UP_TO, type SimulationOptions, runSimulation } from '../../runtime/sim/simulation.js';
+import {
+  type DelaySpec,
+  type MachineAt,
+  type PartitionSpec,
+  formatDelaySpec,
+  parseDelaySpec,
+  parseMachineAt,
+  parsePartitionSpec,
+} from '../../runtime/sim/specs.js';
+import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import type { SetExit } from '../main.js';
+import { collect, intIn, numberIn, seconds } from '../parsers.js';
+import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
+import { renderTable } from '../table.js';
+
+/** Most machines `--machines` accepts. */
+export const MAX_SIM_MACHINES = 10_000;
+/** Virtual seconds simulated when --duration is not given. */
+export const DEFAULT_SIM_DURATION_SEC = 60;
+/** Seeds `--check` runs when --seeds is not given. */
+export const DEFAULT_CHECK_SEEDS = 100;
+/** Environment variable that enables test-only options (--inject-bug). */
+export const TEST_HOOKS_ENV = 'LAMPORT_LAB_TEST_HOOKS';
+
+/** Raw simulate options as commander parses them. */
+export interface RawSimulateOptions extends Omit<RawRunOptions, 'config' | 'quiet' | 'sharedFile'> {
+  machines: number;
+  delay: DelaySpec;
+  loss?: number;
+  partition?: PartitionSpec[];
+  crash?: MachineAt[];
+  restart?: MachineAt[];
+  logs: boolean;
+  check?: boolean;
+  seeds?: number;
+  connectRows?: number;
+  injectBug?: string;
+}
+
+/** Where the command prints (stdout and stderr lines). */
+export interface SimulateIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: SimulateIo = {
+  out: (line) => {
+    if (process.stdout.writable) process.stdout.write(line + '\n');
+  },
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+/** Quotes an argument for a POSIX shell when it needs it. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:@,=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function fmtMs(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)}s`;
+}
+
+/**
+ * The command line that replays one seed of these options exactly. `check`: re-run the check of
+ * that one seed (includes a test-only --inject-bug); otherwise: write its logs, to analyse.
+ * Invariant: running it gives the same rows as the run it describes.
+ */
+export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: number, check = false): string {
+  const a = s.algorithmOptions;
+  const args = ['lamport-lab', 'simulate', '--machines', String(raw.machines), '--algorithm', s.algorithm];
+  args.push('--duration', String(s.durationSec ?? DEFAULT_SIM_DURATION_SEC), '--max-tick-rate', String(s.maxTickRate));
+  if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
+  if (raw.fastTicks) args.push('--fast-ticks');
+  args.push('--internal-max', String(s.internalMax), '--delay', formatDelaySpec(raw.delay));
+  if (raw.loss) args.push('--loss', String(raw.loss));
+  for (const p of raw.partition ?? []) args.push('--partition', p.text);
+  for (const c of raw.crash ?? []) args.push('--crash', `${c.id}@${c.atMs}ms`);
+  for (const r of raw.restart ?? []) args.push('--restart', `${r.id}@${r.atMs}ms`);
+  if (raw.connectRows !== undefined) args.push('--connect-rows', String(raw.connectRows));
+  args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks));
+  args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
+  if (check) {
+    args.push('--check', '--seeds', '1');
+    if (raw.injectBug) args.push('--inject-bug', raw.injectBug);
+  } else if (s.logDir !== BUILTIN.logDir) args.push('--log-dir', s.logDir);
+  args.push('--seed', String(seed));
+  return args.map(shellQuote).join(' ');
+}
+
+/**
+ * Test-only row corruption, enabled with LAMPORT_LAB_TEST_HOOKS=1, to prove that --check catches a
+ * broken run. `lamport-skip`: on seeds divisible by 3, machine 1's first RECEIVE row claims one
+ * more than the Lamport rule allows.
+ */
+function tamperFor(name: string | undefined): ((seed: number, rows: Map<MachineId, LogRow[]>) => void) | undefined {
+  if (name === undefined) return undefined;
+  if (name !== 'lamport-skip') throw new LabError('INVALID_OPTION', `--inject-bug "${name}": the only test bug is lamport-skip`);
+  return (seed, rows) => {
+    if (seed % 3 !== 0) return;
+    const list = rows.get(1) ?? [];
+    const i = list.findIndex((r) => r.event === 'RECEIVE');
+    if (i >= 0) list[i] = { ...list[i]!, lamport: list[i]!.lamport + 1 };
+  };
+}
+
+/**
+ * Runs `simulate` with parsed options; returns the exit status. Throws LabError for bad options
+ * (unknown algorithm, faults naming machines outside 1..N, --restart of a running machine, ...).
+ */
+export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = stdio): number {
+  if (raw.injectBug !== undefined && process.env[TEST_HOOKS_ENV] !== '1') {
+    throw new LabError('INVALID_OPTION', `--inject-bug is a test-only option (set ${TEST_HOOKS_ENV}=1)`);
+  }
+  const n = raw.machines;
+  const ids = Array.from({ length: n }, (_, i) => i + 1);
+  const settings = resolveRunSettings({ ...raw, config: '' }, { machines: [{ id: 1, host: 'sim', port: 1 }] });
+  const algorithm = (): ReturnType<typeof createAlgorithm> => createAlgorithm(settings.algorithm, settings.algorithmOptions);
+  algorithm(); // validates the name before anything runs
+  const durationMs = Math.round((settings.durationSec ?? DEFAULT_SIM_DURATION_SEC) * 1000);
+  const sim: Omit<SimulationOptions, 'seed' | 'sink'> = {
+    ids,
+    algorithm,
+    maxTickRate: settings.maxTickRate,
+    tickRate: settings.tickRate,
+    delay: delayModel(raw.delay),
+    loss: raw.loss ?? 0,
+    durationMs,
+    crashes: raw.crash ?? [],
+    restarts: raw.restart ?? [],
+    partitions: raw.partition ?? [],
+    connectRowsUpTo: raw.connectRows ?? DEFAULT_CONNECT_ROWS_UP_TO,
+  };
+  const baseSeed = settings.seed ?? randomSeed();
+  const what = `${n} machine${n === 1 ? '' : 's'}, algorithm ${settings.algorithm}, ${fmtMs(durationMs)} virtual`;
+
+  if (raw.check) {
+    const seeds = raw.seeds ?? DEFAULT_CHECK_SEEDS;
+    if (baseSeed + seeds - 1 > 2147483646) throw new LabError('INVALID_OPTION', `--seed ${baseSeed} + --seeds ${seeds} goes past the largest seed 2147483646`);
+    io.out(`simulate --check: seeds ${baseSeed}..${baseSeed + seeds - 1} (replay the batch with --seed ${baseSeed} --seeds ${seeds}), ${what} each, no files written`);
+    const t0 = performance.now();
+    const result = checkSeeds({
+      simulation: sim,
+      firstSeed: baseSeed,
+      seeds,
+      tamper: tamperFor(raw.injectBug),
+      onSeed: (seed, failure) => {
+        if (!failure) return;
+        io.out(`FAIL seed ${seed}: ${failure.failed.map((c) => `${c.name} (${c.violations})`).join(', ')}`);
+        for (const c of failure.failed) {
+          const ex = c.examples[0];
+          if (ex) io.out(`  ${c.name}: ${ex.where}: ${ex.message}`);
+        }
+        io.out(`  replay: ${replayCommand(raw, settings, seed, true)}`);
+        io.out(`  logs:   ${replayCommand(raw, settings, seed)} && lamport-lab analyze --log-dir ${shellQuote(settings.logDir)}`);
+      },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const rate = Math.round(result.events / Math.max(wall, 1e-9));
+    io.out(
+      `simulate --check: ${result.seedsRun} seeds, ${result.failures.length} failed; ${result.events} events, ${result.rows} rows in ${wall.toFixed(2)} s wall (${rate} events/s)`,
+    );
+    return result.failures.length ? EXIT_FAILED : EXIT_OK;
+  }
+
+  if (raw.injectBug !== undefined) throw new LabError('INVALID_OPTION', '--inject-bug only applies with --check');
+  let logDir: SimLogDir | null = null;
+  io.out(`simulate: ${what}, seed ${baseSeed} (replay with --seed ${baseSeed}), ${raw.logs ? `logs in ${settings.logDir}/` : 'no logs'}`);
+  if (raw.logs) {
+    const archived = archiveRun(settings.logDir);
+    if (archived.length) io.out(`simulate: earlier logs moved to ${archived.join(', ')}`);
+    logDir = new SimLogDir(settings.logDir, ids);
+  }
+  const dir = logDir;
+  const t0 = performance.now();
+  const result = runSimulation({ ...sim, seed: baseSeed, sink: dir ? (id) => dir.sink(id) : () => DISCARD_SINK });
+  const wall = (performance.now() - t0) / 1000;
+  dir?.close();
+  const c = (e: string): number => result.counts.get(e) ?? 0;
+  const rate = Math.round(result.events / Math.max(wall, 1e-9));
+  if (n <= 20) {
+    const names = [...result.counts.keys()].filter((e) => !['START', 'READY', 'STOP', 'CONNECT', 'DISCONNECT'].includes(e)).sort();
+    const rows = result.machines.map((m) => [
+      m.id,
+      m.tickRate,
+      ...names.map((e) => m.engine.counts.get(e) ?? 0),
+      m.engine.clock.lamport,
+      m.engine.maxQueue,
+      m.crashed ? 'crashed' : m.starts > 1 ? `restarted x${m.starts - 1}` : 'ran',
+    ]);
+    io.out('');
+    io.out(renderTable(['machine', 'tick_rate', ...names.map((e) => e.toLowerCase()), 'lamport', 'max_queue', 'status'], rows));
+    if (result.machines.some((m) => m.starts > 1)) io.out('(counts and max_queue of restarted machines: since their last restart)');
+    io.out('');
+  }
+  io.out(
+    `simulate: ${n} machines, ${fmtMs(result.virtualMs)} virtual, ${result.events} events in ${wall.toFixed(3)} s wall (${rate} events/s); ` +
+      `messages: ${c('SEND')} sends, ${result.copies} copies on the wire, ${result.delivered} delivered, ${c('DROP')} drops, ${result.lost} lost, ${result.pendingAtEnd} in flight or queued at end` +
+      (dir ? `; ${dir.rows} rows` : ''),
+  );
+  io.out(`simulate: seed ${baseSeed}`);
+  return EXIT_OK;
+}
+
+/** Registers `simulate` on the program. */
+export function registerSimulate(program: Command, setExit: SetExit): void {
+  program
+    .command('simulate')
+    .description('run N machines in one process under virtual time over a seeded in-memory network (fast, deterministic)')
+    .option('--machines <n>', `number of machines, ids 1..n in ring order (1..${MAX_SIM_MACHINES})`, intIn(1, MAX_SIM_MACHINES), 3)
+    .option('--algorithm <name>', `algorithm to run (default ${BUILTIN.algorithm})`)
+    .option('--duration <s>', `virtual seconds to simulate (default ${DEFAULT_SIM_DURATION_SEC})`, seconds)
+    .option('--seed <n>', 'seed for all randomness (default: random, printed)', intIn(0, 2147483646))
+    .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
+    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (more with --fast-ticks)`, intIn(1, FAST_MAX_TICK_RATE))
+    .option('--fast-ticks', 'allow --tick-rate above the model range')
+    .option('--internal-max <n>', `event draw range 1..n: 1-3 send, the rest internal (default ${BUILTIN.internalMax})`, intIn(1, 1000))
+    .option('--delay <spec>', 'message delay: uniform:1-20ms, fixed:5ms or exp:10ms (mean)', parseDelaySpec, parseDelaySpec('uniform:1-20ms'))
+    .option('--loss <p>', 'probability each message copy is lost in flight', numberIn(0, 1))
+    .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', collect(parsePartitionSpec))
+    .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', collect((v: string) => parseMachineAt(v, '--crash')))
+    .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', collect((v: string) => parseMachineAt(v, '--restart')))
+    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`)
+    .option('--no-logs', 'write no log files (fastest; summary only)')
+    .option('--check', 'run many seeds in memory and check every invariant; exit 1 if any seed fails')
+    .option('--seeds <n>', `with --check: how many seeds, from --seed on (default ${DEFAULT_CHECK_SEEDS})`, intIn(1))
+    .option('--connect-rows <n>', `log a CONNECT row per peer at startup only up to n machines (default ${DEFAULT_CONNECT_ROWS_UP_TO})`, intIn(0, MAX_SIM_MACHINES))
+    .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick (default 0.2)', numberIn(0, 1))
+    .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
+    .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
+    .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
+    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
+    // test-only (needs LAMPORT_LAB_TEST_HOOKS=1): corrupts rows so tests can prove --check fails
+    .addOption(new Option('--inject-bug <name>').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Network semantics: per-link FIFO; --loss drops copies silently (analysis counts them as lost); a
+link is down while either end is crashed or a partition separates them: sends on it are DROP rows,
+both ends log DISCONNECT when it goes down (messages in flight on it are lost) and CONNECT when it
+comes back. A crash writes no STOP row and loses the machine's queue; a restart continues the log
+with a new START row, the same tick rate, and the clocks and msg numbering where they were.
+Above --connect-rows machines, startup logs READY peers=N-1 instead of N-1 CONNECT rows per machine.
+Times in specs: 5 or 5s (seconds), 500ms, 2m. Virtual time starts at 2026-01-01T00:00:00Z.`,
+    )
+    .action((raw: RawSimulateOptions) => {
+      setExit(runSimulateCommand(raw));
+    });
+}

@@ -1,0 +1,35 @@
+/**
+ * The mutex algorithms' shared resource: while in the critical section a machine appends an ENTER
+ * line (on its CS_ENTER row) and a LEAVE line (on its CS_EXIT row) to one file shared by every
+ * machine of the run. Lines are written with one writeSync on an O_APPEND descriptor, so lines of
+ * concurrent processes never tear or interleave within a line; whether ENTER/LEAVE pairs interleave
+ * is exactly what the checker (analysis/mutexChecks.ts) looks at.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatSharedLine } from '../analysis/mutexChecks.js';
+import type { LogRow } from '../core/logRow.js';
+
+/** Algorithms that use the shared resource. */
+export const SHARED_RESOURCE_ALGORITHMS: ReadonlySet<string> = new Set(['mutex', 'ricart-agrawala']);
+
+/**
+ * Opens `path` for appending (creating its directory) and returns a row hook that appends the
+ * CS_ENTER/CS_EXIT lines, and a close function. Invariant: one line per CS_ENTER/CS_EXIT row,
+ * written after that row reached the log and before the next effect (e.g. RELEASE) is sent.
+ */
+export function openSharedResource(path: string): { hook: (row: LogRow) => void; close: () => void } {
+  mkdirSync(dirname(path), { recursive: true });
+  let fd: number | null = openSync(path, 'a');
+  return {
+    hook(row) {
+      if (fd === null) return;
+      const line = formatSharedLine(row);
+      if (line !== null) writeSync(fd, line);
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}

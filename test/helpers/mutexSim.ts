@@ -1,0 +1,108 @@
+/**
+ * Runs the mutual-exclusion algorithms in the deterministic simulator and indexes the rows as the
+ * analysis would have read them from files (line = index + 2, after the header). The shared
+ * resource file is produced the way the runtime hook produces it, in global event order.
+ */
+import type { AnyAlgorithm } from '../../src/core/algorithm.js';
+import type { LogRow } from '../../src/core/logRow.js';
+import { isClockEvent } from '../../src/core/events.js';
+import { parseVector } from '../../src/core/vector.js';
+import { createLamportMutex } from '../../src/algorithms/mutex.js';
+import { createRicartAgrawala } from '../../src/algorithms/ricartAgrawala.js';
+import type { MutexOptions } from '../../src/algorithms/mutexCommon.js';
+import { formatSharedLine } from '../../src/analysis/mutexChecks.js';
+import { indexRun, type Run } from '../../src/analysis/run.js';
+import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
+import { runSimulation, uniformDelay, type SimulationResult } from '../../src/runtime/sim/simulation.js';
+
+export type MutexAlgorithmName = 'mutex' | 'ricart-agrawala';
+
+export interface MutexSimOptions {
+  readonly algorithm: MutexAlgorithmName;
+  readonly n: number;
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly requestUntilMs?: number;
+  readonly csProbability?: number;
+  readonly csTicks?: number;
+  readonly failureTimeoutMs?: number;
+  readonly delayMaxMs?: number;
+  readonly tickRate?: number;
+  readonly crashes?: readonly { id: number; atMs: number }[];
+  readonly restarts?: readonly { id: number; atMs: number }[];
+  readonly partitions?: readonly { groups: number[][]; fromMs: number; toMs: number; text: string }[];
+  /** Replaces the algorithm (e.g. a deliberately broken variant). */
+  readonly build?: (options: MutexOptions, id: number) => AnyAlgorithm;
+}
+
+export interface MutexSimRun {
+  readonly rows: Map<number, LogRow[]>;
+  readonly run: Run;
+  readonly sharedText: string;
+  readonly result: SimulationResult;
+}
+
+/** Turns in-memory rows into the analysis' RunLogs (file `log_<id>.csv`, line = index + 2). */
+export function toRunLogs(rows: Map<number, LogRow[]>, ids: readonly number[]): RunLogs {
+  const layout = [...ids].sort((a, b) => a - b);
+  const machines: MachineLog[] = layout.map((id) => {
+    const list = rows.get(id) ?? [];
+    const vectors = new Int32Array(list.length * layout.length);
+    const entries: LogEntry[] = list.map((r, i) => {
+      const v = parseVector(r.vector)!;
+      layout.forEach((k, j) => (vectors[i * layout.length + j] = v.get(k) ?? 0));
+      return {
+        line: i + 2,
+        time: r.time,
+        epochMs: r.epoch_ms,
+        event: r.event,
+        lamport: r.lamport,
+        queueLen: r.queue_len,
+        peer: r.peer,
+        msgId: r.msg_id,
+        detail: r.detail,
+        clock: isClockEvent(r.event),
+      };
+    });
+    return { file: `log_${id}.csv`, machine: id, rows: entries, vectors };
+  });
+  return { dir: 'sim', layout, machines, warnings: [] };
+}
+
+/** Runs one simulation. Machine ids are 1..n. */
+export function runMutexSim(o: MutexSimOptions): MutexSimRun {
+  const ids = Array.from({ length: o.n }, (_, i) => i + 1);
+  const rows = new Map<number, LogRow[]>();
+  const shared: string[] = [];
+  const options: MutexOptions = {
+    csProbability: o.csProbability ?? 0.2,
+    csTicks: o.csTicks ?? 2,
+    failureTimeoutMs: o.failureTimeoutMs ?? 3000,
+    ...(o.requestUntilMs !== undefined ? { requestUntilMs: o.requestUntilMs } : {}),
+  };
+  const build = o.build ?? ((opts: MutexOptions) => (o.algorithm === 'mutex' ? createLamportMutex(opts) : createRicartAgrawala(opts)));
+  const result = runSimulation({
+    ids,
+    seed: o.seed,
+    algorithm: (id) => build(options, id),
+    delay: uniformDelay(0.5, o.delayMaxMs ?? 40),
+    durationMs: o.durationMs,
+    ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
+    crashes: o.crashes ?? [],
+    restarts: o.restarts ?? [],
+    partitions: o.partitions ?? [],
+    sink: (id) => {
+      let list = rows.get(id);
+      if (!list) rows.set(id, (list = []));
+      const l = list;
+      return {
+        write: (r) => {
+          l.push(r);
+          const line = formatSharedLine(r);
+          if (line !== null) shared.push(line);
+        },
+      };
+    },
+  });
+  return { rows, run: indexRun(toRunLogs(rows, ids)), sharedText: shared.join(''), result };
+}
