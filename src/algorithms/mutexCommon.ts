@@ -15,7 +15,6 @@ export const CS_EXIT = 'CS_EXIT';
 /** Non-clock notes (see core/events.ts NON_CLOCK_EVENTS). */
 export const MEMBER_DOWN = 'MEMBER_DOWN';
 export const MEMBER_UP = 'MEMBER_UP';
-export const SKIP = 'SKIP';
 
 export interface MutexOptions {
   /** Probability that an idle machine requests the critical section on a tick, 0..1. */

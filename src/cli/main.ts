@@ -13,6 +13,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
 import { registerCompose } from './commands/compose.js';
+import { registerExperiment } from './commands/experiment.js';
 
 /** Sets the process's final exit status from inside a command action. */
 export type SetExit = (code: number) => void;
@@ -42,6 +43,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerReport(program, setExit);
   registerExport(program, setExit);
   registerCompose(program, setExit);
+  registerExperiment(program, setExit);
   return program;
 }
 

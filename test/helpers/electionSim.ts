@@ -22,6 +22,8 @@ export interface ElectionSimOptions {
   readonly leaderTimeoutMs?: number;
   readonly ranks?: ReadonlyMap<number, number>;
   readonly delayMaxMs?: number;
+  /** Fixed tick rate for every machine (default: drawn per machine, 1–6). */
+  readonly tickRate?: number;
 }
 
 export interface ElectionSimRun {
@@ -41,6 +43,7 @@ export function runElectionSim(o: ElectionSimOptions): ElectionSimRun {
     algorithm: () => (o.algorithm === 'election' ? createRingElection(opts) : createBully(opts)),
     delay: uniformDelay(0.5, o.delayMaxMs ?? 40),
     durationMs: o.durationMs,
+    tickRate: o.tickRate,
     crashes: o.crashes ?? [],
     restarts: o.restarts ?? [],
     sink: (id) => {

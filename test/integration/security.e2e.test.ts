@@ -170,7 +170,7 @@ describe('with a shared secret', () => {
     for (const [id, rows] of logs) expect(logProblems(rows, id)).toEqual([]);
     // accepted an incoming connection, or received a message
     const linked = (id: number) => logs.get(id)!.filter((r) => (r.event === 'CONNECT' && r.detail.includes('dir=in')) || r.event === 'RECEIVE');
-    const reasons = (id: number) => logs.get(id)!.filter((r) => r.event === 'ERROR').map((r) => `${/reason=(\S+)/.exec(r.detail)?.[1]}:${r.peer}`);
+    const reasons = (id: number) => logs.get(id)!.filter((r) => r.event === 'ERROR').map((r) => `${/reason=(\S+)/.exec(r.detail)?.[1]}:${r.peer || /(?:from|to)=(\d+)/.exec(r.detail)?.[1]}`);
     // the machines holding a secret accept nobody who cannot prove it
     expect(linked(1)).toEqual([]);
     expect(linked(2)).toEqual([]);

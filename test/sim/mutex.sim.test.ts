@@ -201,16 +201,23 @@ describe('mutual exclusion with crashes, restarts and partitions', () => {
       expect(cs.get('mutex-shared-file')!.ok).toBe(false);
     });
 
-    it(`${algorithm}: safety and fairness hold over many seeds with a random crash and restart`, () => {
+    it(`${algorithm}: safety, fairness and liveness hold over many seeds with a random crash, restart and short partition`, () => {
       for (let seed = 1; seed <= Math.max(20, Math.floor(SEEDS / 5)); seed++) {
         const pick = new Rng(seed * 104729);
         const n = 3 + (seed % 5);
         const id = pick.int(1, n);
         const crashAt = pick.int(2000, 15_000);
         const restarts = pick.chance(0.5) ? [{ id, atMs: crashAt + pick.int(500, 8000) }] : [];
-        const r = runMutexSim({ algorithm, n, seed, durationMs: 30_000, csProbability: 0.3, delayMaxMs: 60, crashes: [{ id, atMs: crashAt }], restarts });
+        // a partition shorter than the failure timeout (3 s): links break, in-flight messages are lost
+        const cut = pick.int(1, n - 1);
+        const fromMs = pick.int(1000, 20_000);
+        const partitions = pick.chance(0.5)
+          ? [{ groups: [Array.from({ length: cut }, (_, k) => k + 1), Array.from({ length: n - cut }, (_, k) => cut + k + 1)], fromMs, toMs: fromMs + pick.int(100, 2500), text: 'random' }]
+          : [];
+        const r = runMutexSim({ algorithm, n, seed, durationMs: 30_000, csProbability: 0.3, delayMaxMs: 60, crashes: [{ id, atMs: crashAt }], restarts, partitions });
         const cs = checks(r);
-        expect(failing(cs, ['mutex-safety', 'mutex-fairness', 'mutex-liveness', 'mutex-shared-file']), `seed ${seed} n ${n} crash ${id}@${crashAt} ${JSON.stringify(restarts)}`).toBe('');
+        const what = `seed ${seed} n ${n} crash ${id}@${crashAt} ${JSON.stringify(restarts)} ${JSON.stringify(partitions.map((p) => [p.groups, p.fromMs, p.toMs]))}`;
+        expect(failing(cs, ['mutex-safety', 'mutex-fairness', 'mutex-liveness', 'mutex-shared-file']), what).toBe('');
       }
     });
   }

@@ -42,6 +42,10 @@ describe('fault spec parser', () => {
       expect(() => parseFaultSpec(kind, text), text).toThrow(re);
     }
     expect(() => parseFaultSpec('kill', 'leader@3', false)).toThrow(/not available/);
+    // the simulator's spelling
+    expect(parseFaultSpec('crash', '2@5s', false)).toEqual({ kind: 'crash', who: 2, atMs: 5000, text: '2@5s' });
+    expect(schedulePlan([parseFaultSpec('crash', '2@5s', false)], [1, 2])[0]!.action).toBe('kill');
+    expect(() => parseFaultSpec('crash', '2@5s-6s', false)).toThrow(/--crash "2@5s-6s": bad time \(expected <id>@<seconds>, e.g. 3@8\)/);
   });
 
   it('the commander wrapper collects repeated flags and raises InvalidArgumentError', () => {

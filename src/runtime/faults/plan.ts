@@ -9,8 +9,8 @@
  */
 import type { MachineId } from '../../core/types.js';
 
-/** What a flag asks for. `crash` is the simulator's name for `kill`. */
-export type FaultKind = 'kill' | 'restart' | 'pause';
+/** What a flag asks for. `crash` is the simulator's name for `kill` (scheduled as a kill). */
+export type FaultKind = 'kill' | 'crash' | 'restart' | 'pause';
 
 /** A machine, or whichever machine is the leader when the fault fires. */
 export type FaultTarget = MachineId | 'leader';
@@ -103,7 +103,7 @@ export function schedulePlan(specs: readonly FaultSpec[], members: readonly Mach
     if (spec.who !== 'leader' && !members.includes(spec.who)) {
       throw new FaultSpecError(`--${spec.kind} "${spec.text}": machine ${spec.who} is not in the config (ids: ${members.join(', ')})`);
     }
-    actions.push({ atMs: spec.atMs, action: spec.kind, who: spec.who, index, spec });
+    actions.push({ atMs: spec.atMs, action: spec.kind === 'crash' ? 'kill' : spec.kind, who: spec.who, index, spec });
     if (spec.kind === 'pause') actions.push({ atMs: spec.untilMs!, action: 'resume', who: spec.who, index, spec });
   });
   const rank = (a: FaultAction): number => (a.action === 'resume' ? 1 : 0);

@@ -33,7 +33,13 @@ export const FRAME_TYPES = ['challenge', 'hello', 'welcome', 'msg'] as const;
 export type FrameType = (typeof FRAME_TYPES)[number];
 
 const machineId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * Largest clock count accepted from the wire: 2^48, far above any real run (centuries at 10 000
+ * ticks/s) and far below 2^53, so a peer sending a huge count cannot push a receiver's clock to where
+ * `+1` no longer changes a double (at 2^53 the clock would freeze and break the +1 rule).
+ */
+export const MAX_WIRE_COUNT = 2 ** 48;
+const count = z.number().int().min(0).max(MAX_WIRE_COUNT);
 
 /** Schemas of the frames as they are on the wire (unknown extra fields are ignored, for evolution). */
 export const challengeFrameSchema = z.object({
@@ -156,8 +162,8 @@ export function denseVector(wire: unknown, layout: VectorLayout): number[] | str
     const index = String(id) === key ? layout.index.get(id) : undefined;
     if (index === undefined) return `vector names unknown machine "${key.slice(0, 20)}"`;
     const value = entries[key];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      return `vector count for ${key} is not a non-negative integer`;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_WIRE_COUNT) {
+      return `vector count for ${key} is not an integer in 0..2^48`;
     }
     dense[index] = value;
   }

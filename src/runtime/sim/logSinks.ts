@@ -11,7 +11,8 @@ import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
 import type { RowSink } from '../engine.js';
-import { LOG_HEADER, formatRow } from '../log/csvLog.js';
+import { LOG_HEADER } from '../log/csvLog.js';
+import { fastFormatRow } from './fastRow.js';
 
 /** The sink of `--no-logs`: keeps nothing, so the engine does not even build rows. */
 export const DISCARD_SINK: RowSink = { write() {}, discards: true };
@@ -53,7 +54,7 @@ export class SimLogDir {
     if (!list) throw new RangeError(`machine ${id} has no log in this run`);
     return {
       write: (row: LogRow) => {
-        const line = formatRow(row);
+        const line = fastFormatRow(row);
         list.push(line);
         this.rows++;
         this.bytes += line.length;

@@ -1,0 +1,191 @@
+/**
+ * `lamport-lab experiment`: the classic lab notebook, unattended. For each setting (the default
+ * model, small clock-rate variation, fewer internal events, plus any --setting given) it runs
+ * several trials with start-all into logs/experiments/<name>/trial-<k>/, analyses each, shows
+ * progress, prints one comparison table and writes a combined HTML report.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InvalidArgumentError, type Command } from 'commander';
+import { LabError } from '../../core/errors.js';
+import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures } from '../../analysis/experiment.js';
+import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import { collect, intIn, seconds } from '../parsers.js';
+import { renderTable } from '../table.js';
+import type { SetExit } from '../main.js';
+import { cliScriptPath } from './startAll.js';
+
+/** A named setting: extra start-all options. */
+export interface Setting {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+/** The three settings every experiment runs. */
+export const BUILTIN_SETTINGS: readonly Setting[] = [
+  { name: 'default', args: [] },
+  { name: 'small-rate-variation', args: ['--min-tick-rate', '5', '--max-tick-rate', '6'] },
+  { name: 'fewer-internal', args: ['--internal-max', '5'] },
+];
+
+/** Parses `name=--opt value ...` (the options are start-all's). */
+export function parseSetting(value: string): Setting {
+  const eq = value.indexOf('=');
+  const name = eq > 0 ? value.slice(0, eq).trim() : '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
+    throw new InvalidArgumentError(`expected name=<start-all options>, e.g. "slow=--max-tick-rate 2"; got "${value}".`);
+  }
+  return { name, args: value.slice(eq + 1).trim().split(/\s+/).filter(Boolean) };
+}
+
+interface ExperimentOptions {
+  config: string;
+  logDir: string;
+  trials: number;
+  duration: number;
+  seed: number;
+  setting?: Setting[];
+  out?: string;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A horizontal bar chart as inline SVG (one bar per setting), no script needed. */
+function barChart(title: string, rows: readonly { name: string; value: number }[]): string {
+  const max = Math.max(1e-9, ...rows.map((r) => r.value));
+  const barH = 22;
+  const width = 520;
+  const labelW = 180;
+  const bars = rows
+    .map((r, i) => {
+      const w = Math.max(1, ((width - labelW - 60) * r.value) / max);
+      const y = 24 + i * (barH + 6);
+      return `<text x="0" y="${y + 15}" font-size="12">${escapeHtml(r.name)}</text><rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#4a7fb5"/><text x="${labelW + w + 4}" y="${y + 15}" font-size="12">${fmt(r.value)}</text>`;
+    })
+    .join('');
+  const h = 30 + rows.length * (barH + 6);
+  return `<figure class="bar" data-metric="${escapeHtml(title)}"><svg width="${width}" height="${h}" role="img" aria-label="${escapeHtml(title)}"><text x="0" y="14" font-size="13" font-weight="bold">${escapeHtml(title)}</text>${bars}</svg></figure>`;
+}
+
+/** The combined report: comparison table, bar charts per figure, every trial with a link to its own report. */
+export function renderExperimentHtml(summaries: readonly SettingSummary[], trials: ReadonlyMap<string, readonly { dir: string; figures: TrialFigures }[]>, meta: string): string {
+  const header = ['setting', 'options', 'trials', 'mean jump', 'max jump', 'max queue', 'final drift', 'messages/s', 'failed'];
+  const row = (s: SettingSummary): string =>
+    `<tr><td>${escapeHtml(s.name)}</td><td><code>${escapeHtml(s.args.join(' ') || '(defaults)')}</code></td>${[s.trials, s.meanJump, s.maxJump, s.maxQueue, s.finalDrift, s.messagesPerSec, s.failedTrials]
+      .map((v) => `<td>${fmt(v)}</td>`)
+      .join('')}</tr>`;
+  const charts = (
+    [
+      ['mean Lamport jump on receive', (s: SettingSummary) => s.meanJump],
+      ['max Lamport jump', (s: SettingSummary) => s.maxJump],
+      ['max queue length', (s: SettingSummary) => s.maxQueue],
+      ['final drift (Lamport gap to fastest)', (s: SettingSummary) => s.finalDrift],
+      ['messages per second', (s: SettingSummary) => s.messagesPerSec],
+    ] as const
+  )
+    .map(([title, f]) => barChart(title, summaries.map((s) => ({ name: s.name, value: f(s) }))))
+    .join('\n');
+  const trialRows = [...trials]
+    .flatMap(([name, list]) =>
+      list.map(
+        (t, i) =>
+          `<tr><td>${escapeHtml(name)}</td><td>${i + 1}</td><td><a href="${escapeHtml(t.dir)}/report.html">${escapeHtml(t.dir)}</a></td>${[t.figures.meanJump, t.figures.maxJump, t.figures.maxQueue, t.figures.finalDrift, t.figures.messagesPerSec]
+            .map((v) => `<td>${fmt(v)}</td>`)
+            .join('')}<td>${t.figures.ok ? 'hold' : 'VIOLATED'}</td></tr>`,
+      ),
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lamport-lab experiment</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}td:first-child,th:first-child,td:nth-child(2){text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}</style>
+</head><body><h1>lamport-lab experiment</h1><p>${escapeHtml(meta)}</p>
+<h2>Comparison</h2><table id="comparison"><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${summaries.map(row).join('')}</tbody></table>
+<div class="charts">${charts}</div>
+<h2>Trials</h2><table id="trials"><thead><tr><th>setting</th><th>trial</th><th>logs and report</th><th>mean jump</th><th>max jump</th><th>max queue</th><th>final drift</th><th>messages/s</th><th>invariants</th></tr></thead><tbody>${trialRows}</tbody></table>
+</body></html>
+`;
+}
+
+/** Progress: a live bar on a TTY, one line per trial otherwise. */
+function progress(done: number, total: number, label: string, secondsLeft: number): void {
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} trials, ~${Math.ceil(secondsLeft)} s left — ${label}`;
+  if (process.stdout.isTTY) process.stdout.write(`\r${text}\x1b[K`);
+  else process.stdout.write(text + '\n');
+}
+
+export function registerExperiment(program: Command, setExit: SetExit): void {
+  program
+    .command('experiment')
+    .description('run several trials of several settings, compare them in one table and an HTML report')
+    .option('-c, --config <path>', 'config file', 'config.json')
+    .option('--log-dir <dir>', 'base log directory (trials go to <dir>/experiments/<setting>/trial-<k>/)', 'logs')
+    .option('--trials <n>', 'trials per setting', intIn(1, 1000), 5)
+    .option('--duration <s>', 'seconds of ticking per trial', seconds, 60)
+    .option('--seed <n>', 'base seed: trial k of every setting uses seed + k', intIn(0, 2147483000), 1)
+    .option('--setting <name=options>', 'an extra setting, e.g. "slow=--max-tick-rate 2" (repeatable)', collect(parseSetting))
+    .option('--out <file>', 'combined HTML report (default <log-dir>/experiments/report.html)')
+    .action(async (opts: ExperimentOptions) => {
+      const { execa } = await import('execa');
+      const { loadRun } = await import('../../runtime/log/analyzeLogDir.js');
+      const { analyzeIndexedRun } = await import('../../analysis/analyze.js');
+      const { renderReportHtml } = await import('../report/html.js');
+      const settings = [...BUILTIN_SETTINGS, ...(opts.setting ?? [])];
+      const names = new Set<string>();
+      for (const s of settings) {
+        if (names.has(s.name)) throw new LabError('INVALID_OPTION', `setting "${s.name}" is given twice`);
+        names.add(s.name);
+      }
+      const base = join(opts.logDir, 'experiments');
+      const total = settings.length * opts.trials;
+      const t0 = performance.now();
+      let done = 0;
+      const perSetting = new Map<string, { dir: string; figures: TrialFigures }[]>();
+      process.stdout.write(`experiment: ${settings.length} settings × ${opts.trials} trials × ${opts.duration} s, seeds ${opts.seed}..${opts.seed + opts.trials - 1}, logs in ${base}/\n`);
+      for (const setting of settings) {
+        const list: { dir: string; figures: TrialFigures }[] = [];
+        perSetting.set(setting.name, list);
+        for (let k = 1; k <= opts.trials; k++) {
+          const elapsed = (performance.now() - t0) / 1000;
+          const perTrial = done > 0 ? elapsed / done : opts.duration + 2;
+          progress(done, total, `${setting.name} trial ${k}`, perTrial * (total - done));
+          const dir = join(base, setting.name, `trial-${k}`);
+          mkdirSync(dir, { recursive: true });
+          const args = [cliScriptPath(), 'start-all', '--config', opts.config, '--log-dir', dir, '--duration', String(opts.duration), '--seed', String(opts.seed + k - 1), '--quiet', ...setting.args];
+          const result = await execa(process.execPath, args, { reject: false, all: true, env: { NO_COLOR: '1' } });
+          if (result.exitCode === 2 || result.exitCode === 3) {
+            const last = (result.all ?? '').trim().split('\n').at(-1) ?? '';
+            throw new LabError('INVALID_OPTION', `setting "${setting.name}" (${setting.args.join(' ')}): start-all failed: ${last.replace(/^lamport-lab: error: /, '')}`);
+          }
+          const run = await loadRun(dir);
+          const analysis = analyzeIndexedRun(run);
+          writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}` }));
+          list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis) });
+          done++;
+        }
+      }
+      progress(done, total, 'done', 0);
+      if (process.stdout.isTTY) process.stdout.write('\n');
+      const summaries = settings.map((s) => summarizeSetting(s.name, s.args, perSetting.get(s.name)!.map((t) => t.figures)));
+      process.stdout.write(
+        '\n' +
+          renderTable(
+            ['setting', 'trials', 'mean_jump', 'max_jump', 'max_queue', 'final_drift', 'msgs_per_s', 'failed'],
+            summaries.map((s) => [s.name, s.trials, Number(s.meanJump.toFixed(2)), s.maxJump, s.maxQueue, Number(s.finalDrift.toFixed(2)), Number(s.messagesPerSec.toFixed(2)), s.failedTrials]),
+          ) +
+          '\n',
+      );
+      const out = opts.out ?? join(base, 'report.html');
+      const meta = `${settings.length} settings × ${opts.trials} trials × ${opts.duration} s; base seed ${opts.seed}; config ${opts.config}`;
+      writeFileSync(out, renderExperimentHtml(summaries, perSetting, meta));
+      process.stdout.write(`experiment: wrote ${out}\n`);
+      setExit(summaries.some((s) => s.failedTrials > 0) ? EXIT_FAILED : EXIT_OK);
+    });
+}
