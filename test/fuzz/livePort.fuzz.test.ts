@@ -193,7 +193,7 @@ describe('a live machine under garbage and abuse', () => {
       { lamport: '1' }, { lamport: -1 }, { lamport: 1.5 }, { lamport: 2 ** 53 }, { lamport: Number.MAX_SAFE_INTEGER },
       { vector: { '1': Number.MAX_SAFE_INTEGER, '2': 1 } }, { from: '2' }, { from: 3 }, { id: 2 }, { id: '3-1' }, { id: '2-x' },
       { vector: [0, 1] }, { vector: { '1': 0 } }, { vector: { '1': 0, '2': 1, '9': 1 } }, { vector: { '1': -1, '2': 1 } }, { vector: { '1': '0', '2': 1 } },
-      { vector: { '1': 0, '2': 1, __proto__: 5 } }, { vector: null }, { type: 'hello', from: 2 }, { body: undefined },
+      { vector: JSON.parse('{"1":0,"2":1,"__proto__":5}') as unknown }, { vector: null }, { type: 'hello', from: 2 }, { body: undefined },
     ];
     await attack(`${badMsgs.length} msgs with a wrong field, after a good hello`, async (p, i) => {
       await p.nonce();

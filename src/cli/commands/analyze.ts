@@ -6,13 +6,14 @@
  */
 import type { Command } from 'commander';
 import { formatAnalysisText } from '../../analysis/format.js';
-import { analyzeLogDir } from '../../runtime/log/analyzeLogDir.js';
+import { analyzeLogDir, checkersForDir } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import type { SetExit } from '../main.js';
 
 interface AnalyzeOptions {
   logDir: string;
   json?: boolean;
+  sharedFile?: string;
 }
 
 export function registerAnalyze(program: Command, setExit: SetExit): void {
@@ -21,8 +22,9 @@ export function registerAnalyze(program: Command, setExit: SetExit): void {
     .description('check the clock invariants of a run and print per-machine statistics')
     .option('--log-dir <dir>', 'directory holding log_<id>.csv files', 'logs')
     .option('--json', 'print the analysis as JSON')
+    .option('--shared-file <path>', 'mutex runs: the shared resource file (default <log-dir>/critical_section.log)')
     .action(async (opts: AnalyzeOptions) => {
-      const result = await analyzeLogDir(opts.logDir);
+      const result = await analyzeLogDir(opts.logDir, checkersForDir(opts.logDir, { sharedFile: opts.sharedFile }));
       process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatAnalysisText(result));
       setExit(result.ok ? EXIT_OK : EXIT_FAILED);
     });

@@ -134,7 +134,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
     .option('--out <file>', 'combined HTML report (default <log-dir>/experiments/report.html)')
     .action(async (opts: ExperimentOptions) => {
       const { execa } = await import('execa');
-      const { loadRun } = await import('../../runtime/log/analyzeLogDir.js');
+      const { loadRun, checkersForDir } = await import('../../runtime/log/analyzeLogDir.js');
       const { analyzeIndexedRun } = await import('../../analysis/analyze.js');
       const { renderReportHtml } = await import('../report/html.js');
       const settings = [...BUILTIN_SETTINGS, ...(opts.setting ?? [])];
@@ -165,7 +165,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
             throw new LabError('INVALID_OPTION', `setting "${setting.name}" (${setting.args.join(' ')}): start-all failed: ${last.replace(/^lamport-lab: error: /, '')}`);
           }
           const run = await loadRun(dir);
-          const analysis = analyzeIndexedRun(run);
+          const analysis = analyzeIndexedRun(run, checkersForDir(dir));
           writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}` }));
           list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis) });
           done++;

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { analyzeIndexedRun } from '../../analysis/analyze.js';
 import { LabError } from '../../core/errors.js';
-import { loadRun } from '../../runtime/log/analyzeLogDir.js';
+import { checkersForDir, loadRun } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_OK } from '../exitCodes.js';
 import type { SetExit } from '../main.js';
 import { renderReportHtml } from '../report/html.js';
@@ -24,7 +24,7 @@ export function registerReport(program: Command, setExit: SetExit): void {
     .option('--out <file>', 'output HTML file', 'report.html')
     .action(async (opts: ReportOptions) => {
       const run = await loadRun(opts.logDir);
-      const result = analyzeIndexedRun(run);
+      const result = analyzeIndexedRun(run, checkersForDir(opts.logDir));
       const html = renderReportHtml(run, result);
       try {
         writeFileSync(opts.out, html);

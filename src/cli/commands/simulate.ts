@@ -23,6 +23,8 @@ import {
   parseDelaySpec,
   parseMachineAt,
   parsePartitionSpec,
+  resolvePartitionGroups,
+  validateFaults,
 } from '../../runtime/sim/specs.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import type { SetExit } from '../main.js';
@@ -132,6 +134,8 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
   const settings = resolveRunSettings({ ...raw, config: '' }, { machines: [{ id: 1, host: 'sim', port: 1 }] });
   const algorithm = (): ReturnType<typeof createAlgorithm> => createAlgorithm(settings.algorithm, settings.algorithmOptions);
   algorithm(); // validates the name before anything runs
+  validateFaults(ids, raw.crash ?? [], raw.restart ?? []); // ... and the faults, before any file is touched
+  for (const p of raw.partition ?? []) resolvePartitionGroups(p, ids);
   const durationMs = Math.round((settings.durationSec ?? DEFAULT_SIM_DURATION_SEC) * 1000);
   const sim: Omit<SimulationOptions, 'seed' | 'sink'> = {
     ids,
