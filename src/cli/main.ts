@@ -6,14 +6,23 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLabError } from '../core/errors.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exitCodes.js';
-import { registerRunMachine } from './commands/runMachine.js';
-import { registerStartAll } from './commands/startAll.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerReport } from './commands/report.js';
-import { registerExport } from './commands/export.js';
-import { registerCompose } from './commands/compose.js';
-import { registerExperiment } from './commands/experiment.js';
+
+type Register = (program: Command, setExit: SetExit) => void;
+
+/**
+ * Every command, loaded on demand: a run-machine process loads only run-machine's code (start-up
+ * time is a product figure; analysis, reports and execa are not needed to run a machine).
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['run-machine', async () => (await import('./commands/runMachine.js')).registerRunMachine],
+  ['start-all', async () => (await import('./commands/startAll.js')).registerStartAll],
+  ['analyze', async () => (await import('./commands/analyze.js')).registerAnalyze],
+  ['report', async () => (await import('./commands/report.js')).registerReport],
+  ['export', async () => (await import('./commands/export.js')).registerExport],
+  ['experiment', async () => (await import('./commands/experiment.js')).registerExperiment],
+  ['simulate', async () => (await import('./commands/simulate.js')).registerSimulate],
+  ['compose', async () => (await import('./commands/compose.js')).registerCompose],
+];
 
 /** Sets the process's final exit status from inside a command action. */
 export type SetExit = (code: number) => void;
@@ -27,8 +36,11 @@ function packageVersion(): string {
   }
 }
 
-/** Builds the program with every command registered. */
-export function buildProgram(setExit: SetExit): Command {
+/**
+ * Builds the program. With `only` naming a known command, just that command is loaded and
+ * registered (the fast path for `run-machine`); otherwise every command is (help, suggestions).
+ */
+export async function buildProgram(setExit: SetExit, only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('lamport-lab')
@@ -36,24 +48,18 @@ export function buildProgram(setExit: SetExit): Command {
     .version(packageVersion())
     .exitOverride()
     .showSuggestionAfterError();
-  registerRunMachine(program, setExit);
-  registerStartAll(program, setExit);
-  registerSimulate(program, setExit);
-  registerAnalyze(program, setExit);
-  registerReport(program, setExit);
-  registerExport(program, setExit);
-  registerCompose(program, setExit);
-  registerExperiment(program, setExit);
+  const chosen = COMMANDS.filter(([name]) => name === only);
+  for (const [, load] of chosen.length ? chosen : COMMANDS) (await load())(program, setExit);
   return program;
 }
 
 /** Runs the CLI with `argv` (process.argv form); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram((code) => {
+      exitCode = code;
+    }, argv[2]);
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (e) {

@@ -14,7 +14,6 @@ import type { MachineEntry } from '../config/schema.js';
 import { MachineEngine, type RowSink } from './engine.js';
 import { SyncCsvLog } from './log/csvLog.js';
 import { archiveFiles } from './log/archive.js';
-import { restoreFromLog } from './log/restore.js';
 import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { setupMachine, type TickRateChoice } from './machineSetup.js';
@@ -131,7 +130,8 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   await transport.listen();
   opts.onStatus({ type: 'listening', id, host: opts.self.host, port: opts.self.port });
 
-  const restored = opts.append ? restoreFromLog(logPath, id) : null;
+  // csv-parse is loaded only when continuing a log
+  const restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
   if (!opts.append) archiveFiles(opts.logDir, [logPath]);
   log = new SyncCsvLog(logPath, opts.append);
   const fileLog = log;

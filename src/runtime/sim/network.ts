@@ -73,6 +73,13 @@ export class LinkTable {
     return false;
   }
 
+  /** True when an active partition other than `except` separates a and b. */
+  separatedExcept(a: number, b: number, except: number): boolean {
+    const parts = this.partitions;
+    for (let k = 0; k < parts.length; k++) if (k !== except && parts[k]!.active && parts[k]!.group[a] !== parts[k]!.group[b]) return true;
+    return false;
+  }
+
   /** The link a–b is up. */
   up(a: number, b: number): boolean {
     return a !== b && this.alive[a] === 1 && this.alive[b] === 1 && !this.separated(a, b);

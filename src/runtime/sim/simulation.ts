@@ -318,30 +318,27 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
     scheduleTick(slot, 1);
   };
 
+  /**
+   * A partition starts or ends: every pair it separates whose link changes state (both alive and
+   * no other active partition between them) logs DISCONNECT or CONNECT on both ends. O(N²).
+   */
   const partition = (p: number, start: boolean): void => {
     const group = links.partitions[p]!.group;
-    if (start) {
-      // pairs up before it starts, i.e. up if p were not active
-      links.setActive(p, true);
-      breaks.push({ crash: -1, partition: p });
-    } else {
-      links.setActive(p, false);
-    }
+    links.setActive(p, start);
+    if (start) breaks.push({ crash: -1, partition: p });
+    const reason = start ? 'reason=partition' : 'reason=healed';
     for (let a = 0; a < n; a++) {
       if (!links.alive[a]) continue;
       for (let b = a + 1; b < n; b++) {
-        if (group[a] === group[b] || !links.alive[b]) continue;
+        if (group[a] === group[b] || !links.alive[b] || links.separatedExcept(a, b, p)) continue;
+        const ea = slots[a]!.rec.engine;
+        const eb = slots[b]!.rec.engine;
         if (start) {
-          links.setActive(p, false);
-          const wasUp = links.up(a, b);
-          links.setActive(p, true);
-          if (!wasUp) continue;
-          slots[a]!.rec.engine.peerDown(ids[b]!, 'reason=partition');
-          slots[b]!.rec.engine.peerDown(ids[a]!, 'reason=partition');
+          ea.peerDown(ids[b]!, reason);
+          eb.peerDown(ids[a]!, reason);
         } else {
-          if (!links.up(a, b)) continue;
-          slots[a]!.rec.engine.peerUp(ids[b]!, 'reason=healed');
-          slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=healed');
+          ea.peerUp(ids[b]!, reason);
+          eb.peerUp(ids[a]!, reason);
         }
       }
     }
