@@ -10,7 +10,6 @@ import type { MachineId } from '../../src/core/types.js';
 import { formatRow } from '../../src/runtime/log/csvLog.js';
 import { checkSeeds, rowsToRunLogs } from '../../src/runtime/sim/check.js';
 import { EventQueue } from '../../src/runtime/sim/eventQueue.js';
-import { fastFormatRow } from '../../src/runtime/sim/fastRow.js';
 import { isoTimeFormatter } from '../../src/runtime/sim/isoTime.js';
 import { DISCARD_SINK, MemoryLogs, SimLogDir } from '../../src/runtime/sim/logSinks.js';
 import { delayModel, fixedDelay } from '../../src/runtime/sim/network.js';
@@ -107,12 +106,6 @@ describe('building blocks', () => {
     }
   });
 
-  it('the fast row formatter is byte-identical to formatRow, quoting included', () => {
-    const { rows } = simulate({ crashes: [{ id: 2, atMs: 5000 }], restarts: [{ id: 2, atMs: 8000 }] });
-    const all = [...rows.values()].flat();
-    all.push({ ...all[0]!, detail: 'note="quoted, with comma"' }, { ...all[0]!, detail: 'line\nbreak' }, { ...all[0]!, peer: '' });
-    for (const r of all) expect(fastFormatRow(r)).toBe(formatRow(r));
-  });
 });
 
 describe('simulator network', () => {

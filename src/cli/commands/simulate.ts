@@ -21,12 +21,13 @@ import {
   type PartitionSpec,
   formatDelaySpec,
   parseDelaySpec,
-  parseMachineAt,
   parsePartitionSpec,
   resolvePartitionGroups,
   validateFaults,
 } from '../../runtime/sim/specs.js';
+import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import { faultOption } from '../faultSpec.js';
 import type { SetExit } from '../main.js';
 import { collect, intIn, numberIn, seconds } from '../parsers.js';
 import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
@@ -47,8 +48,9 @@ export interface RawSimulateOptions extends Omit<RawRunOptions, 'config' | 'quie
   delay: DelaySpec;
   loss?: number;
   partition?: PartitionSpec[];
-  crash?: MachineAt[];
-  restart?: MachineAt[];
+  /** Parsed by the fault-flag parser shared with start-all (cli/faultSpec.ts); never `leader` here. */
+  crash?: FaultSpec[];
+  restart?: FaultSpec[];
   logs: boolean;
   check?: boolean;
   seeds?: number;
@@ -92,8 +94,8 @@ export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: num
   args.push('--internal-max', String(s.internalMax), '--delay', formatDelaySpec(raw.delay));
   if (raw.loss) args.push('--loss', String(raw.loss));
   for (const p of raw.partition ?? []) args.push('--partition', p.text);
-  for (const c of raw.crash ?? []) args.push('--crash', `${c.id}@${c.atMs}ms`);
-  for (const r of raw.restart ?? []) args.push('--restart', `${r.id}@${r.atMs}ms`);
+  for (const c of raw.crash ?? []) args.push('--crash', c.text);
+  for (const r of raw.restart ?? []) args.push('--restart', r.text);
   if (raw.connectRows !== undefined) args.push('--connect-rows', String(raw.connectRows));
   args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks));
   args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
@@ -121,6 +123,11 @@ function tamperFor(name: string | undefined): ((seed: number, rows: Map<MachineI
   };
 }
 
+/** Fault flags as machine@time (allowLeader=false in the parser guarantees numeric targets). */
+function machineTimes(specs: readonly FaultSpec[] | undefined): MachineAt[] {
+  return (specs ?? []).map((f) => ({ id: f.who as MachineId, atMs: f.atMs }));
+}
+
 /**
  * Runs `simulate` with parsed options; returns the exit status. Throws LabError for bad options
  * (unknown algorithm, faults naming machines outside 1..N, --restart of a running machine, ...).
@@ -130,11 +137,13 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
     throw new LabError('INVALID_OPTION', `--inject-bug is a test-only option (set ${TEST_HOOKS_ENV}=1)`);
   }
   const n = raw.machines;
+  const crashes = machineTimes(raw.crash);
+  const restarts = machineTimes(raw.restart);
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const settings = resolveRunSettings({ ...raw, config: '' }, { machines: [{ id: 1, host: 'sim', port: 1 }] });
   const algorithm = (): ReturnType<typeof createAlgorithm> => createAlgorithm(settings.algorithm, settings.algorithmOptions);
   algorithm(); // validates the name before anything runs
-  validateFaults(ids, raw.crash ?? [], raw.restart ?? []); // ... and the faults, before any file is touched
+  validateFaults(ids, crashes, restarts); // ... and the faults, before any file is touched
   for (const p of raw.partition ?? []) resolvePartitionGroups(p, ids);
   const durationMs = Math.round((settings.durationSec ?? DEFAULT_SIM_DURATION_SEC) * 1000);
   const sim: Omit<SimulationOptions, 'seed' | 'sink'> = {
@@ -145,8 +154,8 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
     delay: delayModel(raw.delay),
     loss: raw.loss ?? 0,
     durationMs,
-    crashes: raw.crash ?? [],
-    restarts: raw.restart ?? [],
+    crashes,
+    restarts,
     partitions: raw.partition ?? [],
     connectRowsUpTo: raw.connectRows ?? DEFAULT_CONNECT_ROWS_UP_TO,
   };
@@ -237,8 +246,8 @@ export function registerSimulate(program: Command, setExit: SetExit): void {
     .option('--delay <spec>', 'message delay: uniform:1-20ms, fixed:5ms or exp:10ms (mean)', parseDelaySpec, parseDelaySpec('uniform:1-20ms'))
     .option('--loss <p>', 'probability each message copy is lost in flight', numberIn(0, 1))
     .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', collect(parsePartitionSpec))
-    .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', collect((v: string) => parseMachineAt(v, '--crash')))
-    .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', collect((v: string) => parseMachineAt(v, '--restart')))
+    .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', faultOption('crash', false))
+    .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', faultOption('restart', false))
     .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`)
     .option('--no-logs', 'write no log files (fastest; summary only)')
     .option('--check', 'run many seeds in memory and check every invariant; exit 1 if any seed fails')

@@ -5,7 +5,7 @@
  */
 import { createAlgorithm, DEFAULT_ALGORITHM_OPTIONS } from '../../algorithms/registry.js';
 import type { RowSink } from '../engine.js';
-import { fastFormatRow } from './fastRow.js';
+import { formatRow } from '../log/csvLog.js';
 import { DISCARD_SINK } from './logSinks.js';
 import { runSimulation } from './simulation.js';
 
@@ -43,7 +43,7 @@ export function benchSimulator(c: SimBenchCase): SimBenchResult {
   const sink: RowSink = formatRows
     ? {
         write(row) {
-          fastFormatRow(row);
+          formatRow(row);
           rows++;
         },
       }

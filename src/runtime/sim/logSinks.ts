@@ -11,8 +11,7 @@ import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
 import type { RowSink } from '../engine.js';
-import { LOG_HEADER } from '../log/csvLog.js';
-import { fastFormatRow } from './fastRow.js';
+import { LOG_HEADER, formatRow } from '../log/csvLog.js';
 
 /** The sink of `--no-logs`: keeps nothing, so the engine does not even build rows. */
 export const DISCARD_SINK: RowSink = { write() {}, discards: true };
@@ -54,7 +53,7 @@ export class SimLogDir {
     if (!list) throw new RangeError(`machine ${id} has no log in this run`);
     return {
       write: (row: LogRow) => {
-        const line = fastFormatRow(row);
+        const line = formatRow(row);
         list.push(line);
         this.rows++;
         this.bytes += line.length;

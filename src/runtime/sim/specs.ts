@@ -5,9 +5,10 @@
  *   --crash     `2@5s`      machine 2 crashes (like SIGKILL) at virtual 5 s
  *   --restart   `2@9s`      machine 2 comes back at 9 s, continuing its log and clocks
  *   --partition `1,2|3@10s-20s`, `1-50|51-100@5s` (no end: until the run ends)
- * Pure: every failure is a LabError INVALID_OPTION naming the offending text. No shared fault-spec
- * module existed when this was written (src/runtime/faults/, src/cli/faultSpec.ts); when one lands,
- * `parseMachineAt` is the piece to replace with it.
+ * Pure: every failure is a LabError INVALID_OPTION naming the offending text. The `simulate`
+ * command parses --crash/--restart with the fault-flag parser shared with start-all
+ * (cli/faultSpec.ts, runtime/faults/plan.ts); `parseMachineAt` is the same grammar for programmatic
+ * use without commander.
  */
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
