@@ -9,8 +9,9 @@ export function fmtNum(x: number, digits = 2): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(digits);
 }
 
-/** Left-aligns the first column, right-aligns the rest. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A plain-text table: left-aligns the first column, right-aligns the rest. */
+export function table(header: readonly string[], cells: readonly (readonly (string | number)[])[]): string {
+  const rows = cells.map((r) => r.map(String));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();

@@ -9,6 +9,9 @@ import type { Config } from '../config/schema.js';
 import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
 import { intIn, numberIn, seconds } from './parsers.js';
 import { SECRET_ENV, resolveSecret } from './secret.js';
+// network faults (issue 7); their raw values are RawLinkFaultOptions (linkFaultOptions.ts), not here:
+// `simulate` extends RawRunOptions with its own --delay/--loss/--partition
+import { LINK_FAULT_HELP, delayRuleOption, lossRuleOption, partitionOption } from './linkFaultOptions.js';
 
 /** Built-in defaults of options that config.json may override. */
 export const BUILTIN = {
@@ -45,7 +48,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
     .option('--secret-file <path>', `file holding the cluster's shared secret; peers must prove they know it (or set ${SECRET_ENV})`)
     .option('--allow-any-host', 'accept a peer connecting from any address, not only from its configured host')
-    .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds);
+    .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds)
+    // network faults (issue 7), injected by the transport
+    .option('--delay <spec>', LINK_FAULT_HELP.delay, delayRuleOption)
+    .option('--loss <spec>', LINK_FAULT_HELP.loss, lossRuleOption)
+    .option('--partition <spec>', LINK_FAULT_HELP.partition, partitionOption);
 }
 
 /** Raw values as commander parsed them (undefined when not given). */

@@ -12,7 +12,7 @@ import { LabError } from '../../core/errors.js';
 import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures } from '../../analysis/experiment.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { collect, intIn, seconds } from '../parsers.js';
-import { renderTable } from '../table.js';
+import { table } from '../../analysis/format.js';
 import type { SetExit } from '../main.js';
 import { cliScriptPath } from './startAll.js';
 
@@ -176,7 +176,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
       const summaries = settings.map((s) => summarizeSetting(s.name, s.args, perSetting.get(s.name)!.map((t) => t.figures)));
       process.stdout.write(
         '\n' +
-          renderTable(
+          table(
             ['setting', 'trials', 'mean_jump', 'max_jump', 'max_queue', 'final_drift', 'msgs_per_s', 'failed'],
             summaries.map((s) => [s.name, s.trials, Number(s.meanJump.toFixed(2)), s.maxJump, s.maxQueue, Number(s.finalDrift.toFixed(2)), Number(s.messagesPerSec.toFixed(2)), s.failedTrials]),
           ) +

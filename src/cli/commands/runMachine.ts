@@ -13,8 +13,12 @@ import { createRowHooks } from '../../runtime/algorithmHooks.js';
 import { intIn } from '../parsers.js';
 import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
 import type { SetExit } from '../main.js';
+// network faults (issue 7)
+import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
+import { MachineLinkFaults } from '../../runtime/net/linkFaults.js';
+import { checkLinkFaultIds } from '../../runtime/faults/linkRules.js';
 
-interface RunMachineOptions extends RawRunOptions {
+interface RunMachineOptions extends RawRunOptions, RawLinkFaultOptions {
   wait: boolean;
   append?: boolean;
   awaitGo?: boolean;
@@ -82,6 +86,12 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         sharedFile: settings.sharedFile,
         report: (msg) => ipc?.(msg),
       });
+      // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
+      // partition changes arrive as `link-faults` IPC messages
+      const members = config.machines.map((m) => m.id);
+      const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };
+      checkLinkFaultIds(members, linkRules);
+      const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
       if (raw.awaitGo && ipc) await awaitGo();
       const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
       const machine = await startMachine({
@@ -96,9 +106,18 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         durationSec: settings.durationSec,
         logDir: settings.logDir,
         append: raw.append ?? false,
-        createTransport: (handlers) => new TcpTransport({ self: id, machines: config.machines, handlers, secret: settings.secret, allowAnyHost: settings.allowAnyHost, helloTimeoutMs: settings.helloTimeoutMs }),
-        onStatus,
+        createTransport: (handlers) =>
+          linkFaults.wrap(new TcpTransport({ self: id, machines: config.machines, handlers, secret: settings.secret, allowAnyHost: settings.allowAnyHost, helloTimeoutMs: settings.helloTimeoutMs })),
+        onStatus: (s) => {
+          linkFaults.onStatus(s);
+          onStatus(s);
+        },
       });
+      linkFaults.attach(machine.engine);
+      // registered once the machine runs (a listener keeps the IPC channel open); start-all sends its
+      // first link-faults message only in reply to 'listening', which cannot arrive before this line
+      const onLinkFaultsMessage = (msg: unknown): void => void linkFaults.onIpcMessage(msg);
+      if (ipc) process.on('message', onLinkFaultsMessage);
       const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -107,6 +126,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
       hooks.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('message', onLinkFaultsMessage);
       if (ipc) process.disconnect?.();
       setExit(0);
     });

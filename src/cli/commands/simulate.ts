@@ -31,7 +31,7 @@ import { faultOption } from '../faultSpec.js';
 import type { SetExit } from '../main.js';
 import { collect, intIn, numberIn, seconds } from '../parsers.js';
 import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
-import { renderTable } from '../table.js';
+import { table } from '../../analysis/format.js';
 
 /** Most machines `--machines` accepts. */
 export const MAX_SIM_MACHINES = 10_000;
@@ -217,7 +217,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
       m.crashed ? 'crashed' : m.starts > 1 ? `restarted x${m.starts - 1}` : 'ran',
     ]);
     io.out('');
-    io.out(renderTable(['machine', 'tick_rate', ...names.map((e) => e.toLowerCase()), 'lamport', 'max_queue', 'status'], rows));
+    io.out(table(['machine', 'tick_rate', ...names.map((e) => e.toLowerCase()), 'lamport', 'max_queue', 'status'], rows));
     if (result.machines.some((m) => m.starts > 1)) io.out('(counts and max_queue of restarted machines: since their last restart)');
     io.out('');
   }

@@ -15,14 +15,19 @@ import { useColour } from '../../runtime/printer.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { intIn, seconds } from '../parsers.js';
 import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
-import { renderTable } from '../table.js';
+import { table } from '../../analysis/format.js';
 // fault injection (issue 5)
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
 import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { prepareFaultRun } from '../../runtime/faults/injector.js';
 import type { SetExit } from '../main.js';
+// network faults (issue 7)
+import { join } from 'node:path';
+import { type RawLinkFaultOptions, linkFaultChildArgs } from '../linkFaultOptions.js';
+import { FaultLog } from '../../runtime/faults/injector.js';
+import { prepareLinkFaultRun } from '../../runtime/faults/linkSchedule.js';
 
-interface StartAllOptions extends RawRunOptions {
+interface StartAllOptions extends RawRunOptions, RawLinkFaultOptions {
   stagger?: number;
   grace: number;
   kill?: FaultSpec[];
@@ -55,7 +60,18 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const settings = resolveRunSettings(raw, config);
       createAlgorithm(settings.algorithm, settings.algorithmOptions); // validate the name before spawning anything
       const faultSpecs = [...(raw.kill ?? []), ...(raw.restart ?? []), ...(raw.pause ?? [])];
-      const faults = prepareFaultRun(faultSpecs, config.machines.map((m) => m.id), settings.logDir, write); // validates ids; null without faults
+      // network faults (issue 7): process and link faults share one faults.csv
+      let faultLog: FaultLog | null = null;
+      const openFaultLog = (): FaultLog => (faultLog ??= new FaultLog(join(settings.logDir, 'faults.csv')));
+      const faults = prepareFaultRun(faultSpecs, config.machines.map((m) => m.id), settings.logDir, write, openFaultLog); // validates ids; null without faults
+      const linkFaults = prepareLinkFaultRun({
+        members: config.machines.map((m) => m.id),
+        delays: raw.delay ?? [],
+        losses: raw.loss ?? [],
+        partitions: raw.partition ?? [],
+        print: write,
+        openLog: openFaultLog,
+      }); // validates ids; null without network faults
       const baseSeed = settings.seed ?? randomSeed();
       const colour = useColour(process.stdout);
       const paint = (id: MachineId, text: string): string => {
@@ -67,7 +83,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const archived = archiveRun(settings.logDir);
       write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
-      const common = childArgs(raw, settings);
+      const common = [...childArgs(raw, settings), ...linkFaultChildArgs(raw)];
       let failed = false;
       // loaded on demand: execa is only needed here, and run-machine's start-up time is a product figure
       const { Supervisor } = await import('../../runtime/supervisor.js');
@@ -84,7 +100,10 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
           if (stream === 'stderr') process.stderr.write(`${prefix(id)} ${line}\n`);
           else write(`${prefix(id)} ${line}`);
         },
-        onMessage: (id, msg) => faults?.onMessage(id, msg),
+        onMessage: (id, msg) => {
+          faults?.onMessage(id, msg);
+          linkFaults?.onMessage(id, msg);
+        },
         onUnexpectedExit: (id, how) => {
           failed = true;
           process.stderr.write(`start-all: machine ${id} exited unexpectedly (${how}); the others go on\n`);
@@ -96,6 +115,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         signalled = true;
         write('start-all: stopping every machine (they flush their logs)...');
         faults?.stop(); // cancel pending faults, SIGCONT paused machines
+        linkFaults?.stop();
         void supervisor.stopAll();
       };
       process.on('SIGINT', onSignal);
@@ -103,8 +123,11 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       void supervisor.allReady.then((ms) => write(`start-all: all ${config.machines.length} machines ready in ${Math.round(ms)} ms`));
       await supervisor.start();
       void supervisor.allReady.then(() => faults?.start(supervisor));
+      void supervisor.allReady.then(() => linkFaults?.start(supervisor));
       await supervisor.waitAll();
       faults?.stop();
+      linkFaults?.stop();
+      (faultLog as FaultLog | null)?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
 
@@ -118,7 +141,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         return [m.id, s.tickRate, ...eventNames.map((e) => s.events[e] ?? 0), s.lamport, s.maxQueue];
       });
       write('');
-      write(renderTable(['machine', 'tick_rate', ...eventNames.map((e) => e.toLowerCase()), 'lamport', 'max_queue'], rows));
+      write(table(['machine', 'tick_rate', ...eventNames.map((e) => e.toLowerCase()), 'lamport', 'max_queue'], rows));
       setExit(failed ? EXIT_FAILED : EXIT_OK);
     });
 }

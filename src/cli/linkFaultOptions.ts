@@ -1,0 +1,50 @@
+/**
+ * Commander option parsers and help for the network-fault flags of run-machine and start-all
+ * (`--delay`, `--loss`, `--partition`, all repeatable; grammar in runtime/faults/linkRules.ts).
+ * A bad value becomes commander's InvalidArgumentError (exit status 2) with the parser's message.
+ */
+import { InvalidArgumentError } from 'commander';
+import { LabError } from '../core/errors.js';
+import { type DelayRule, type LinkPartition, type LossRule, parseDelayRule, parseLinkPartition, parseLossRule } from '../runtime/faults/linkRules.js';
+
+/** A repeatable flag collecting parsed values in flag order. */
+function repeatable<T>(parse: (text: string) => T): (value: string, previous: T[] | undefined) => T[] {
+  return (value, previous) => {
+    try {
+      return [...(previous ?? []), parse(value)];
+    } catch (e) {
+      if (e instanceof LabError) throw new InvalidArgumentError(e.message.replace(/^--[\w-]+ /, '') + '.');
+      throw e;
+    }
+  };
+}
+
+export const delayRuleOption = repeatable(parseDelayRule);
+export const lossRuleOption = repeatable(parseLossRule);
+export const partitionOption = repeatable(parseLinkPartition);
+
+/** Help text of the network-fault flags. */
+export const LINK_FAULT_HELP = {
+  delay: 'delay what this machine sends: [<from>><to>=]<uniform:A-Bms|fixed:Dms|exp:Mms>, repeatable (e.g. 1>2=uniform:10-50ms; last match wins)',
+  loss: 'lose each message copy with probability p (logged DROP reason=injected_loss): [<from>><to>=]<p>, repeatable (e.g. 2>3=0.2)',
+  partition: 'block links for a time window (DROP reason=partitioned): <g>|<g>@<s>[-<s>] two-way, <g>><g>@<s>[-<s>] one-way (e.g. "1,2|3@10-20"); times from READY (start-all: from all ready)',
+} as const;
+
+/** The network-fault flags as commander parsed them (run-machine and start-all options extend this). */
+export interface RawLinkFaultOptions {
+  delay?: DelayRule[];
+  loss?: LossRule[];
+  partition?: LinkPartition[];
+}
+
+/**
+ * Arguments passing the delay and loss rules on to a child run-machine (they apply there from the
+ * child's start). Partitions are not passed on: start-all times them from "all ready" and sends
+ * them over IPC.
+ */
+export function linkFaultChildArgs(raw: RawLinkFaultOptions): string[] {
+  const args: string[] = [];
+  for (const r of raw.delay ?? []) args.push('--delay', r.text);
+  for (const r of raw.loss ?? []) args.push('--loss', r.text);
+  return args;
+}
