@@ -8,7 +8,7 @@
  * `algorithm=` value).
  */
 import type { Run } from './run.js';
-import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
+import type { CheckResult } from './types.js';
 import { electionChecker } from './electionChecks.js';
 import { mutexChecker } from './mutexChecks.js';
 
@@ -26,19 +26,4 @@ export const CHECKERS: RunChecker[] = [electionChecker, mutexChecker];
 /** Adds a checker to {@link CHECKERS} unless one with the same name is there already. */
 export function registerChecker(checker: RunChecker): void {
   if (!CHECKERS.some((c) => c.name === checker.name)) CHECKERS.push(checker);
-}
-
-/** Counts violations and keeps the first {@link MAX_EXAMPLES} of them. Helper for checkers. */
-export class Violations {
-  count = 0;
-  readonly examples: Finding[] = [];
-
-  add(where: string, message: string): void {
-    this.count++;
-    if (this.examples.length < MAX_EXAMPLES) this.examples.push({ where, message });
-  }
-
-  result(name: string, description: string): CheckResult {
-    return { name, description, ok: this.count === 0, violations: this.count, examples: this.examples };
-  }
 }

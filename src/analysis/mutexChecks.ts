@@ -18,25 +18,12 @@
  */
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
+import { Violations } from './violations.js';
 import type { RunChecker } from './checkers.js';
 import { type Run, parsePeers, vectorAt, whereIn } from './run.js';
 import { summarize } from './stats.js';
-import { type CheckResult, type Finding, type LogEntry, MAX_EXAMPLES, type Summary } from './types.js';
+import type { CheckResult, LogEntry, Summary } from './types.js';
 
-/** Counts violations, keeping the first MAX_EXAMPLES (local: checkers.ts imports this module). */
-class Violations {
-  count = 0;
-  readonly examples: Finding[] = [];
-
-  add(where: string, message: string): void {
-    this.count++;
-    if (this.examples.length < MAX_EXAMPLES) this.examples.push({ where, message });
-  }
-
-  result(name: string, description: string): CheckResult {
-    return { name, description, ok: this.count === 0, violations: this.count, examples: this.examples };
-  }
-}
 
 /** Algorithms these checks understand, with the message copies one entry costs (× (N−1)). */
 export const MUTEX_ALGORITHMS: ReadonlyMap<string, number> = new Map([

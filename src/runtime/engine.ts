@@ -23,9 +23,13 @@ export interface RowSink {
   readonly discards?: boolean;
 }
 
-/** Puts a message on the wire to one peer; false when the link is down (the engine logs DROP). */
+/**
+ * Puts a message on the wire to one peer. Returns true when written (or accepted for a later,
+ * delayed write); false when the link is down (the engine logs `DROP reason=peer_down`); a string
+ * when an injected network fault dropped it: the DROP row's reason (e.g. `partitioned`, `injected_loss`).
+ */
 export interface Outbox {
-  send(peer: MachineId, env: Envelope<unknown>): boolean;
+  send(peer: MachineId, env: Envelope<unknown>): boolean | string;
 }
 
 /** Where the engine reads time: wall-clock epoch ms (for the log) and ms since start (for algorithms). */
@@ -244,7 +248,8 @@ export class MachineEngine {
     // The SEND row reaches the OS before any byte of the message reaches a socket.
     this.emit(SEND, to.join(';'), id, this.algorithm.describe?.(body) ?? '');
     for (const peer of to) {
-      if (!this.opts.outbox.send(peer, env)) this.emit('DROP', String(peer), id, 'reason=peer_down');
+      const sent = this.opts.outbox.send(peer, env);
+      if (sent !== true) this.emit('DROP', String(peer), id, sent === false ? 'reason=peer_down' : `reason=${sent}`);
     }
   }
 

@@ -128,6 +128,13 @@ export class Supervisor {
     return c.proc.kill(signal);
   }
 
+  /** Sends an IPC message to a live machine (network faults, issue 7); false when it is not running. */
+  message(id: MachineId, msg: unknown): boolean {
+    const c = this.children.get(id);
+    if (!c?.alive || !c.proc.connected) return false;
+    return c.proc.send(msg as Parameters<typeof c.proc.send>[0]);
+  }
+
   /** Resolves when every child has exited. */
   async waitAll(): Promise<void> {
     // children may be restarted while we wait: loop until none is alive

@@ -32,9 +32,11 @@ export interface Transport {
   connectAll(): void;
   /**
    * Writes the message to the peer's outgoing connection. Returns false (and writes nothing) when
-   * that connection is not up: the caller logs a DROP row.
+   * that connection is not up: the caller logs a DROP row. A decorator injecting network faults
+   * (net/linkFaults.ts) may also return a string, the DROP reason (`partitioned`, `injected_loss`),
+   * or true for a message it will write later.
    */
-  send(peer: MachineId, env: Envelope<unknown>): boolean;
+  send(peer: MachineId, env: Envelope<unknown>): boolean | string;
   /** True when our outgoing connection to `peer` is up. */
   isUp(peer: MachineId): boolean;
   /** Stops dialing, closes every socket and the server. Idempotent. */

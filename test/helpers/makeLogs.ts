@@ -11,8 +11,8 @@ import { MachineClock } from '../../src/core/clock.js';
 import { LOG_COLUMNS, type LogRow, rowValues } from '../../src/core/logRow.js';
 import { Rng } from '../../src/core/rng.js';
 import { makeLayout, parseVector } from '../../src/core/vector.js';
-import { isClockEvent } from '../../src/core/events.js';
-import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
+import type { RunLogs } from '../../src/analysis/types.js';
+import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
 
 export interface MakeRunOptions {
   machines: number;
@@ -127,32 +127,10 @@ export function csvOf(rows: LogRow[]): string {
  * analysis tests. Line numbers are as in a file: header = line 1, so row k is line k + 2.
  */
 export function runLogsOf(run: Map<number, LogRow[]>, dir = 'mem'): RunLogs {
-  const machines: MachineLog[] = [];
-  let layout: number[] | null = null;
-  for (const [id, rows] of [...run].sort((a, b) => a[0] - b[0])) {
-    if (rows.length === 0) continue;
-    if (!layout) layout = [...parseVector(rows[0]!.vector)!.keys()];
-    const n = layout.length;
-    const vectors = new Int32Array(rows.length * n);
-    const entries: LogEntry[] = rows.map((r, k) => {
-      const v = parseVector(r.vector)!;
-      layout!.forEach((lid, j) => (vectors[k * n + j] = v.get(lid) ?? 0));
-      return {
-        line: k + 2,
-        time: r.time,
-        epochMs: r.epoch_ms,
-        event: r.event,
-        lamport: r.lamport,
-        queueLen: r.queue_len,
-        peer: r.peer,
-        msgId: r.msg_id,
-        detail: r.detail,
-        clock: isClockEvent(r.event),
-      };
-    });
-    machines.push({ file: `log_${id}.csv`, machine: id, rows: entries, vectors });
-  }
-  return { dir, layout: layout ?? [], machines, warnings: [] };
+  const nonEmpty = new Map([...run].filter(([, rows]) => rows.length > 0));
+  const first = [...nonEmpty.values()][0]?.[0];
+  const layout = first ? [...parseVector(first.vector)!.keys()] : [];
+  return rowsToRunLogs(nonEmpty, layout, dir);
 }
 
 /** Short-hand row for hand-made logs: vector given dense over `layout`. */

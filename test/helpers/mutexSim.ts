@@ -4,15 +4,14 @@
  * resource file is produced the way the runtime hook produces it, in global event order.
  */
 import type { AnyAlgorithm } from '../../src/core/algorithm.js';
+import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
 import type { LogRow } from '../../src/core/logRow.js';
-import { isClockEvent } from '../../src/core/events.js';
-import { parseVector } from '../../src/core/vector.js';
 import { createLamportMutex } from '../../src/algorithms/mutex.js';
 import { createRicartAgrawala } from '../../src/algorithms/ricartAgrawala.js';
 import type { MutexOptions } from '../../src/algorithms/mutexCommon.js';
 import { formatSharedLine } from '../../src/analysis/mutexChecks.js';
 import { indexRun, type Run } from '../../src/analysis/run.js';
-import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
+import type { RunLogs } from '../../src/analysis/types.js';
 import { runSimulation, uniformDelay, type SimulationResult } from '../../src/runtime/sim/simulation.js';
 
 export type MutexAlgorithmName = 'mutex' | 'ricart-agrawala';
@@ -44,29 +43,7 @@ export interface MutexSimRun {
 
 /** Turns in-memory rows into the analysis' RunLogs (file `log_<id>.csv`, line = index + 2). */
 export function toRunLogs(rows: Map<number, LogRow[]>, ids: readonly number[]): RunLogs {
-  const layout = [...ids].sort((a, b) => a - b);
-  const machines: MachineLog[] = layout.map((id) => {
-    const list = rows.get(id) ?? [];
-    const vectors = new Int32Array(list.length * layout.length);
-    const entries: LogEntry[] = list.map((r, i) => {
-      const v = parseVector(r.vector)!;
-      layout.forEach((k, j) => (vectors[i * layout.length + j] = v.get(k) ?? 0));
-      return {
-        line: i + 2,
-        time: r.time,
-        epochMs: r.epoch_ms,
-        event: r.event,
-        lamport: r.lamport,
-        queueLen: r.queue_len,
-        peer: r.peer,
-        msgId: r.msg_id,
-        detail: r.detail,
-        clock: isClockEvent(r.event),
-      };
-    });
-    return { file: `log_${id}.csv`, machine: id, rows: entries, vectors };
-  });
-  return { dir: 'sim', layout, machines, warnings: [] };
+  return rowsToRunLogs(rows, [...ids].sort((a, b) => a - b), 'sim');
 }
 
 /** Runs one simulation. Machine ids are 1..n. */

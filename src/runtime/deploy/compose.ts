@@ -44,7 +44,7 @@ export interface ComposeResult {
 
 /** Compose substitutes `${VAR}` and `$VAR` in values; `$$` is a literal dollar sign. */
 function literal(text: string): string {
-  return text.replaceAll('$', '$$');
+  return text.replaceAll('$', () => '$$'); // a function: in a replacement string "$$" means one "$"
 }
 
 /** The service (and host) name of machine `id`. */

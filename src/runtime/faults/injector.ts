@@ -216,7 +216,14 @@ export interface FaultRun {
  * Validates the fault flags against the config (LabError INVALID_OPTION for an unknown id) and
  * prepares their injection; null when no fault was asked for. Nothing is written before start().
  */
-export function prepareFaultRun(specs: readonly FaultSpec[], members: readonly MachineId[], logDir: string, print: (line: string) => void): FaultRun | null {
+export function prepareFaultRun(
+  specs: readonly FaultSpec[],
+  members: readonly MachineId[],
+  logDir: string,
+  print: (line: string) => void,
+  /** Opens faults.csv; start-all passes one shared with the network faults (issue 7). */
+  openLog: () => FaultLog = () => new FaultLog(join(logDir, 'faults.csv')),
+): FaultRun | null {
   if (specs.length === 0) return null;
   let actions: FaultAction[];
   try {
@@ -234,7 +241,7 @@ export function prepareFaultRun(specs: readonly FaultSpec[], members: readonly M
     },
     start(targets) {
       if (stopped || injector) return;
-      log = new FaultLog(join(logDir, 'faults.csv'));
+      log = openLog();
       print(`start-all: ${actions.length} fault action(s) planned, times counted from now; recorded in ${log.path}`);
       injector = new FaultInjector(actions, {
         signal: (id, s) => targets.signal(id, s),

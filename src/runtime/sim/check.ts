@@ -5,61 +5,13 @@
  */
 import { analyzeRun } from '../../analysis/analyze.js';
 import type { RunChecker } from '../../analysis/checkers.js';
-import type { CheckResult, LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
-import { isClockEvent } from '../../core/events.js';
+import type { CheckResult } from '../../analysis/types.js';
+import { rowsToRunLogs } from '../../analysis/fromRows.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
 import { MemoryLogs } from './logSinks.js';
 import { type SimulationOptions, runSimulation } from './simulation.js';
 
-/**
- * Parses a log-format vector (`1:4;2:0`) whose ids are `layout`, into out[off..]. Returns false
- * when it does not match the layout (reported as a violation by the caller).
- */
-function vectorInto(text: string, layout: readonly MachineId[], out: Int32Array, off: number): boolean {
-  const parts = text === '' ? [] : text.split(';');
-  if (parts.length !== layout.length) return false;
-  for (let j = 0; j < parts.length; j++) {
-    const p = parts[j]!;
-    const colon = p.indexOf(':');
-    if (Number(p.slice(0, colon)) !== layout[j]) return false;
-    out[off + j] = Number(p.slice(colon + 1));
-  }
-  return true;
-}
-
-/**
- * Turns in-memory rows into the parsed form the analysis reads from files: the same `file:line`
- * references (`log_<id>.csv`, header = line 1) as if the rows had been written and read back.
- * Invariant: for rows written by the simulator, equal to readLogDir() of the files it would write.
- */
-export function rowsToRunLogs(rows: ReadonlyMap<MachineId, readonly LogRow[]>, layout: readonly MachineId[], dir = '(memory)'): RunLogs {
-  const n = layout.length;
-  const warnings: string[] = [];
-  const machines: MachineLog[] = [...rows.keys()]
-    .sort((a, b) => a - b)
-    .map((id) => {
-      const list = rows.get(id)!;
-      const vectors = new Int32Array(list.length * n);
-      const entries: LogEntry[] = list.map((r, i) => {
-        if (!vectorInto(r.vector, layout, vectors, i * n)) warnings.push(`log_${id}.csv:${i + 2}: vector "${r.vector}" does not match the layout`);
-        return {
-          line: i + 2,
-          time: r.time,
-          epochMs: r.epoch_ms,
-          event: r.event,
-          lamport: r.lamport,
-          queueLen: r.queue_len,
-          peer: r.peer,
-          msgId: r.msg_id,
-          detail: r.detail,
-          clock: isClockEvent(r.event),
-        };
-      });
-      return { file: `log_${id}.csv`, machine: id, rows: entries, vectors };
-    });
-  return { dir, layout: [...layout].sort((a, b) => a - b), machines, warnings };
-}
 
 /** One seed that broke at least one invariant. */
 export interface SeedFailure {
