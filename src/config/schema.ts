@@ -2,7 +2,7 @@
  * The zod schema of config.json: the machines (id, host, port, optional rank) and optional defaults
  * for command-line options. Ids and host:port pairs are unique; command-line options override defaults.
  */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 
 export const machineEntrySchema = z
   .object({

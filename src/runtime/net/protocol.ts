@@ -10,7 +10,7 @@
  * On the wire a vector is an object id → count; in the core it is dense, aligned with a VectorLayout.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Envelope, MachineId } from '../../core/types.js';
 import type { VectorLayout } from '../../core/vector.js';
 import { encodeFrame } from './framer.js';
@@ -67,7 +67,8 @@ export const msgFrameSchema = z
     lamport: count,
     // Checked by denseVector over the parsed object's own keys (not via z.record, which would
     // rebuild the object and could treat a "__proto__" key specially).
-    vector: z.unknown(),
+    // (zod v3 treats a missing z.unknown() key as valid: require presence explicitly)
+    vector: z.unknown().refine((v) => v !== undefined, 'vector is required'),
     body: z.unknown(),
   })
   .refine((f) => f.id.slice(0, f.id.indexOf('-')) === String(f.from), {
