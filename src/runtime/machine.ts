@@ -100,8 +100,14 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   };
   let readyResolve: () => void = () => {};
   const allUp = new Promise<void>((resolve) => (readyResolve = resolve));
+  // Ready = every link up in both directions: we can reach every peer and every peer can reach us,
+  // so no machine starts (and, with --duration, stops) before all its peers have connected to it.
   const peersUp = new Set<MachineId>();
+  const peersIn = new Set<MachineId>();
   const peerCount = members.length - 1;
+  const checkReady = (): void => {
+    if (peersUp.size >= peerCount && peersIn.size >= peerCount) readyResolve();
+  };
 
   const handlers: TransportHandlers = {
     onMessage: (env) => {
@@ -113,8 +119,11 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
         if (direction === 'out') {
           peersUp.add(peer);
           e.peerUp(peer, 'dir=out');
-          if (peersUp.size >= peerCount) readyResolve();
-        } else e.note('CONNECT', 'dir=in', String(peer));
+        } else {
+          peersIn.add(peer);
+          e.note('CONNECT', 'dir=in', String(peer));
+        }
+        checkReady();
       }),
     onPeerDown: (peer, direction, reason) =>
       whenEngine((e) => {
@@ -122,7 +131,10 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
         if (direction === 'out') {
           peersUp.delete(peer);
           e.peerDown(peer, detail);
-        } else e.note('DISCONNECT', detail, String(peer));
+        } else {
+          peersIn.delete(peer);
+          e.note('DISCONNECT', detail, String(peer));
+        }
       }),
     onProblem: (detail, peer) => whenEngine((e) => e.note('ERROR', detail, peer === undefined ? '' : String(peer))),
   };
