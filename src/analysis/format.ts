@@ -72,12 +72,15 @@ export function formatAnalysisText(result: AnalysisResult): string {
   out.push(table(t.header, t.rows));
   out.push('');
   const m = result.messages;
-  const reasons = Object.entries(m.lostByReason)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+  const byReason = (counts: Readonly<Record<string, number>>): string => {
+    const text = Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    return text ? ` (${text})` : '';
+  };
   out.push(
-    `Messages: ${m.sends} sends, ${m.copies} copies, ${m.received} received, ${m.dropped} dropped, ${m.lost} lost` +
-      (reasons ? ` (${reasons})` : ''),
+    `Messages: ${m.sends} sends, ${m.copies} copies, ${m.received} received, ` +
+      `${m.dropped} dropped${byReason(m.droppedByReason)}, ${m.lost} lost${byReason(m.lostByReason)}`,
   );
   for (const e of m.examples.slice(0, 5)) out.push(`        ${e.sendAt}: ${e.msgId} ${e.from}→${e.to} ${e.fate} (${e.reason})`);
   out.push('');

@@ -6,7 +6,8 @@
  */
 import type { MachineId } from '../core/types.js';
 import { parsePeers, type Run, where } from './run.js';
-import type { LostMessage, LostReason, MessageAccounting } from './types.js';
+import type { DropReason, LostMessage, LostReason, MessageAccounting } from './types.js';
+import { parseDetail } from '../core/logRow.js';
 
 /** Accounting plus per-sender counts of lost copies (index = machine index in run.machines). */
 export interface MessageTally extends MessageAccounting {
@@ -17,6 +18,15 @@ export interface MessageTally extends MessageAccounting {
 const MAX_LOST_EXAMPLES = 20;
 
 /** Keys `msgId>receiverId` of every RECEIVE row. */
+/**
+ * Why the sender dropped a copy, from its DROP row's `reason=`: the destination was down
+ * (`destination-down`, the default), or a fault injected on the link (`partitioned`, `injected_loss`).
+ */
+function dropReasonOf(detail: string): DropReason {
+  const reason = parseDetail(detail).get('reason');
+  return reason === 'partitioned' || reason === 'injected_loss' ? reason : 'destination-down';
+}
+
 export function receivedKeys(run: Run): Set<string> {
   const out = new Set<string>();
   for (const log of run.machines) {
@@ -34,6 +44,7 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
   const lostBySender = new Array<number>(run.machines.length).fill(0);
   const copiesBySender = new Array<number>(run.machines.length).fill(0);
   const lostByReason: Record<string, number> = {};
+  const droppedByReason: Record<string, number> = {};
   const examples: LostMessage[] = [];
   let sends = 0;
   let copies = 0;
@@ -65,11 +76,13 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
           continue;
         }
         let fate: 'dropped' | 'lost';
-        let reason: LostReason | 'destination-down';
-        if (run.drops.has(key)) {
+        let reason: LostReason | DropReason;
+        const drop = run.drops.get(key);
+        if (drop) {
           dropped++;
           fate = 'dropped';
-          reason = 'destination-down';
+          reason = dropReasonOf(run.machines[drop.m]!.rows[drop.i]!.detail);
+          droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
         } else {
           lost++;
           lostBySender[m]!++;
@@ -84,5 +97,5 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
     }
   });
 
-  return { sends, copies, received: got, dropped, lost, lostByReason, examples, lostBySender, copiesBySender };
+  return { sends, copies, received: got, dropped, lost, lostByReason, droppedByReason, examples, lostBySender, copiesBySender };
 }

@@ -135,8 +135,11 @@ export interface LostMessage {
   readonly sendAt: string;
   /** 'dropped' when the sender logged a DROP for this destination. */
   readonly fate: 'dropped' | 'lost';
-  readonly reason: LostReason | 'destination-down';
+  readonly reason: LostReason | DropReason;
 }
+
+/** Why a copy was dropped by its sender (DROP row). */
+export type DropReason = 'destination-down' | 'partitioned' | 'injected_loss';
 
 export interface MessageAccounting {
   readonly sends: number;
@@ -145,6 +148,8 @@ export interface MessageAccounting {
   readonly dropped: number;
   readonly lost: number;
   readonly lostByReason: Readonly<Record<string, number>>;
+  /** Dropped copies by DropReason (destination down, partitioned link, injected loss). */
+  readonly droppedByReason: Readonly<Record<string, number>>;
   /** The first few undelivered copies (dropped and lost), for display. */
   readonly examples: readonly LostMessage[];
 }

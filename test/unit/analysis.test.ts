@@ -317,6 +317,30 @@ describe('lost-message accounting', () => {
     expect(t.examples[0]).toMatchObject({ msgId: '1-1', from: 1, to: 2, sendAt: 'log_1.csv:3', fate: 'lost' });
   });
 
+  it('tells drops by their reason: destination down, partitioned link, injected loss', () => {
+    const L3 = [1, 2, 3];
+    const run = new Map([
+      [
+        1,
+        [
+          r(L3, 1, 0, 'START', 0, [0, 0, 0]),
+          r(L3, 1, 1, 'SEND', 1, [1, 0, 0], { peer: '2;3', msg: '1-1' }),
+          r(L3, 1, 2, 'DROP', 1, [1, 0, 0], { peer: 2, msg: '1-1', detail: 'reason=partitioned' }),
+          r(L3, 1, 3, 'DROP', 1, [1, 0, 0], { peer: 3, msg: '1-1', detail: 'reason=injected_loss' }),
+          r(L3, 1, 4, 'SEND', 2, [2, 0, 0], { peer: 2, msg: '1-2' }),
+          r(L3, 1, 5, 'DROP', 2, [2, 0, 0], { peer: 2, msg: '1-2', detail: 'reason=peer_down' }),
+          r(L3, 1, 9, 'STOP', 2, [2, 0, 0]),
+        ],
+      ],
+      [2, [r(L3, 2, 0, 'START', 0, [0, 0, 0]), r(L3, 2, 9, 'STOP', 0, [0, 0, 0])]],
+      [3, [r(L3, 3, 0, 'START', 0, [0, 0, 0]), r(L3, 3, 9, 'STOP', 0, [0, 0, 0])]],
+    ]);
+    const t = accountMessages(indexRun(runLogsOf(run)));
+    expect(t).toMatchObject({ dropped: 3, lost: 0 });
+    expect(t.droppedByReason).toEqual({ partitioned: 1, injected_loss: 1, 'destination-down': 1 });
+    expect(t.examples.map((e) => e.reason)).toEqual(['partitioned', 'injected_loss', 'destination-down']);
+  });
+
   it('a restart without STOP marks the machine as killed', () => {
     const run = base();
     run.get(1)!.splice(3, 1, r(L, 1, 60, 'START', 2, [2, 0], { detail: START }), r(L, 1, 70, 'STOP', 2, [2, 0]));
