@@ -45,7 +45,7 @@ describe('experiment', () => {
     expect(html).toContain('<table id="comparison">');
     expect(html.match(/<figure class="bar"/g)).toHaveLength(5);
     expect(html).toContain('slow/trial-2/report.html');
-  });
+  }, 180_000);
 
   it('rejects a malformed --setting with exit 2', async () => {
     expect(() => parseSetting('no-equals-sign')).toThrow(/name=/);
