@@ -9,14 +9,28 @@
  * the end of its log. A paused machine (faults.csv pause … resume) is not live meanwhile. Times are
  * the rows' epoch_ms (all machines of a run share one host clock, or the simulator's virtual one).
  *
+ * Network partitions (faults.csv `partition` / `heal`, machine column empty, detail
+ * `spec=… mode=two-way|one-way groups=…`): a partitioned period lasts from the first `partition`
+ * while none is in force to the `heal` that leaves none in force (or to the end of the run). During
+ * it every side legitimately elects its own leader, so it is excused from uniqueness; after its heal
+ * the machines must converge again like after any other fault.
+ *
  * - Agreement: the machines whose log ends with STOP all follow the same leader at their end, and
- *   it is the highest (rank, id) among them. Ranks come from the START rows (`rank=`).
+ *   it is the highest (rank, id) among them. Ranks come from the START rows (`rank=`). When the run
+ *   ends inside a two-way partition, each side must agree on its own highest machine; inside a
+ *   one-way partition, or less than the settling time after the last heal, agreement is not
+ *   required (the description says so).
  * - Uniqueness: the live machines follow more than one leader at once only for windows no longer
- *   than the settling time. settle = leader_timeout + 3·heartbeat + 1 s (detection, a tick, an
- *   election with one skip), from the START rows' `heartbeat_ms`/`leader_timeout_ms`.
+ *   than the settling time, not counting the parts of a window inside a partitioned period (the
+ *   part after a heal is counted from the heal). settle = leader_timeout + 3·heartbeat + 1 s
+ *   (detection, a tick, an election with one skip), from the START rows' `heartbeat_ms`/
+ *   `leader_timeout_ms`.
  * - Recovery: for every kill of the leader (the machine most live machines followed), the time from
- *   the kill until every live machine follows one and the same other leader; a recovery longer than
- *   the settling time, or none before the run ends (when it ran on that long), is a violation.
+ *   the kill until every live machine follows one and the same other leader; for every heal that
+ *   ends a partitioned period, the time from the heal until every live machine follows one and the
+ *   same live leader (0 when they still do at the heal). A recovery longer than the settling time
+ *   (counted from the last fault before it: kill, restart, pause, resume, partition or heal), or
+ *   none before the run ends (when it ran on that long), is a violation.
  */
 import { parse } from 'csv-parse/sync';
 import type { RunChecker } from './checkers.js';
@@ -47,7 +61,7 @@ export interface ElectionLog {
 export interface FaultRecord {
   readonly line: number;
   readonly epochMs: number;
-  /** kill | restart | pause | resume | skipped */
+  /** kill | restart | pause | resume | skipped | partition | heal | delay | loss */
   readonly fault: string;
   /** null when the fault could not be resolved to a machine (e.g. no leader yet). */
   readonly machine: MachineId | null;

@@ -15,7 +15,8 @@ import { isoTimeFormatter } from '../../src/runtime/sim/isoTime.js';
 import { DISCARD_SINK, MemoryLogs, SimLogDir } from '../../src/runtime/sim/logSinks.js';
 import { delayModel, fixedDelay } from '../../src/runtime/sim/network.js';
 import { type SimulationOptions, runSimulation } from '../../src/runtime/sim/simulation.js';
-import { parseDelaySpec, parseMachineAt, parsePartitionSpec, parseTimeMs } from '../../src/runtime/sim/specs.js';
+import { parseDelaySpec, parsePartitionSpec } from '../../src/runtime/sim/specs.js';
+import { parseTimeMs } from '../../src/runtime/faults/timeSpec.js';
 import { Rng } from '../../src/core/rng.js';
 
 const ids = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -57,8 +58,6 @@ describe('specs', () => {
     expect(parseDelaySpec('exp:10')).toEqual({ kind: 'exp', meanMs: 10 });
     expect(() => parseDelaySpec('normal:3ms')).toThrow(/--delay/);
     expect(() => parseDelaySpec('uniform:20-1ms')).toThrow(/min/);
-    expect(parseMachineAt('2@5s')).toEqual({ id: 2, atMs: 5000 });
-    expect(() => parseMachineAt('2')).toThrow(/<machine>@<time>/);
     const p = parsePartitionSpec('1,2|3-5@10s-20s');
     expect(p.groups).toEqual([[1, 2], [3, 4, 5]]);
     expect([p.fromMs, p.toMs]).toEqual([10_000, 20_000]);

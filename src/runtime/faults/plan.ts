@@ -7,6 +7,7 @@
  * `leader` (resolved when the fault fires). `<time>` is a non-negative number of seconds with an
  * optional unit: `8`, `8s`, `1.5s`, `500ms`, `2m`.
  */
+import { parseTimeMs } from './timeSpec.js';
 import type { MachineId } from '../../core/types.js';
 
 /** What a flag asks for. `crash` is the simulator's name for `kill` (scheduled as a kill). */
@@ -33,14 +34,10 @@ export class FaultSpecError extends Error {
   }
 }
 
-/** Parses a time: seconds by default, or with a unit `ms`, `s`, `m`. Null when malformed or negative. */
+/** Parses a fault time (seconds by default; see timeSpec.ts), rounded to whole ms. Null when malformed. */
 export function parseFaultTimeMs(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) return null;
-  const v = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = unit === 'ms' ? v : unit === 's' ? v * 1000 : v * 60_000;
-  return Number.isFinite(ms) ? Math.round(ms) : null;
+  const ms = parseTimeMs(text);
+  return ms === null ? null : Math.round(ms);
 }
 
 /** Parses `<who>`: a positive integer id or `leader`. */

@@ -7,9 +7,9 @@
  *   --partition `1,2|3@10s-20s`, `1-50|51-100@5s` (no end: until the run ends)
  * Pure: every failure is a LabError INVALID_OPTION naming the offending text. The `simulate`
  * command parses --crash/--restart with the fault-flag parser shared with start-all
- * (cli/faultSpec.ts, runtime/faults/plan.ts); `parseMachineAt` is the same grammar for programmatic
- * use without commander.
+ * (cli/faultSpec.ts, runtime/faults/plan.ts); times use runtime/faults/timeSpec.ts.
  */
+import { parseTimeMs } from '../faults/timeSpec.js';
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
 
@@ -41,19 +41,6 @@ export interface PartitionSpec {
 
 function bad(what: string, text: string, expected: string): LabError {
   return new LabError('INVALID_OPTION', `${what} "${text}": expected ${expected}`);
-}
-
-/**
- * Parses a duration/instant: a non-negative number with an optional unit (`ms`, `s`, `m`);
- * `defaultUnit` applies when there is none. Returns ms, or null when malformed.
- */
-export function parseTimeMs(text: string, defaultUnit: 'ms' | 's' = 's'): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) return null;
-  const v = Number(m[1]);
-  const unit = m[2] ?? defaultUnit;
-  const ms = unit === 'ms' ? v : unit === 's' ? v * 1000 : v * 60_000;
-  return Number.isFinite(ms) ? ms : null;
 }
 
 /** Parses `--delay`: `uniform:A-B[unit]`, `fixed:D[unit]`, `exp:MEAN[unit]` (unit default ms). */
@@ -88,17 +75,6 @@ export function formatDelaySpec(d: DelaySpec): string {
   if (d.kind === 'uniform') return `uniform:${d.minMs}-${d.maxMs}ms`;
   if (d.kind === 'fixed') return `fixed:${d.ms}ms`;
   return `exp:${d.meanMs}ms`;
-}
-
-/** Parses `ID@TIME` (`2@5s`, `2@500ms`, `2@5` = 5 s), as --crash and --restart take it. */
-export function parseMachineAt(text: string, option = '--crash'): MachineAt {
-  const expected = '<machine>@<time>, e.g. 2@5s';
-  const at = text.indexOf('@');
-  if (at < 0) throw bad(option, text, expected);
-  const id = Number(text.slice(0, at).trim());
-  const ms = parseTimeMs(text.slice(at + 1));
-  if (!Number.isInteger(id) || id < 1 || ms === null) throw bad(option, text, expected);
-  return { id, atMs: ms };
 }
 
 /** Parses one group (`1,2,5-9`) into ids, in the order written. */
