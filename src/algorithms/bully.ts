@@ -11,11 +11,14 @@
  *   every connected peer. An ANSWER but no NEW_LEADER within electionTimeoutMs: it starts again.
  * - NEW_LEADER from a machine it outranks: this machine bullies — starts an election it will win
  *   (this is how a restarted or resumed old leader takes over again). Otherwise it adopts.
+ * - After a partition: the leaders' announcements (LEADER_ANNOUNCE, electionCommon.ts) make the
+ *   lower leader of two adopt the higher one, with its followers, without an election.
  *
  * Messages per election, n live machines, the initiator of rank k from the top (k = 1 highest):
  * up to k ELECTION sends (one per initiator taking part, each to every higher machine), their
  * ANSWERs, and one NEW_LEADER send (n − 1 copies). A paused higher machine does not answer and is
- * simply passed over.
+ * simply passed over. Announcements: see electionCommon.ts (none while every live machine follows
+ * the leader).
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
@@ -30,6 +33,8 @@ import {
   followerTick,
   handleLiveness,
   initElectionState,
+  leaderTick,
+  onNewLeader,
   outranks,
   parseElectionBody,
   selfKey,
@@ -37,7 +42,7 @@ import {
   type ElectionState,
   type Out,
 } from './electionCommon.js';
-import { onNewLeader, type ElectionOptions } from './ringElection.js';
+import type { ElectionOptions } from './ringElection.js';
 
 /** Announces this machine as leader to every connected peer and adopts itself. */
 function win(state: ElectionState, ctx: Context, out: Out): void {
@@ -72,13 +77,14 @@ export function bullyTick(state: ElectionState, ctx: Context): Out {
     return out;
   }
   if (followerTick(state, ctx, out)) startBullyElection(state, 'leader_lost', ctx, out);
+  else leaderTick(state, ctx, out);
   return out;
 }
 
 /** Handles one bully message. */
 export function bullyMessage(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context): Out {
   const out: Out = [];
-  if (handleLiveness(state, from, body, out)) return out;
+  if (handleLiveness(state, from, body, ctx, out, (reason) => startBullyElection(state, reason, ctx, out))) return out;
   switch (body.kind) {
     case 'ELECTION': {
       state.ranks.set(from, body.rank);

@@ -1,8 +1,35 @@
 /**
  * What the two leader-election algorithms (ring, bully) share: message bodies and their wire
  * validation, ranks and their total order, the state, the leader failure detector (CHECK_LEADER /
- * LEADER_ALIVE on ticks, LEADER_LOST after leaderTimeoutMs without an answer) and the adoption of a
- * leader (the LEADER row). Pure: time is ctx.now, randomness ctx.rng.
+ * LEADER_ALIVE on ticks, LEADER_LOST after leaderTimeoutMs without an answer), the leaders'
+ * announcements that merge two leaders after a partition heals, and the adoption of a leader (the
+ * LEADER row). Pure: time is ctx.now, randomness ctx.rng.
+ *
+ * Leader announcements (one leader again after a partition). While a partition lasts each side
+ * elects its own leader; when it heals nothing in the election itself makes the two meet: a leader
+ * checks nobody, and followers check only their own leader. Over the simulator a healed link comes
+ * up (onPeerUp) and the leader announces itself across it, but over TCP an injected partition is
+ * silence, not a disconnection: no link ever comes up. So a leader also announces itself, every
+ * heartbeat, to the connected peers that do not follow it, i.e. that sent it no CHECK_LEADER for
+ * strayAfterMs (= electionTimeoutMs + heartbeatMs; counted from when it became leader, so its new
+ * followers have time to start checking). A LEADER_ANNOUNCE or LEADER_ALIVE from X says "X leads";
+ * the receiver (onLeaderClaim):
+ * - follows X already: X is alive (the outstanding check is answered);
+ * - leads itself: adopts X when X outranks it, and forwards ONE NEW_LEADER{X} to the peers that
+ *   followed it (so they need not wait for their failure detector); else answers X with its own
+ *   LEADER_ANNOUNCE, which makes X step down;
+ * - follows a leader that outranks X: ignores it (that leader announces itself to X's side);
+ * - otherwise: as for NEW_LEADER, adopts X, or takes over when it outranks X.
+ * After a heal the highest leader's announcement reaches every machine of the other sides within a
+ * heartbeat of the heal (or of strayAfterMs after the partition began, if the heal came sooner), and
+ * everyone there adopts it: the highest-ranked live machine.
+ *
+ * Cost: none while every connected peer follows the leader (the normal case). Otherwise one
+ * LEADER_ANNOUNCE send per leader per heartbeat, its copies going to the non-followers only (during
+ * a TCP partition the copies across the cut become DROP rows); one LEADER_ANNOUNCE answer per
+ * announcement a higher leader receives from a lower one; one NEW_LEADER send per leader stepping
+ * down. After a two-sided heal with leaders L > Y this is typically 2–3 announcement sends and one
+ * NEW_LEADER send, against a full election otherwise.
  *
  * Ranks. A machine's rank comes from the config (`rank` of its entry) or, when absent, from its own
  * seeded generator: rank = draw · 10^d + id, with draw in 1..999 and d the number of digits of the
@@ -51,6 +78,7 @@ export function seedRank(draw: number, self: MachineId, members: readonly Machin
 export type ElectionBody =
   | { readonly kind: 'CHECK_LEADER' }
   | { readonly kind: 'LEADER_ALIVE'; readonly leader: MachineId; readonly rank: number }
+  | { readonly kind: 'LEADER_ANNOUNCE'; readonly leader: MachineId; readonly rank: number }
   | { readonly kind: 'ELECTION'; readonly initiator: MachineId; readonly rank: number; readonly list: readonly (readonly [MachineId, number])[] }
   | { readonly kind: 'ELECTION_ACK'; readonly initiator: MachineId }
   | { readonly kind: 'ANSWER'; readonly rank: number }
@@ -69,7 +97,8 @@ export function parseElectionBody(raw: unknown): ElectionBody | null {
     case 'CHECK_LEADER':
       return { kind: 'CHECK_LEADER' };
     case 'LEADER_ALIVE':
-      return isId(o.leader) && isRank(o.rank) ? { kind: 'LEADER_ALIVE', leader: o.leader, rank: o.rank } : null;
+    case 'LEADER_ANNOUNCE':
+      return isId(o.leader) && isRank(o.rank) ? { kind: o.kind, leader: o.leader, rank: o.rank } : null;
     case 'ANSWER':
       return isRank(o.rank) ? { kind: 'ANSWER', rank: o.rank } : null;
     case 'ELECTION_ACK':
@@ -96,6 +125,7 @@ export function describeElectionBody(body: ElectionBody): string {
     case 'CHECK_LEADER':
       return 'kind=CHECK_LEADER';
     case 'LEADER_ALIVE':
+    case 'LEADER_ANNOUNCE':
       return formatDetail({ kind: body.kind, leader: body.leader, rank: body.rank });
     case 'ANSWER':
       return formatDetail({ kind: body.kind, rank: body.rank });
@@ -118,15 +148,23 @@ export interface ElectionTiming {
   readonly ackTimeoutMs: number;
   /** An election this machine takes part in that yields no leader within this is started again. */
   readonly electionTimeoutMs: number;
+  /** A leader announces itself to a peer that sent it no CHECK_LEADER for this long. */
+  readonly strayAfterMs: number;
 }
 
-/** Derives the timing from the registry options: ack = heartbeat (≥ 200 ms), election = leader timeout. */
+/**
+ * Derives the timing from the registry options: ack = heartbeat (≥ 200 ms), election = leader
+ * timeout (≥ 2 heartbeats), stray = election + heartbeat (a follower checks every heartbeat, or every
+ * tick when ticks are slower: up to 1 s at the lowest default tick rate).
+ */
 export function electionTiming(heartbeatMs: number, leaderTimeoutMs: number): ElectionTiming {
+  const electionTimeoutMs = Math.max(leaderTimeoutMs, 2 * heartbeatMs);
   return {
     heartbeatMs,
     leaderTimeoutMs,
     ackTimeoutMs: Math.max(200, Math.min(heartbeatMs, leaderTimeoutMs)),
-    electionTimeoutMs: Math.max(leaderTimeoutMs, 2 * heartbeatMs),
+    electionTimeoutMs,
+    strayAfterMs: electionTimeoutMs + heartbeatMs,
   };
 }
 
@@ -166,6 +204,12 @@ export interface ElectionState {
   readonly suspected: Map<MachineId, number>;
   /** Bully: when a higher machine answered our ELECTION (null: none yet). */
   answeredAt: number | null;
+  /** While leading: when each peer's last CHECK_LEADER arrived (cleared on becoming leader). */
+  readonly followers: Map<MachineId, number>;
+  /** When this machine last became leader. */
+  leadingSince: number;
+  /** While leading: when the next announcement to non-followers is due. */
+  nextAnnounceAt: number;
   /** ELECTION rows this machine logged. */
   elections: number;
 }
@@ -193,6 +237,9 @@ export function initElectionState(ctx: Context, ranks: ReadonlyMap<number, numbe
     pending: [],
     suspected: new Map(),
     answeredAt: null,
+    followers: new Map(),
+    leadingSince: 0,
+    nextAnnounceAt: 0,
     elections: 0,
   };
 }
@@ -217,6 +264,11 @@ export type Out = Effect<ElectionBody>[];
  * Invariant: after it, the failure detector checks `leader` afresh (one heartbeat from now).
  */
 export function adopt(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out): void {
+  if (leader === state.self && state.leader !== state.self) {
+    state.followers.clear();
+    state.leadingSince = ctx.now;
+    state.nextAnnounceAt = ctx.now + state.timing.heartbeatMs;
+  }
   if (state.leader !== leader) out.push({ kind: 'event', event: LEADER_EVENT, detail: formatDetail({ leader, rank }), peer: leader === state.self ? undefined : [leader] });
   state.leader = leader;
   state.leaderRank = rank;
@@ -263,18 +315,73 @@ export function followerTick(state: ElectionState, ctx: Context, out: Out): bool
 }
 
 /**
- * Messages both algorithms handle the same way: CHECK_LEADER (answered only by the leader) and
- * LEADER_ALIVE (clears the outstanding check when it comes from the followed leader). Returns true
- * when the body was one of these.
+ * The leader's announcement, run on every tick while leading: every heartbeat, ONE LEADER_ANNOUNCE
+ * to the connected peers that sent no CHECK_LEADER for strayAfterMs (none in the normal case).
  */
-export function handleLiveness(state: ElectionState, from: MachineId, body: ElectionBody, out: Out): boolean {
+export function leaderTick(state: ElectionState, ctx: Context, out: Out): void {
+  if (state.leader !== state.self || ctx.now < state.nextAnnounceAt) return;
+  state.nextAnnounceAt = ctx.now + state.timing.heartbeatMs;
+  const strays = connectedPeers(ctx).filter((p) => ctx.now - Math.max(state.followers.get(p) ?? -Infinity, state.leadingSince) >= state.timing.strayAfterMs);
+  if (strays.length) out.push({ kind: 'send', to: strays, body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } });
+}
+
+/**
+ * Reacts to a NEW_LEADER announcement (from an election): adopt it, or take over when this machine
+ * outranks it (unless an election of its own is still fresh).
+ */
+export function onNewLeader(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out, takeover: (reason: string) => void): void {
+  state.ranks.set(leader, rank);
+  if (leader !== state.self && outranks(selfKey(state), { id: leader, rank })) {
+    if (!state.electing || ctx.now - state.electionAt >= state.timing.electionTimeoutMs) takeover('outranks_leader');
+    return;
+  }
+  adopt(state, leader, rank, ctx, out);
+}
+
+/**
+ * Reacts to "`leader` leads" from that leader itself (LEADER_ANNOUNCE, or LEADER_ALIVE): see the
+ * header. Invariant: of two leaders that hear of each other, the lower one ends up following the
+ * higher one, and no election is started for it.
+ */
+export function onLeaderClaim(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out, takeover: (reason: string) => void): void {
+  state.ranks.set(leader, rank);
+  if (leader === state.self) return;
+  if (leader === state.leader) {
+    state.leaderRank = rank;
+    state.checkSince = null; // alive
+    return;
+  }
+  const claim: RankKey = { id: leader, rank };
+  if (state.leader === state.self) {
+    if (!outranks(claim, selfKey(state))) {
+      out.push({ kind: 'send', to: [leader], body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } });
+      return;
+    }
+    // step down; tell the machines that followed us, so they need not time out first
+    const to = connectedPeers(ctx).filter((p) => p !== leader && ctx.now - (state.followers.get(p) ?? -Infinity) < state.timing.strayAfterMs);
+    if (to.length) out.push({ kind: 'send', to, body: { kind: 'NEW_LEADER', leader, rank, initiator: state.self } });
+    adopt(state, leader, rank, ctx, out);
+    return;
+  }
+  if (state.leader !== null && state.leaderRank !== null && outranks({ id: state.leader, rank: state.leaderRank }, claim)) return;
+  onNewLeader(state, leader, rank, ctx, out, takeover);
+}
+
+/**
+ * Messages both algorithms handle the same way: CHECK_LEADER (answered only by the leader, which
+ * notes the sender as a follower), LEADER_ALIVE and LEADER_ANNOUNCE (a leader's claim, see
+ * {@link onLeaderClaim}). Returns true when the body was one of these.
+ */
+export function handleLiveness(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context, out: Out, takeover: (reason: string) => void): boolean {
   if (body.kind === 'CHECK_LEADER') {
-    if (state.leader === state.self) out.push({ kind: 'send', to: [from], body: { kind: 'LEADER_ALIVE', leader: state.self, rank: state.rank } });
+    if (state.leader === state.self) {
+      state.followers.set(from, ctx.now);
+      out.push({ kind: 'send', to: [from], body: { kind: 'LEADER_ALIVE', leader: state.self, rank: state.rank } });
+    }
     return true;
   }
-  if (body.kind === 'LEADER_ALIVE') {
-    state.ranks.set(body.leader, body.rank);
-    if (body.leader === state.leader) state.checkSince = null;
+  if (body.kind === 'LEADER_ALIVE' || body.kind === 'LEADER_ANNOUNCE') {
+    onLeaderClaim(state, body.leader, body.rank, ctx, out, takeover);
     return true;
   }
   return false;
@@ -286,10 +393,11 @@ export function connectedPeers(ctx: Context): MachineId[] {
 }
 
 /**
- * A link came up (start-up, a peer restarted, a partition healed): the leader announces itself to
- * that peer, so two sides that elected separately meet (the lower leader then adopts or is bullied).
+ * A link came up (start-up, a peer restarted, a partition healed over the simulator): the leader
+ * announces itself to that peer at once (LEADER_ANNOUNCE), so two sides that elected separately
+ * meet without waiting for the periodic announcement.
  */
 export function announceToNewPeer(state: ElectionState, peer: MachineId): Out {
   if (state.leader !== state.self) return [];
-  return [{ kind: 'send', to: [peer], body: { kind: 'NEW_LEADER', leader: state.self, rank: state.rank, initiator: state.self } }];
+  return [{ kind: 'send', to: [peer], body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } }];
 }

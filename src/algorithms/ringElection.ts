@@ -19,6 +19,8 @@
  *   started or forwarded and drops ELECTIONs of lower initiators (still acking them).
  * - Takeover: a machine that is announced a leader it outranks (it was skipped, or it is a returning
  *   old leader) starts an election, which it wins. A restarted machine has no leader and starts one.
+ * - After a partition: the leaders' announcements (LEADER_ANNOUNCE, electionCommon.ts) make the
+ *   lower leader of two adopt the higher one, with its followers, without an election.
  *
  * Convergence (proved by the simulation tests over many seeds): among concurrent elections, the one
  * whose initiator ranks highest is never suppressed (nobody remembers a higher initiator, and a
@@ -28,7 +30,8 @@
  * carrier are restarted by the electionTimeoutMs of their participants.
  *
  * Messages per election in a stable ring of n live machines, one initiator: n ELECTION + n
- * ELECTION_ACK sends and one NEW_LEADER send (n − 1 copies).
+ * ELECTION_ACK sends and one NEW_LEADER send (n − 1 copies). Announcements: see electionCommon.ts
+ * (none while every live machine follows the leader).
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import { formatDetail } from '../core/logRow.js';
@@ -45,6 +48,8 @@ import {
   handleLiveness,
   highest,
   initElectionState,
+  leaderTick,
+  onNewLeader,
   outranks,
   parseElectionBody,
   selfKey,
@@ -132,24 +137,15 @@ export function ringTick(state: ElectionState, ctx: Context): Out {
     state.best = null;
   }
   if (followerTick(state, ctx, out)) startRingElection(state, 'leader_lost', ctx, out);
+  else leaderTick(state, ctx, out);
   return out;
-}
-
-/** Reacts to a NEW_LEADER announcement: adopt it, or take over when this machine outranks it. */
-export function onNewLeader(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out, takeover: (reason: string) => void): void {
-  state.ranks.set(leader, rank);
-  if (leader !== state.self && outranks(selfKey(state), { id: leader, rank })) {
-    if (!state.electing || ctx.now - state.electionAt >= state.timing.electionTimeoutMs) takeover('outranks_leader');
-    return;
-  }
-  adopt(state, leader, rank, ctx, out);
 }
 
 /** Handles one ring message. */
 export function ringMessage(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context): Out {
   const out: Out = [];
   state.suspected.delete(from);
-  if (handleLiveness(state, from, body, out)) return out;
+  if (handleLiveness(state, from, body, ctx, out, (reason) => startRingElection(state, reason, ctx, out))) return out;
   switch (body.kind) {
     case 'ELECTION_ACK':
       state.pending = state.pending.filter((p) => p.to !== from);

@@ -112,6 +112,98 @@ export interface Recovery {
   readonly where: string;
 }
 
+/**
+ * A partitioned period: from a `partition` while none was in force to the `heal` that leaves none
+ * in force. Invariant: periods are disjoint and in time order; `to` null only for the last.
+ */
+export interface PartitionPeriod {
+  readonly from: number;
+  /** null: still in force when the run ended. */
+  readonly to: number | null;
+  /** The specs in force at some time during it, in order of their start. */
+  readonly specs: readonly string[];
+  /** faults.csv:line of the `partition` that opened it. */
+  readonly where: string;
+  /** faults.csv:line of the `heal` that closed it (null when none did). */
+  readonly healWhere: string | null;
+}
+
+/** A partition in force when the run ended. */
+export interface OpenPartition {
+  readonly spec: string;
+  readonly mode: 'two-way' | 'one-way';
+  /** Two-way: the sides as faults.csv gives them (resolved); one-way: [from, to]. */
+  readonly groups: readonly (readonly MachineId[])[];
+}
+
+/** The convergence after a heal that ended a partitioned period. `ms` null: none before the end. */
+export interface HealRecovery {
+  readonly healAt: number;
+  readonly recoveredAt: number | null;
+  readonly ms: number | null;
+  /** The last fault (this heal, or a later fault before the recovery) the bound is counted from. */
+  readonly boundFrom: number;
+  /** The one leader every live machine followed then. */
+  readonly leader: MachineId | null;
+  /** faults.csv:line of the heal. */
+  readonly where: string;
+}
+
+/**
+ * The partitioned periods and the partitions still in force at the end, from faults.csv records
+ * (`partition` / `heal`, matched by their `spec=`; other kinds are ignored). Pure. Invariant: a heal
+ * without a matching partition is ignored; a partition without a heal stays in force.
+ */
+export function partitionPeriods(faults: readonly FaultRecord[]): { periods: PartitionPeriod[]; open: OpenPartition[] } {
+  const inForce: (OpenPartition & { line: number })[] = [];
+  const periods: PartitionPeriod[] = [];
+  let cur: { from: number; specs: string[]; where: string } | null = null;
+  const sorted = faults.filter((f) => f.fault === 'partition' || f.fault === 'heal').sort((a, b) => a.epochMs - b.epochMs || a.line - b.line);
+  for (const f of sorted) {
+    const d = parseDetail(f.detail);
+    const spec = d.get('spec') ?? f.detail;
+    if (f.fault === 'partition') {
+      const mode = d.get('mode') === 'one-way' ? 'one-way' : 'two-way';
+      const text = d.get('groups') ?? '';
+      const groups = text
+        .split(mode === 'one-way' ? '>' : '|')
+        .map((g) => g.split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))
+        .filter((g) => g.length > 0);
+      inForce.push({ spec, mode, groups, line: f.line });
+      if (!cur) cur = { from: f.epochMs, specs: [], where: `faults.csv:${f.line}` };
+      cur.specs.push(spec);
+    } else {
+      const i = inForce.findIndex((p) => p.spec === spec);
+      if (i < 0) continue;
+      inForce.splice(i, 1);
+      if (inForce.length === 0 && cur) {
+        periods.push({ from: cur.from, to: f.epochMs, specs: cur.specs, where: cur.where, healWhere: `faults.csv:${f.line}` });
+        cur = null;
+      }
+    }
+  }
+  if (cur) periods.push({ from: cur.from, to: null, specs: cur.specs, where: cur.where, healWhere: null });
+  return { periods, open: inForce.map(({ line: _l, ...p }) => p) };
+}
+
+/**
+ * The parts of [from, to] outside every partitioned period, each as [start, end]. A part that
+ * starts at a heal is counted from the heal.
+ */
+function outsidePartitions(from: number, to: number, periods: readonly PartitionPeriod[]): [number, number][] {
+  const parts: [number, number][] = [];
+  let at = from;
+  for (const p of periods) {
+    const pEnd = p.to ?? Infinity;
+    if (pEnd < at || p.from > to) continue;
+    if (p.from > at) parts.push([at, p.from]);
+    at = Math.max(at, pEnd);
+    if (at >= to) break;
+  }
+  if (at < to) parts.push([at, to]);
+  return parts;
+}
+
 /** A period when live machines followed different leaders. */
 export interface DisagreementWindow {
   readonly from: number;
@@ -133,6 +225,19 @@ export interface ElectionReport {
   readonly expectedLeader: MachineId | null;
   readonly recoveries: readonly Recovery[];
   readonly maxRecoveryMs: number | null;
+  /** Partitioned periods from faults.csv (empty without it). */
+  readonly partitions: readonly PartitionPeriod[];
+  /** Partitions still in force when the run ended. */
+  readonly openPartitions: readonly OpenPartition[];
+  /** One per heal that ended a partitioned period. */
+  readonly healRecoveries: readonly HealRecovery[];
+  readonly maxHealRecoveryMs: number | null;
+  /**
+   * How agreement at the end was judged: `all` (one leader for every machine), `per-side` (the run
+   * ended inside two-way partitions: each side its own highest machine), or `not-required` (inside
+   * a one-way partition, or less than the settling time after the last heal).
+   */
+  readonly agreementScope: 'all' | 'per-side' | 'not-required';
   readonly windows: readonly DisagreementWindow[];
   /** ELECTION rows over all machines. */
   readonly elections: number;
@@ -145,7 +250,8 @@ type Change =
   | { t: number; m: number; kind: 'leader'; leader: MachineId; at: string }
   | { t: number; m: number; kind: 'none' }
   | { t: number; m: number; kind: 'live'; live: boolean }
-  | { t: number; m: number; kind: 'pause'; paused: boolean };
+  | { t: number; m: number; kind: 'pause'; paused: boolean }
+  | { t: number; m: number; kind: 'heal'; where: string };
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
 
@@ -164,6 +270,7 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
   /** Instants of every fault (kills, restarts, pauses, resumes). */
   const faultTimes: number[] = [];
   const faultKills = (faults ?? []).filter((f) => f.fault === 'kill' && f.machine !== null);
+  const { periods: partitions, open: openPartitions } = partitionPeriods(faults ?? []);
 
   logs.forEach((log, m) => {
     let leader: MachineId | null = null;
@@ -232,6 +339,13 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     if (f.fault === 'pause') changes.push({ t: f.epochMs, m, kind: 'pause', paused: true });
     if (f.fault === 'resume') changes.push({ t: f.epochMs, m, kind: 'pause', paused: false });
   }
+  for (const p of partitions) {
+    faultTimes.push(p.from);
+    if (p.to !== null) {
+      faultTimes.push(p.to);
+      changes.push({ t: p.to, m: -1, kind: 'heal', where: p.healWhere! });
+    }
+  }
   const settleMs = opts.settleMs ?? leaderTimeoutMs + 3 * heartbeatMs + 1000;
 
   // sweep over time
@@ -259,6 +373,8 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
   };
   /** Per leader-kill: awaiting agreement after it. */
   const awaiting: { machine: MachineId; killAt: number; where: string; done: boolean; recoveredAt: number | null; newLeader: MachineId | null }[] = [];
+  /** Per heal ending a partitioned period: awaiting one leader for all. */
+  const healAwaiting: { healAt: number; where: string; done: boolean; recoveredAt: number | null; leader: MachineId | null }[] = [];
   const killQueue = [...kills].sort((a, b) => a.t - b.t);
   let kq = 0;
   for (let c = 0; c < changes.length; ) {
@@ -275,6 +391,7 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
         if (!ch.live) follows[ch.m] = null;
       } else if (ch.kind === 'pause') paused[ch.m] = ch.paused;
       else if (ch.kind === 'none') follows[ch.m] = null;
+      else if (ch.kind === 'heal') healAwaiting.push({ healAt: ch.t, where: ch.where, done: false, recoveredAt: null, leader: null });
       else {
         follows[ch.m] = ch.leader;
         rowOf[ch.m] = ch.at;
@@ -301,6 +418,7 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
       const leaderLive = lm !== undefined && live[lm]! && !paused[lm]!;
       // the killed machine counts as the new leader only once it is back (restarted and re-elected)
       for (const a of awaiting) if (!a.done && leaderLive) Object.assign(a, { done: true, recoveredAt: t, newLeader: l });
+      for (const h of healAwaiting) if (!h.done && leaderLive) Object.assign(h, { done: true, recoveredAt: t, leader: l });
     }
   }
   if (open) windows.push({ from: open.from, to: endT, leaders: [...open.leaders].sort((a, b) => a - b), rows: open.rows });
@@ -316,18 +434,42 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     where: a.where,
   }));
   const done = recoveries.filter((r) => r.ms !== null).map((r) => r.ms!);
+  const healRecoveries: HealRecovery[] = healAwaiting.map((h) => ({
+    healAt: h.healAt,
+    recoveredAt: h.recoveredAt,
+    ms: h.recoveredAt === null ? null : h.recoveredAt - h.healAt,
+    boundFrom: Math.max(h.healAt, ...faultTimes.filter((t) => t <= (h.recoveredAt ?? Infinity))),
+    leader: h.leader,
+    where: h.where,
+  }));
+  const healsDone = healRecoveries.filter((r) => r.ms !== null).map((r) => r.ms!);
 
-  // agreement at the end
+  // agreement at the end: over all machines, per side of the two-way partitions still in force,
+  // or not at all (inside a one-way partition, or the run ended before settling after a heal)
+  const lastHeal = partitions.reduce((t, p) => (p.to !== null && p.to > t ? p.to : t), -Infinity);
+  const agreementScope: ElectionReport['agreementScope'] =
+    openPartitions.some((p) => p.mode === 'one-way') || endT - lastHeal < settleMs ? 'not-required' : openPartitions.length ? 'per-side' : 'all';
+  /** Side of a machine: its group index in every two-way partition in force at the end. */
+  const sideOf = (id: MachineId): string => openPartitions.map((p) => p.groups.findIndex((g) => g.includes(id))).join(',');
+  const better = (a: MachineId, b: MachineId | null): boolean =>
+    b === null || rankOf(ranks, a) > rankOf(ranks, b) || (rankOf(ranks, a) === rankOf(ranks, b) && a > b);
   const agreementFindings: Finding[] = [];
   let expectedLeader: MachineId | null = null;
+  const sideLeader = new Map<string, MachineId>();
   for (const id of finalLeaders.keys()) {
-    if (expectedLeader === null || rankOf(ranks, id) > rankOf(ranks, expectedLeader) || (rankOf(ranks, id) === rankOf(ranks, expectedLeader) && id > expectedLeader)) expectedLeader = id;
+    if (better(id, expectedLeader)) expectedLeader = id;
+    const side = sideOf(id);
+    if (better(id, sideLeader.get(side) ?? null)) sideLeader.set(side, id);
   }
-  for (const [id, l] of finalLeaders) {
-    if (l === expectedLeader) continue;
-    const log = logs[byMachine.get(id)!]!;
-    const where = lastLeaderRow.get(id) ?? `${log.file}:${log.rows[log.rows.length - 1]!.line}`;
-    agreementFindings.push({ where, message: `machine ${id} ends following ${l ?? 'no leader'}, expected ${expectedLeader} (highest-ranked live machine)` });
+  if (agreementScope !== 'not-required') {
+    for (const [id, l] of finalLeaders) {
+      const expected = agreementScope === 'all' ? expectedLeader : sideLeader.get(sideOf(id))!;
+      if (l === expected) continue;
+      const log = logs[byMachine.get(id)!]!;
+      const where = lastLeaderRow.get(id) ?? `${log.file}:${log.rows[log.rows.length - 1]!.line}`;
+      const what = agreementScope === 'all' ? 'highest-ranked live machine' : 'highest-ranked live machine on its side of the partition';
+      agreementFindings.push({ where, message: `machine ${id} ends following ${l ?? 'no leader'}, expected ${expected} (${what})` });
+    }
   }
 
   return {
@@ -339,6 +481,11 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     expectedLeader,
     recoveries,
     maxRecoveryMs: done.length ? Math.max(...done) : null,
+    partitions,
+    openPartitions,
+    healRecoveries,
+    maxHealRecoveryMs: healsDone.length ? Math.max(...healsDone) : null,
+    agreementScope,
     windows,
     elections,
     messages,
@@ -363,9 +510,14 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const uniq: Finding[] = [];
   for (const w of rep.windows) {
-    if (w.to - w.from <= rep.settleMs) continue;
+    // the parts inside a partitioned period are expected (one leader per side); the rest must settle
+    const parts = outsidePartitions(w.from, w.to, rep.partitions);
+    const worst = parts.reduce<[number, number] | null>((a, p) => (a === null || p[1] - p[0] > a[1] - a[0] ? p : a), null);
+    if (worst === null || worst[1] - worst[0] <= rep.settleMs) continue;
     const where = w.rows.length ? w.rows.join(', ') : '-';
-    uniq.push({ where, message: `machines followed leaders ${w.leaders.join(', ')} at once for ${s(w.to - w.from)} (settling time ${s(rep.settleMs)})` });
+    const heal = rep.partitions.find((p) => p.to === worst[0]);
+    const after = heal ? ` after the heal (${heal.healWhere})` : '';
+    uniq.push({ where, message: `machines followed leaders ${w.leaders.join(', ')} at once for ${s(worst[1] - worst[0])}${after} (settling time ${s(rep.settleMs)})` });
   }
   const rec: Finding[] = [];
   let lastT = -Infinity;
@@ -378,13 +530,31 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
       rec.push({ where: r.where, message: `recovery after leader ${r.machine}'s kill took ${s(r.ms)}${later}, bound ${s(rep.settleMs)}` });
     }
   }
-  const figures = rep.recoveries.length
-    ? `; recoveries ${rep.recoveries.map((r) => (r.ms === null ? 'none' : s(r.ms))).join(', ')}, max ${rep.maxRecoveryMs === null ? '-' : s(rep.maxRecoveryMs)}`
-    : '';
+  for (const h of rep.healRecoveries) {
+    if (h.ms === null) {
+      if (lastT - h.boundFrom > rep.settleMs) rec.push({ where: h.where, message: `a partition healed and the live machines never came to follow one leader` });
+    } else if (h.recoveredAt! - h.boundFrom > rep.settleMs) {
+      const later = h.boundFrom > h.healAt ? ` (${s(h.recoveredAt! - h.boundFrom)} after the last fault during it)` : '';
+      rec.push({ where: h.where, message: `after a partition healed, one leader for all took ${s(h.ms)}${later}, bound ${s(rep.settleMs)}` });
+    }
+  }
+  const list = (ms: readonly (number | null)[]): string => ms.map((m) => (m === null ? 'none' : s(m))).join(', ');
+  const maxOf = (m: number | null): string => (m === null ? '-' : s(m));
+  const figures =
+    (rep.recoveries.length ? `; recoveries ${list(rep.recoveries.map((r) => r.ms))}, max ${maxOf(rep.maxRecoveryMs)}` : '') +
+    (rep.healRecoveries.length ? `; after heals ${list(rep.healRecoveries.map((r) => r.ms))}, max ${maxOf(rep.maxHealRecoveryMs)}` : '');
+  const agreement =
+    rep.agreementScope === 'all'
+      ? `at the end every live machine follows the highest-ranked live machine (${rep.expectedLeader ?? 'none'})`
+      : rep.agreementScope === 'per-side'
+        ? 'at the end (inside a partition) every live machine follows the highest-ranked live machine of its side'
+        : 'not required: the run ended inside a one-way partition or within the settling time after a heal';
+  const partitioned = rep.partitions.length ? ', outside partitions (counted from the heal)' : '';
+  const faultsText = rep.partitions.length ? "a leader's kill or a partition's heal" : "a leader's kill";
   return [
-    result('election-agreement', `at the end every live machine follows the highest-ranked live machine (${rep.expectedLeader ?? 'none'})`, rep.agreementFindings),
-    result('election-uniqueness', `never two leaders for longer than the settling time (${s(rep.settleMs)})`, uniq),
-    result('election-recovery', `after a leader's kill every live machine follows a new leader within ${s(rep.settleMs)}${figures}`, rec),
+    result('election-agreement', agreement, rep.agreementFindings),
+    result('election-uniqueness', `never two leaders for longer than the settling time (${s(rep.settleMs)})${partitioned}`, uniq),
+    result('election-recovery', `after ${faultsText} every live machine follows one leader within ${s(rep.settleMs)}${figures}`, rec),
   ];
 }
 

@@ -150,8 +150,11 @@ describe('loss and delay per link', () => {
     const share = lost.length / onLink;
     expect(share).toBeGreaterThan(0.15);
     expect(share).toBeLessThan(0.85);
-    // the other direction and the other links lose nothing
-    expect(drops(run).filter((d) => `${d.from}>${d.to}` !== '2>3')).toEqual([]);
+    // the other direction and the other links lose nothing: their only drops are sends to a peer
+    // that had already stopped at the end of its --duration (machines stop a few ms apart)
+    const firstStop = Math.min(...[...run.logs.values()].map((rows) => rows.find((r) => r.event === 'STOP')?.epoch_ms ?? Infinity));
+    const others = drops(run).filter((d) => `${d.from}>${d.to}` !== '2>3');
+    expect(others.filter((d) => reasonOf(d.row) !== 'peer_down' || d.row.epoch_ms < firstStop)).toEqual([]);
   });
 
   it('delay uniform:50-80ms on 1>3: that link lags 50–80 ms (on-arrival receive), the others do not', async () => {
