@@ -107,7 +107,9 @@ function complete(state: ElectionState, body: ElectionMsg, ctx: Context, out: Ou
 export function startRingElection(state: ElectionState, reason: string, ctx: Context, out: Out): void {
   beginElection(state, reason, ctx, out);
   state.best = selfKey(state);
-  state.pending = [];
+  // forwards of other initiators' tokens still wait for their acks: dropping them would lose those
+  // elections (the highest one among them, which suppresses ours, would then never complete)
+  state.pending = state.pending.filter((p) => p.body.initiator !== state.self);
   forward(state, { kind: 'ELECTION', initiator: state.self, rank: state.rank, list: [[state.self, state.rank]] }, state.self, ctx, out);
 }
 

@@ -129,7 +129,8 @@ describe.each(ALGORITHMS.flatMap((a) => MODES.map((m) => [a, m] as const)))('%s,
     expect(h).toMatchObject({ healAt: DEFAULT_SIM_EPOCH + 4000, leader: 2 });
     expect(h.ms!).toBeLessThanOrEqual(2 * 300 + 100);
     expect(rowsOf(run, 'ELECTION', 4000)).toBe(0);
-    expect(sendsOf(run, 'LEADER_ANNOUNCE', 4000)).toBeLessThanOrEqual(3);
+    // peerUp (disconnect mode) and the periodic announcement may both fire at the heal: a handful of single copies
+    expect(sendsOf(run, 'LEADER_ANNOUNCE', 4000)).toBeLessThanOrEqual(6);
   });
 
   it('the top machine cut off alone: the rest elect the next one, and the top leads again after the heal', () => {
@@ -144,6 +145,10 @@ describe.each(ALGORITHMS.flatMap((a) => MODES.map((m) => [a, m] as const)))('%s,
     const { checks, report } = checkElectionSim(run);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.windows.some((w) => w.leaders.includes(2) && w.leaders.includes(4))).toBe(true);
+    // the rest elected 4 within the settling time of losing 2 (detection + an election that skips the
+    // silent 2; the ring once lost the highest token when a forwarder started its own election)
+    const led4 = run.rows.get(4)!.find((r) => r.event === 'LEADER' && r.detail.startsWith('leader=4 '))!;
+    expect(led4.epoch_ms - DEFAULT_SIM_EPOCH).toBeLessThanOrEqual(8000 + report.leaderTimeoutMs + report.settleMs);
     expect([...report.finalLeaders.values()]).toEqual([2, 2, 2, 2, 2]);
     expect(report.healRecoveries[0]!.ms!).toBeLessThanOrEqual(report.heartbeatMs + 200);
     expect(rowsOf(run, 'ELECTION', 18_000)).toBe(0);
