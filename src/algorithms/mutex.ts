@@ -22,6 +22,11 @@
  *  - Fresh-member rule: a machine issues its first request only after it has heard from every live
  *    peer. That pushes its clock past every outstanding request it learns of, so a restarted
  *    machine cannot jump the queue with a small timestamp.
+ *  - Why a restarted machine (empty queue) cannot enter beside a holder h: h's re-sent REQUEST is
+ *    the first message on h's new link to it, and links are FIFO, so the "later message from every
+ *    peer" condition for h cannot hold before h's request is in its queue, ahead of its own (its
+ *    clock has passed h's timestamp). Its old request, if peers still hold it, is replaced by its
+ *    HELLO or new REQUEST. (Checked with crash/restart sweeps in test/sim/mutex.sim.test.ts.)
  *  - A peer whose link stays down for failureTimeoutMs (checked on ticks) is dropped: note
  *    MEMBER_DOWN, its requests leave the queue and we stop waiting for its messages. It rejoins
  *    (note MEMBER_UP) when its link comes up again or a message from it arrives, as a fresh member.

@@ -14,10 +14,12 @@
  * down: our REQUEST if that peer has not replied to it, and our last REPLY to that peer (a REPLY
  * for a request that is no longer current is ignored by its receiver).
  * As in mutex.ts, a machine issues its first request only after it has heard from every live peer
- * (peers send HELLO when a link comes up and they have nothing else to say). Safety would not need
- * it (a machine inside defers every request, whatever its timestamp), but without it a restarted
- * machine's stale clock would put its requests out of (timestamp, id) order, which the fairness
- * check reports.
+ * (peers send HELLO when a link comes up and they have nothing else to say). Safety does not rest
+ * on it: a machine inside defers every request, whatever its timestamp, and a waiting machine that
+ * still counts a REPLY from the restarted machine's earlier incarnation got that REPLY for a
+ * request the restarted machine's clock (continued, as with --append) has already passed, so it
+ * defers the new request too. Without it a restarted machine's stale clock would put its requests
+ * out of (timestamp, id) order, which the fairness check reports.
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';

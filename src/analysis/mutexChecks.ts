@@ -8,7 +8,9 @@
  *                      clocks) the next holder's CS_ENTER
  *   mutex-fairness     entries are granted in (request timestamp, machine id) order
  *   mutex-liveness     every request is granted, except those still waiting when the log ends and
- *                      those of machines that died; no pending request is overtaken by a later one.
+ *                      those of machines that died; no pending request is overtaken by a later one
+ *                      while its machine still runs (not after its STOP: a restarted machine
+ *                      outlives its peers and may go on alone).
  *                      The description carries request→entry wait p50/p95/max per machine.
  *   mutex-messages     message copies per completed entry (REQUEST+REPLY+RELEASE tagged with its
  *                      ts) never exceed 3(N−1) (ricart-agrawala: 2(N−1)) in a run without faults
@@ -227,6 +229,12 @@ function endRow(q: CsRequest): number {
   return q.exit ?? q.lastRow;
 }
 
+/** The incarnation of q ended with a STOP row (its run was over) at or before epoch ms `t`. */
+function stoppedBy(run: Run, q: CsRequest, t: number): boolean {
+  const last = row(run, q.m, q.lastRow);
+  return last.event === 'STOP' && last.epochMs <= t;
+}
+
 function row(run: Run, m: number, i: number): LogEntry {
   return run.machines[m]!.rows[i]!;
 }
@@ -271,10 +279,14 @@ export function checkMutexSafety(run: Run, mr: MutexRun = extractMutexRun(run)):
   return v.result('mutex-safety', 'no two machines are in the critical section at once (epoch_ms), and each exit happens-before the next entry');
 }
 
-/** The previous holder p's machine died after its exit and q's machine dropped it before entering. */
+/**
+ * The previous holder p's machine went away after its exit (killed, or its run ended: the STOP that
+ * closes p's incarnation comes no later than q's entry) and q's machine dropped it before entering.
+ * A machine whose run ends looks to the others exactly like one that crashed (its links close).
+ */
 function excusedByFailure(run: Run, mr: MutexRun, p: CsRequest, q: CsRequest): boolean {
-  if (!run.killed[p.m]) return false;
   const enterMs = row(run, q.m, q.enter!).epochMs;
+  if (!run.killed[p.m] && !stoppedBy(run, p, enterMs)) return false;
   return mr.memberDowns.some((d) => d.m === q.m && d.peers.includes(p.machine) && d.i < q.enter! && row(run, d.m, d.i).epochMs <= enterMs);
 }
 
@@ -343,7 +355,12 @@ export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run)
       v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} still waiting after ${waited} ms (grace ${grace} ms)`);
       continue;
     }
-    const overtaker = mr.entries.find((e) => (e.ts > q.ts || (e.ts === q.ts && e.machine > q.machine)) && row(run, e.m, e.enter!).epochMs > req.epochMs);
+    // Overtaken while still waiting: an entry at or after the STOP that ended the requester's run does not count.
+    const overtaker = mr.entries.find((e) => {
+      if (!(e.ts > q.ts || (e.ts === q.ts && e.machine > q.machine))) return false;
+      const t = row(run, e.m, e.enter!).epochMs;
+      return t > req.epochMs && !stoppedBy(run, q, t);
+    });
     if (overtaker) {
       v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} never granted, but the later request (ts=${overtaker.ts}, machine ${overtaker.machine}) entered at ${at(run, overtaker.m, overtaker.enter!)}`);
     }
@@ -408,23 +425,37 @@ export interface SharedFileText {
 }
 
 /**
- * Shared file: ENTER/LEAVE alternate, each LEAVE by the machine of the ENTER before it (an ENTER
- * without LEAVE is allowed only when that machine died), and per machine the ENTER lines match its
- * CS_ENTER rows (one fewer allowed for a machine killed between row and line). Lines outside the
- * run's time span (earlier runs appending to the same file) are ignored.
+ * Shared file: ENTER/LEAVE alternate, each LEAVE by the machine of the ENTER before it, and per
+ * machine the ENTER lines match its CS_ENTER rows (one fewer allowed for a machine killed between
+ * row and line). An ENTER without LEAVE may be followed by another machine's ENTER only when the
+ * holder is gone: its incarnation was killed inside, or its run ended (STOP, e.g. --duration) before
+ * that ENTER (a restarted machine outlives its peers; it drops them and goes on), or it left (its
+ * CS_EXIT row) but was killed before writing LEAVE. The holder's line is matched to its CS_ENTER
+ * row by (machine, ts, lamport), so a machine killed once is not excused in its later incarnations.
+ * Lines outside the run's time span (earlier runs appending to the same file) are ignored.
  */
 export function checkSharedFile(run: Run, file: SharedFileText, mr: MutexRun = extractMutexRun(run)): CheckResult {
   const v = new Violations();
   const { lines, malformed } = parseSharedFile(file.text);
   for (const k of malformed) v.add(`${file.name}:${k}`, 'malformed line');
   const killed = new Set(run.machines.filter((_, m) => run.killed[m]).map((l) => l.machine));
+  const entryOf = new Map<string, CsRequest>();
+  for (const q of mr.entries) entryOf.set(`${q.machine}:${q.ts}:${row(run, q.m, q.enter!).lamport}`, q);
+  /** The holder of line h is no longer inside at epoch ms t. */
+  const gone = (h: SharedLine, t: number): boolean => {
+    const q = entryOf.get(`${h.machine}:${h.ts}:${h.lamport}`);
+    if (!q) return killed.has(h.machine); // no row to match (should not happen): the old per-machine rule
+    if (q.died) return true;
+    if (q.exit !== null) return run.killed[q.m] === true && row(run, q.m, q.exit).epochMs <= t;
+    return stoppedBy(run, q, t);
+  };
   const enters = new Map<MachineId, number>();
   let holder: SharedLine | null = null;
   for (const l of lines) {
     if (l.epochMs < mr.startMs || l.epochMs > mr.endMs) continue;
     if (l.kind === 'ENTER') {
       enters.set(l.machine, (enters.get(l.machine) ?? 0) + 1);
-      if (holder && !killed.has(holder.machine)) {
+      if (holder && !gone(holder, l.epochMs)) {
         v.add(`${file.name}:${l.line}`, `ENTER by machine ${l.machine} while machine ${holder.machine} is inside since ${file.name}:${holder.line}`);
       }
       holder = l;

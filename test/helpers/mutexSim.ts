@@ -29,6 +29,13 @@ export interface MutexSimOptions {
   readonly tickRate?: number;
   readonly crashes?: readonly { id: number; atMs: number }[];
   readonly restarts?: readonly { id: number; atMs: number }[];
+  /**
+   * Machines whose run ends before the others' (as with start-all, where a restarted machine gets a
+   * full --duration again and outlives its peers): at atMs the machine writes STOP and goes away.
+   * Modelled as a crash (its links break, peers see DISCONNECT) plus the STOP row a real machine
+   * writes on the way out, so the logs read as a graceful end, not a kill.
+   */
+  readonly stops?: readonly { id: number; atMs: number }[];
   readonly partitions?: readonly { groups: number[][]; fromMs: number; toMs: number; text: string }[];
   /** Replaces the algorithm (e.g. a deliberately broken variant). */
   readonly build?: (options: MutexOptions, id: number) => AnyAlgorithm;
@@ -65,7 +72,7 @@ export function runMutexSim(o: MutexSimOptions): MutexSimRun {
     delay: uniformDelay(0.5, o.delayMaxMs ?? 40),
     durationMs: o.durationMs,
     ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
-    crashes: o.crashes ?? [],
+    crashes: [...(o.crashes ?? []), ...(o.stops ?? [])],
     restarts: o.restarts ?? [],
     partitions: o.partitions ?? [],
     sink: (id) => {
@@ -81,5 +88,11 @@ export function runMutexSim(o: MutexSimOptions): MutexSimRun {
       };
     },
   });
+  for (const { id, atMs } of o.stops ?? []) {
+    const list = rows.get(id)!;
+    const last = list[list.length - 1]!;
+    const epoch = list[0]!.epoch_ms + atMs;
+    list.push({ ...last, time: new Date(epoch).toISOString(), epoch_ms: epoch, event: 'STOP', queue_len: 0, peer: '', msg_id: '', detail: 'reason=duration' });
+  }
   return { rows, run: indexRun(toRunLogs(rows, ids)), sharedText: shared.join(''), result };
 }

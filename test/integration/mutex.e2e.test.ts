@@ -1,11 +1,13 @@
 /**
  * Mutual exclusion with real processes: start-all on free loopback ports in a temp dir, then
  * `analyze` (exit 0) and the shared-file check; one run kills a machine inside its critical section
- * and shows the others going on after the failure timeout. Needs the compiled CLI (npm run build).
+ * and shows the others going on after the failure timeout; one kills and restarts a machine while the
+ * others contend. Needs the compiled CLI (npm run build).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { extractMutexRun } from '../../src/analysis/mutexChecks.js';
 import { CHECKERS } from '../../src/analysis/checkers.js';
 import { mutexSummary } from '../../src/analysis/mutexChecks.js';
 import { analyzeLogDir, loadRun } from '../../src/runtime/log/analyzeLogDir.js';
@@ -67,4 +69,53 @@ describe('mutual exclusion over TCP', () => {
     expect(summary.messageBound).toBe(4);
     expect(summary.messagesPerEntry).toBe(4);
   });
+
+  // The run another engineer reported as a safety violation: start-all gives the restarted machine a
+  // full --duration again, so it outlives machines 1 and 3, which STOP (maybe inside the critical
+  // section, or waiting); it drops them after the failure timeout and goes on alone. analyze must
+  // not call that an overlap, and no two running machines may ever be inside at once.
+  for (const algorithm of ['mutex', 'ricart-agrawala'] as const) {
+    it(`${algorithm}: 3 processes, machine 2 killed at 2 s and restarted at 3.5 s while the others contend; analyze passes`, async () => {
+      const c = await tempCluster(3);
+      const args = ['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--algorithm', algorithm, '--tick-rate', '6', '--cs-probability', '0.5'];
+      const run = startCli([...args, '--kill', '2@2', '--restart', '2@3.5', '--seed', '15', '--duration', '6', '--quiet'], c.dir);
+      await run.waitFor(/all 3 machines ready/, 20_000);
+      await run.waitFor(/fault at 2\.0 s: kill machine 2/, 15_000);
+      await run.waitFor(/fault at 3\.5 s: restart machine 2/, 15_000);
+      const result = await run.proc;
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toMatch(/\[2\] machine 2 stopped \(duration\)/);
+
+      const analyze = await runCli(['analyze', '--log-dir', c.logDir], c.dir);
+      expect(analyze.exitCode, analyze.all).toBe(0);
+      expect(analyze.all).toMatch(/PASS\s+mutex-safety/);
+      expect(analyze.all).toMatch(/PASS\s+mutex-shared-file/);
+      const { failed } = await analyzeWithSharedFile(c.logDir);
+      expect(failed).toEqual([]);
+
+      const logs = readLogDir(c.logDir);
+      const rows2 = logs.get(2)!;
+      const restartRow = rows2.filter((r) => r.event === 'START')[1]!;
+      expect(restartRow, 'machine 2 restarted').toBeDefined();
+      // contention after the restart: the restarted machine and at least one other entered
+      expect(rows2.some((r) => r.event === 'CS_ENTER' && r.epoch_ms > restartRow.epoch_ms)).toBe(true);
+      expect([1, 3].some((id) => logs.get(id)!.some((r) => r.event === 'CS_ENTER' && r.epoch_ms > restartRow.epoch_ms))).toBe(true);
+      // independent of the checkers: CS intervals (CS_ENTER to CS_EXIT, or to the incarnation's last row) never overlap
+      const mr = extractMutexRun(await loadRun(c.logDir));
+      expect(mr.entries.length).toBeGreaterThan(5);
+      const intervals: { id: number; from: number; to: number }[] = [];
+      for (const [id, rows] of logs) {
+        let from: number | null = null;
+        rows.forEach((r, i) => {
+          if (r.event === 'CS_ENTER') from = r.epoch_ms;
+          const last = i === rows.length - 1 || rows[i + 1]!.event === 'START';
+          if (from !== null && (r.event === 'CS_EXIT' || last)) {
+            intervals.push({ id, from, to: r.epoch_ms });
+            from = null;
+          }
+        });
+      }
+      for (const a of intervals) for (const b of intervals) if (a.id < b.id) expect(a.from < b.to && b.from < a.to, JSON.stringify([a, b])).toBe(false);
+    }, 45_000);
+  }
 });
