@@ -3,6 +3,7 @@
  * Supervisor), prefixes their output with a coloured machine id, forwards Ctrl-C/SIGTERM, and
  * prints a per-machine summary table at the end. Exit status 1 if any machine failed.
  */
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
@@ -85,13 +86,24 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
       const common = [...childArgs(raw, settings), ...linkFaultChildArgs(raw)];
       let failed = false;
+      /** When every machine was first ready (monotonic ms): restarts get the rest of --duration. */
+      let allReadyAt: number | null = null;
       // loaded on demand: execa is only needed here, and run-machine's start-up time is a product figure
       const { Supervisor } = await import('../../runtime/supervisor.js');
       const supervisor = new Supervisor({
         machines: config.machines,
         nodePath: process.execPath,
         scriptPath: cliScriptPath(),
-        argsFor: (id, append) => [...common, '--seed', String(deriveSeed(baseSeed, id)), ...(append ? ['--append'] : [])],
+        argsFor: (id, append) => {
+          const args = [...common, '--seed', String(deriveSeed(baseSeed, id))];
+          if (!append) return args;
+          // a restarted machine gets only what is left of the run, so it does not outlive the others
+          if (settings.durationSec !== undefined && allReadyAt !== null) {
+            const left = Math.max(0.5, settings.durationSec - (performance.now() - allReadyAt) / 1000);
+            args[args.indexOf('--duration') + 1] = left.toFixed(3);
+          }
+          return [...args, '--append'];
+        },
         staggerMs: raw.stagger ?? config.defaults?.stagger ?? BUILTIN.stagger,
         listenCapMs: 5000,
         bootAhead: 3,
@@ -120,6 +132,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      void supervisor.allReady.then(() => (allReadyAt = performance.now()));
       void supervisor.allReady.then((ms) => write(`start-all: all ${config.machines.length} machines ready in ${Math.round(ms)} ms`));
       await supervisor.start();
       void supervisor.allReady.then(() => faults?.start(supervisor));
