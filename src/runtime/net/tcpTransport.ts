@@ -56,7 +56,7 @@ export interface TcpTransportOptions {
   readonly dialTimeoutMs?: number;
   /** Random source for backoff jitter (values in [0, 1)). Default Math.random. */
   readonly random?: () => number;
-  /** Redial backoff; defaults 50 ms, ×2, cap 2 s. */
+  /** Redial backoff; defaults 50 ms, ×2, cap 8 s (see backoff.ts). */
   readonly backoff?: Partial<BackoffOptions>;
   /** Incoming connections allowed to be in the handshake at once; more are closed. Default 64. */
   readonly maxPendingHandshakes?: number;
