@@ -180,7 +180,7 @@ describe('proofs', () => {
 
 describe('backoff', () => {
   it('grows exponentially from the initial delay and stops at the cap', () => {
-    expect([0, 1, 2, 3, 4, 5, 6].map((a) => baseDelay(a))).toEqual([50, 100, 200, 400, 800, 1600, 2000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((a) => baseDelay(a))).toEqual([50, 100, 200, 400, 800, 1600, 3200, 6400, 8000]);
     expect(baseDelay(10_000)).toBe(DEFAULT_BACKOFF.maxMs);
   });
 
