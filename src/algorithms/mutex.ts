@@ -41,24 +41,25 @@
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import {
+  compareRequests,
   CS_ENTER,
   CS_EXIT,
   CS_REQUEST,
-  EffectList,
-  MEMBER_DOWN,
-  MEMBER_UP,
-  type Membership,
-  type MutexBody,
-  type MutexOptions,
-  type RequestKey,
-  compareRequests,
   describeMutexBody,
+  EffectList,
   initMembership,
   livePeers,
-  membershipDown,
+  MEMBER_DOWN,
+  type Membership,
   membershipExpire,
   membershipUp,
+  type MutexBody,
+  type MutexOptions,
+  mutexPeerDown,
+  mutexStartDetail,
+  noteRejoin,
   parseMutexBody,
+  type RequestKey,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -132,10 +133,9 @@ function tryEnter(state: LamportMutexState, ctx: Context, out: EffectList): void
 
 /** A dropped peer is back: take it in as a fresh member and tell it our state. */
 function rejoin(state: LamportMutexState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
-  out.note(MEMBER_UP, [peer], { reason });
+  noteRejoin(state.membership, peer, reason, ctx, out);
   state.latestFrom.delete(peer);
   removeRequestsOf(state.queue, peer);
-  if (!ctx.connected.has(peer)) membershipDown(state.membership, peer, ctx.now);
 }
 
 /** Builds Lamport's mutual exclusion. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
@@ -155,7 +155,7 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
       membership: initMembership(ctx),
       entries: 0,
     }),
-    startDetail: (s) => `cs_probability=${s.options.csProbability} cs_ticks=${s.options.csTicks} failure_timeout_ms=${s.options.failureTimeoutMs}`,
+    startDetail: mutexStartDetail,
 
     onTick(state, ctx) {
       const out = new EffectList(ctx.lamport);
@@ -215,10 +215,7 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
       return out.effects;
     },
 
-    onPeerDown(state, peer, ctx) {
-      membershipDown(state.membership, peer, ctx.now);
-      return [];
-    },
+    onPeerDown: mutexPeerDown,
 
     onPeerUp(state, peer, ctx) {
       const out = new EffectList(ctx.lamport);

@@ -114,6 +114,27 @@ export function membershipExpire(m: Membership, now: number, timeoutMs: number):
   return out;
 }
 
+/** The START row detail both mutex algorithms log. */
+export function mutexStartDetail(state: { readonly options: MutexOptions }): string {
+  const o = state.options;
+  return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs}`;
+}
+
+/** onPeerDown of both mutex algorithms: start the failure timeout; nothing is sent. */
+export function mutexPeerDown(state: { readonly membership: Membership }, peer: MachineId, ctx: Context): Effect<MutexBody>[] {
+  membershipDown(state.membership, peer, ctx.now);
+  return [];
+}
+
+/**
+ * The part of taking a dropped peer back that both algorithms share: log MEMBER_UP and, if its
+ * link is not actually up (it spoke over a link we have not re-established), start its timeout again.
+ */
+export function noteRejoin(membership: Membership, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
+  out.note(MEMBER_UP, [peer], { reason });
+  if (!ctx.connected.has(peer)) membershipDown(membership, peer, ctx.now);
+}
+
 /** Live peers in ctx.peers order (config order starting after self). */
 export function livePeers(m: Membership, ctx: Context): MachineId[] {
   return ctx.peers.filter((p) => m.live.has(p));

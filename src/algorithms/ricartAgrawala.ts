@@ -24,22 +24,23 @@
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import {
+  compareRequests,
   CS_ENTER,
   CS_EXIT,
   CS_REQUEST,
-  EffectList,
-  MEMBER_DOWN,
-  MEMBER_UP,
-  type Membership,
-  type MutexBody,
-  type MutexOptions,
-  compareRequests,
   describeMutexBody,
+  EffectList,
   initMembership,
   livePeers,
-  membershipDown,
+  MEMBER_DOWN,
+  type Membership,
   membershipExpire,
   membershipUp,
+  type MutexBody,
+  type MutexOptions,
+  mutexPeerDown,
+  mutexStartDetail,
+  noteRejoin,
   parseMutexBody,
   validateMutexOptions,
   wantsToRequest,
@@ -120,9 +121,8 @@ function forget(state: RicartAgrawalaState, peer: MachineId): void {
 }
 
 function rejoin(state: RicartAgrawalaState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
-  out.note(MEMBER_UP, [peer], { reason });
+  noteRejoin(state.membership, peer, reason, ctx, out);
   forget(state, peer);
-  if (!ctx.connected.has(peer)) membershipDown(state.membership, peer, ctx.now);
 }
 
 /** Builds Ricart–Agrawala. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
@@ -143,7 +143,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
       membership: initMembership(ctx),
       entries: 0,
     }),
-    startDetail: (s) => `cs_probability=${s.options.csProbability} cs_ticks=${s.options.csTicks} failure_timeout_ms=${s.options.failureTimeoutMs}`,
+    startDetail: mutexStartDetail,
 
     onTick(state, ctx) {
       const out = new EffectList(ctx.lamport);
@@ -199,10 +199,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
       return out.effects;
     },
 
-    onPeerDown(state, peer, ctx) {
-      membershipDown(state.membership, peer, ctx.now);
-      return [];
-    },
+    onPeerDown: mutexPeerDown,
 
     onPeerUp(state, peer, ctx) {
       const out = new EffectList(ctx.lamport);
