@@ -12,7 +12,8 @@ import { LabError } from '../../core/errors.js';
 import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures } from '../../analysis/experiment.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { collect, intIn, seconds } from '../parsers.js';
-import { table } from '../../analysis/format.js';
+import { fmtNum, table } from '../../analysis/format.js';
+import { escapeHtml, renderReportHtml } from '../report/html.js';
 import type { SetExit } from '../main.js';
 import { cliScriptPath } from './startAll.js';
 
@@ -49,14 +50,6 @@ interface ExperimentOptions {
   out?: string;
 }
 
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(2);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** A horizontal bar chart as inline SVG (one bar per setting), no script needed. */
 function barChart(title: string, rows: readonly { name: string; value: number }[]): string {
   const max = Math.max(1e-9, ...rows.map((r) => r.value));
@@ -67,7 +60,7 @@ function barChart(title: string, rows: readonly { name: string; value: number }[
     .map((r, i) => {
       const w = Math.max(1, ((width - labelW - 60) * r.value) / max);
       const y = 24 + i * (barH + 6);
-      return `<text x="0" y="${y + 15}" font-size="12">${escapeHtml(r.name)}</text><rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#4a7fb5"/><text x="${labelW + w + 4}" y="${y + 15}" font-size="12">${fmt(r.value)}</text>`;
+      return `<text x="0" y="${y + 15}" font-size="12">${escapeHtml(r.name)}</text><rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#4a7fb5"/><text x="${labelW + w + 4}" y="${y + 15}" font-size="12">${fmtNum(r.value)}</text>`;
     })
     .join('');
   const h = 30 + rows.length * (barH + 6);
@@ -79,7 +72,7 @@ export function renderExperimentHtml(summaries: readonly SettingSummary[], trial
   const header = ['setting', 'options', 'trials', 'mean jump', 'max jump', 'max queue', 'final drift', 'messages/s', 'failed'];
   const row = (s: SettingSummary): string =>
     `<tr><td>${escapeHtml(s.name)}</td><td><code>${escapeHtml(s.args.join(' ') || '(defaults)')}</code></td>${[s.trials, s.meanJump, s.maxJump, s.maxQueue, s.finalDrift, s.messagesPerSec, s.failedTrials]
-      .map((v) => `<td>${fmt(v)}</td>`)
+      .map((v) => `<td>${fmtNum(v)}</td>`)
       .join('')}</tr>`;
   const charts = (
     [
@@ -97,7 +90,7 @@ export function renderExperimentHtml(summaries: readonly SettingSummary[], trial
       list.map(
         (t, i) =>
           `<tr><td>${escapeHtml(name)}</td><td>${i + 1}</td><td><a href="${escapeHtml(t.dir)}/report.html">${escapeHtml(t.dir)}</a></td>${[t.figures.meanJump, t.figures.maxJump, t.figures.maxQueue, t.figures.finalDrift, t.figures.messagesPerSec]
-            .map((v) => `<td>${fmt(v)}</td>`)
+            .map((v) => `<td>${fmtNum(v)}</td>`)
             .join('')}<td>${t.figures.ok ? 'hold' : 'VIOLATED'}</td></tr>`,
       ),
     )
@@ -136,7 +129,6 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
       const { execa } = await import('execa');
       const { loadRun, checkersForDir } = await import('../../runtime/log/analyzeLogDir.js');
       const { analyzeIndexedRun } = await import('../../analysis/analyze.js');
-      const { renderReportHtml } = await import('../report/html.js');
       const settings = [...BUILTIN_SETTINGS, ...(opts.setting ?? [])];
       const names = new Set<string>();
       for (const s of settings) {
