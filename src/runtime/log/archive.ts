@@ -36,6 +36,14 @@ export function archiveStamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/[:.]/g, '-');
 }
 
+/** Moves `path` into `folder` (created if needed); a name already there gets a numeric prefix. */
+function moveInto(folder: string, path: string): void {
+  mkdirSync(folder, { recursive: true });
+  let target = join(folder, basename(path));
+  for (let i = 1; existsSync(target); i++) target = join(folder, `${i}_${basename(path)}`);
+  renameSync(path, target);
+}
+
 /**
  * Moves the given files (paths inside logDir) into logDir/archive/<stamp>/. A name already present
  * there gets a numeric suffix, so nothing is overwritten. Returns the archive folders used.
@@ -46,10 +54,7 @@ export function archiveFiles(logDir: string, paths: readonly string[]): string[]
     if (!existsSync(path)) continue;
     const folder = join(logDir, 'archive', archiveStamp(runStartMs(path)));
     try {
-      mkdirSync(folder, { recursive: true });
-      let target = join(folder, basename(path));
-      for (let i = 1; existsSync(target); i++) target = join(folder, `${i}_${basename(path)}`);
-      renameSync(path, target);
+      moveInto(folder, path);
       used.add(folder);
     } catch (e) {
       throw new LabError('IO_ERROR', `cannot archive ${path} (${(e as Error).message})`);
@@ -70,12 +75,7 @@ export function archiveRun(logDir: string): string[] {
   const start = Math.min(...(logs.length ? logs : files).map(runStartMs));
   const folder = join(logDir, 'archive', archiveStamp(start));
   try {
-    mkdirSync(folder, { recursive: true });
-    for (const path of files) {
-      let target = join(folder, basename(path));
-      for (let i = 1; existsSync(target); i++) target = join(folder, `${i}_${basename(path)}`);
-      renameSync(path, target);
-    }
+    for (const path of files) moveInto(folder, path);
   } catch (e) {
     throw new LabError('IO_ERROR', `cannot archive earlier logs in ${logDir} (${(e as Error).message})`);
   }
