@@ -1,6 +1,6 @@
 # lamport-lab in a container: one machine per container (see `lamport-lab compose`).
 # Build: docker build -t lamport-lab:local .     Run: docker run --rm lamport-lab:local --help
-# Stage 1 compiles the TypeScript; stage 2 holds only the runtime dependencies and dist/.
+# Stage 1 compiles the TypeScript and bundles it; stage 2 holds only the runtime dependencies and dist/.
 
 FROM node:20-slim AS build
 WORKDIR /app
@@ -9,7 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+COPY scripts ./scripts
+RUN npx tsc -p tsconfig.json && node scripts/bundle.mjs
 
 FROM node:20-slim
 ENV NODE_ENV=production

@@ -19,7 +19,7 @@ export const BUILTIN = {
   maxTickRate: 6,
   internalMax: 10,
   logDir: 'logs',
-  stagger: 50,
+  stagger: 0,
 } as const;
 
 /** The model's tick-rate range; --fast-ticks lifts the upper bound for benchmarks. */

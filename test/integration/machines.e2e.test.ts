@@ -119,6 +119,23 @@ describe('start-all', () => {
     }
   });
 
+  it('starts machines lean: without NODE_EXTRA_CA_CERTS and with the memory-saving V8 options', async () => {
+    const c = await tempCluster(2);
+    // machines make no TLS connections: the CA bundle would cost every boot its parsing time
+    const sa = startCli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--quiet'], c.dir, { NODE_EXTRA_CA_CERTS: join(c.dir, 'no-such-ca.pem') });
+    await sa.waitFor(/all 2 machines ready/);
+    for (const rows of readLogDir(c.logDir).values()) {
+      const pid = Number(detailOf(rows.find((r) => r.event === 'START')!, 'pid'));
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(argv.slice(1, argv.indexOf('run-machine'))).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--no-opt']));
+      expect(env.filter((e) => e.startsWith('NODE_EXTRA_CA_CERTS='))).toEqual([]);
+    }
+    expect(sa.lines.filter((l) => /^\[\s*\d+\].*extra certs/i.test(l))).toEqual([]); // no child even tried to load it
+    sa.proc.kill('SIGTERM');
+    expect((await sa.proc).exitCode).toBe(0);
+  });
+
   it('SIGKILL of a machine leaves no torn row and no orphan RECEIVE; the others go on', async () => {
     const c = await tempCluster(3);
     const sa = startCli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--tick-rate', '6', '--internal-max', '3'], c.dir);

@@ -6,6 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { MachineEntry } from '../../src/config/schema.js';
 import type { Envelope, MachineId } from '../../src/core/types.js';
 import { isLabError } from '../../src/core/errors.js';
@@ -319,6 +320,30 @@ describe('TcpTransport: a healthy cluster', () => {
       }
       expect(r.problems).toEqual([]);
     });
+  });
+
+  it('dialOnHelloFrom: does not dial a later peer until its hello arrives, then dials it at once', async () => {
+    // machine 1 knows 2 starts after it (start-all order) and waits for 2's hello instead of
+    // retrying refused connections; its fallback is the backoff cap (60 s here)
+    const c = await startCluster(2);
+    const [t1, t2] = c.transports;
+    const [r1, r2] = c.recorders;
+    // 2 listens (startCluster) but does not dial yet: any connection 2 sees now would be 1's dial
+    const t1Options = { backoff: { initialMs: 5, maxMs: 60_000, jitter: 0 }, dialOnHelloFrom: new Set([2]) };
+    await t1!.close();
+    const r1b = new Recorder();
+    const t1b = makeTransport(1, c.machines, r1b, t1Options);
+    await t1b.listen();
+    t1b.connectAll();
+    // without the option 1 would dial the listening 2 within milliseconds (absence needs a bounded wait)
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r2!.events.filter((e) => e.kind === 'up')).toEqual([]);
+    expect(t1b.isUp(2)).toBe(false);
+    const t0 = performance.now();
+    t2!.connectAll();
+    await Promise.all([r1b.waitUp(2, 'in'), r1b.waitUp(2, 'out'), r2!.waitUp(1, 'in'), r2!.waitUp(1, 'out')]);
+    expect(performance.now() - t0).toBeLessThan(2000); // long before the 60 s fallback
+    expect(r1!.events.filter((e) => e.kind === 'up')).toEqual([]); // the closed first transport stayed silent
   });
 
   it('redials a peer that closes and comes back, on the same port', async () => {

@@ -6,7 +6,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../paths.js';
 import type { Command } from 'commander';
 import { LabError } from '../../core/errors.js';
 import { generateCompose } from '../../runtime/deploy/compose.js';
@@ -23,11 +23,6 @@ interface ComposeCliOptions {
   secretFile?: string;
   duration?: number;
   force?: boolean;
-}
-
-/** The package root: the directory holding the Dockerfile (dist/cli/commands/ → ../../..). */
-function packageRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
 }
 
 /** `to` relative to `fromDir`, in POSIX form and starting with `./` or `../` (compose reads it as a path). */

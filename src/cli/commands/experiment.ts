@@ -15,7 +15,7 @@ import { collect, intIn, seconds } from '../parsers.js';
 import { fmtNum, table } from '../../analysis/format.js';
 import { escapeHtml, renderReportHtml } from '../report/html.js';
 import type { SetExit } from '../main.js';
-import { cliScriptPath } from './startAll.js';
+import { cliScriptPath } from '../paths.js';
 
 /** A named setting: extra start-all options. */
 export interface Setting {

@@ -107,7 +107,19 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         logDir: settings.logDir,
         append: raw.append ?? false,
         createTransport: (handlers) =>
-          linkFaults.wrap(new TcpTransport({ self: id, machines: config.machines, handlers, secret: settings.secret, allowAnyHost: settings.allowAnyHost, helloTimeoutMs: settings.helloTimeoutMs })),
+          linkFaults.wrap(
+            new TcpTransport({
+              self: id,
+              machines: config.machines,
+              handlers,
+              secret: settings.secret,
+              allowAnyHost: settings.allowAnyHost,
+              helloTimeoutMs: settings.helloTimeoutMs,
+              // start-all lets machines listen in config order: the later ones are not up yet and
+              // will dial us as soon as they are
+              dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
+            }),
+          ),
         onStatus: (s) => {
           linkFaults.onStatus(s);
           onStatus(s);

@@ -79,6 +79,15 @@ export class Backoff {
     return delay;
   }
 
+  /**
+   * Jumps to the cap: returns a jittered delay at `maxMs` and makes every later delay capped too,
+   * until reset(). For a peer expected to dial us first (we only need a slow fallback).
+   */
+  saturate(): number {
+    while (baseDelay(this.attempt, this.options) < this.options.maxMs) this.attempt++;
+    return this.next();
+  }
+
   /** Back to the initial delay (call once a connection succeeded). */
   reset(): void {
     this.attempt = 0;

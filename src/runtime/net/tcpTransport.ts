@@ -61,6 +61,12 @@ export interface TcpTransportOptions {
   /** Incoming connections allowed to be in the handshake at once; more are closed. Default 64. */
   readonly maxPendingHandshakes?: number;
   /**
+   * Peers known not to be listening yet that will dial us once they are (start-all starts machines
+   * in config order, so the later ones): we dial them when their hello arrives, or after the
+   * backoff cap if it never does, instead of burning CPU on refused connections meanwhile.
+   */
+  readonly dialOnHelloFrom?: ReadonlySet<MachineId>;
+  /**
    * Bytes allowed to wait in an outgoing socket's buffer (a peer that stopped reading); above it
    * send() returns false instead of buffering without bound. Default 16 MiB.
    */
@@ -145,6 +151,7 @@ export class TcpTransport implements Transport {
   private readonly dialTimeoutMs: number;
   private readonly maxPendingHandshakes: number;
   private readonly maxBufferedBytes: number;
+  private readonly dialOnHelloFrom: ReadonlySet<MachineId>;
 
   private server: Server | null = null;
   private listening: Promise<void> | null = null;
@@ -177,6 +184,7 @@ export class TcpTransport implements Transport {
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.dialOnHelloFrom = options.dialOnHelloFrom ?? new Set();
     const random = options.random ?? Math.random;
     for (const m of options.machines) {
       if (m.id === self.id) continue;
@@ -208,11 +216,18 @@ export class TcpTransport implements Transport {
     return this.listening;
   }
 
-  /** Starts dialing every peer, redialing with backoff until close(). Idempotent. */
+  /**
+   * Starts dialing every peer, redialing with backoff until close(). Peers in `dialOnHelloFrom`
+   * are dialed when their hello arrives (or after the backoff cap). Idempotent.
+   */
   connectAll(): void {
     if (this.closed || this.dialing) return;
     this.dialing = true;
-    for (const out of this.outbound.values()) this.dial(out);
+    for (const out of this.outbound.values()) {
+      if (!this.dialOnHelloFrom.has(out.entry.id)) this.dial(out);
+      else if (!this.inboundByPeer.has(out.entry.id)) out.timer = setTimeout(() => this.dial(out), out.backoff.saturate());
+      else this.dial(out); // it already dialed us
+    }
   }
 
   /**
