@@ -175,7 +175,7 @@ async function benchSteadyRun() {
     }
   }
   const lat = arrivals.filter(([k]) => sends.has(k)).map(([k, us]) => (us - sends.get(k)) / 1000).sort((a, b) => a - b);
-  record('loopback send→queue latency p50', pct(lat, 50), 'ms', 'none', null, `${lat.length} messages; high-resolution epoch times traced in both processes`);
+  record('loopback send→queue latency p50', pct(lat, 50), 'ms', 'none', null, `${lat.length} messages; CLOCK_MONOTONIC (host-wide) times traced in both processes`);
   record('loopback send→queue latency p99', pct(lat, 99), 'ms', '< 2 ms', pct(lat, 99) < 2, 'same messages');
   rmSync(c.dir, { recursive: true, force: true });
 }

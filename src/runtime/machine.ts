@@ -18,9 +18,13 @@ import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { setupMachine, type TickRateChoice } from './machineSetup.js';
 
-/** Wall-clock epoch time in microseconds, from the monotonic high-resolution clock. */
-function hrEpochUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+/**
+ * The system-wide monotonic clock (CLOCK_MONOTONIC) in microseconds: the same clock in every
+ * process of the host, so a send stamped in one process and an arrival stamped in another compare
+ * exactly (performance.timeOrigin is fixed per process and can be off by a fraction of a ms).
+ */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /** Status updates for a supervisor (start-all) and for the console. */
@@ -62,7 +66,7 @@ export interface MachineRunOptions {
   /** Extra key=value pairs for the START row. */
   readonly startDetail?: string;
   /**
-   * Benchmark tracing: when set, high-resolution epoch times (µs) of every message leaving
+   * Benchmark tracing: when set, host-wide monotonic times (µs) of every message leaving
    * (just before the socket write) and arriving (into the queue) are written to this file at stop.
    */
   readonly traceFile?: string | undefined;
@@ -111,7 +115,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
 
   const handlers: TransportHandlers = {
     onMessage: (env) => {
-      if (trace) trace.push(`${env.id},arrive,${id},${hrEpochUs()}`);
+      if (trace) trace.push(`${env.id},arrive,${id},${monotonicUs()}`);
       whenEngine((e) => e.arrive(env));
     },
     onPeerUp: (peer, direction) =>
@@ -164,7 +168,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     outbox: trace
       ? {
           send(peer, env) {
-            trace.push(`${env.id},send,${peer},${hrEpochUs()}`);
+            trace.push(`${env.id},send,${peer},${monotonicUs()}`);
             return transport.send(peer, env);
           },
         }
@@ -224,6 +228,10 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     const maxTicks = opts.durationSec === undefined ? undefined : Math.round(opts.durationSec * tickRate);
     ticker = new RealTicker({
       rate: tickRate,
+      // Machines get ready within a millisecond of each other; machine i of n starts its schedule
+      // i/n of a period later, so machines with equal rates do not all tick (and send) at the
+      // same instant and wait for each other's CPU (loopback p99 at 6 ticks/s: see README).
+      offsetMs: (members.indexOf(id) / members.length) * (1000 / tickRate),
       onTick: () => eng.tick(),
       maxTicks,
       onDone: () => stop('duration'),

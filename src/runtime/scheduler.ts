@@ -11,6 +11,11 @@ export interface TickerOptions {
   readonly rate: number;
   /** Called once per tick with the tick number (1, 2, ...). */
   readonly onTick: (n: number) => void;
+  /**
+   * Shift of the whole schedule in ms, in [0, period): tick n is due at t0 + offset + n·period.
+   * Machines with the same rate get different offsets so they do not all tick at the same instant.
+   */
+  readonly offsetMs?: number;
   /** Stop after this many ticks (e.g. rate × duration); called with onDone. */
   readonly maxTicks?: number;
   readonly onDone?: () => void;
@@ -18,17 +23,21 @@ export interface TickerOptions {
   readonly now?: () => number;
 }
 
-/** Drift-free ticker. Invariant: tick n never runs before t0 + n·period. */
+/** Drift-free ticker. Invariant: tick n never runs before t0 + offset + n·period. */
 export class RealTicker {
   private timer: NodeJS.Timeout | null = null;
   private count = 0;
   private t0 = 0;
   private running = false;
   private readonly period: number;
+  private readonly offset: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: TickerOptions) {
     this.period = 1000 / opts.rate;
+    const offset = opts.offsetMs ?? 0;
+    if (!(offset >= 0 && offset < this.period)) throw new RangeError(`tick offset ${offset} ms is outside [0, ${this.period})`);
+    this.offset = offset;
     this.now = opts.now ?? (() => performance.now());
   }
 
@@ -37,7 +46,7 @@ export class RealTicker {
     return this.count;
   }
 
-  /** Monotonic ms at which ticking started. */
+  /** Monotonic ms from which ticks are counted (start time + offset). */
   get startedAt(): number {
     return this.t0;
   }
@@ -45,7 +54,7 @@ export class RealTicker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.t0 = this.now();
+    this.t0 = this.now() + this.offset;
     this.schedule();
   }
 
