@@ -238,16 +238,3 @@ export function encodeMsg(env: Envelope<unknown>, layout: VectorLayout): Buffer 
   });
 }
 
-/**
- * Encodes and decodes one sample message (nothing is sent) so that V8 has compiled the message
- * codec and its schema before the first real message: measured here, the first message on each
- * link otherwise took 1.5–4.7 ms from SEND to the receiver's queue against a median of 0.6 ms.
- * Invariant: no side effects besides compilation; the result is discarded.
- */
-export function warmUpCodec(layout: VectorLayout): void {
-  const from = layout.ids[0];
-  if (from === undefined) return;
-  const sample: Envelope<unknown> = { id: `${from}-0`, from, lamport: 1, vector: layout.ids.map(() => 0), body: { kind: 'warm-up' } };
-  const frame = encodeMsg(sample, layout);
-  decodeFrame(frame.toString('utf8', 0, frame.length - 1), layout);
-}

@@ -36,7 +36,6 @@ import {
   encodeWelcome,
   makeNonce,
   verifyProof,
-  warmUpCodec,
 } from './protocol.js';
 
 export interface TcpTransportOptions {
@@ -186,7 +185,6 @@ export class TcpTransport implements Transport {
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.dialOnHelloFrom = options.dialOnHelloFrom ?? new Set();
-    warmUpCodec(this.layout);
     const random = options.random ?? Math.random;
     for (const m of options.machines) {
       if (m.id === self.id) continue;
