@@ -324,12 +324,12 @@ describe('TcpTransport: a healthy cluster', () => {
 
   it('dialOnHelloFrom: does not dial a later peer until its hello arrives, then dials it at once', async () => {
     // machine 1 knows 2 starts after it (start-all order) and waits for 2's hello instead of
-    // retrying refused connections; its fallback is the backoff cap (60 s here)
+    // retrying refused connections; its fallback is helloWaitMs (60 s here)
     const c = await startCluster(2);
     const [t1, t2] = c.transports;
     const [r1, r2] = c.recorders;
     // 2 listens (startCluster) but does not dial yet: any connection 2 sees now would be 1's dial
-    const t1Options = { backoff: { initialMs: 5, maxMs: 60_000, jitter: 0 }, dialOnHelloFrom: new Set([2]) };
+    const t1Options = { backoff: { initialMs: 5, jitter: 0 }, dialOnHelloFrom: new Set([2]), helloWaitMs: 60_000 };
     await t1!.close();
     const r1b = new Recorder();
     const t1b = makeTransport(1, c.machines, r1b, t1Options);
@@ -344,6 +344,22 @@ describe('TcpTransport: a healthy cluster', () => {
     await Promise.all([r1b.waitUp(2, 'in'), r1b.waitUp(2, 'out'), r2!.waitUp(1, 'in'), r2!.waitUp(1, 'out')]);
     expect(performance.now() - t0).toBeLessThan(2000); // long before the 60 s fallback
     expect(r1!.events.filter((e) => e.kind === 'up')).toEqual([]); // the closed first transport stayed silent
+  });
+
+  it('dialOnHelloFrom: dials the peer anyway after helloWaitMs when its hello never comes', async () => {
+    const c = await startCluster(2);
+    const [t1] = c.transports;
+    const r2 = c.recorders[1]!;
+    await t1!.close();
+    const r1b = new Recorder();
+    const t1b = makeTransport(1, c.machines, r1b, { dialOnHelloFrom: new Set([2]), helloWaitMs: 300 });
+    await t1b.listen();
+    const t0 = performance.now();
+    t1b.connectAll(); // 2 listens but never dials: only the fallback can connect 1 → 2
+    await Promise.all([r1b.waitUp(2, 'out'), r2.waitUp(1, 'in')]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(r1b.events.filter((e) => e.kind === 'up' && e.direction === 'in')).toEqual([]);
+    await t1b.close();
   });
 
   it('redials a peer that closes and comes back, on the same port', async () => {

@@ -62,10 +62,17 @@ export interface TcpTransportOptions {
   readonly maxPendingHandshakes?: number;
   /**
    * Peers known not to be listening yet that will dial us once they are (start-all starts machines
-   * in config order, so the later ones): we dial them when their hello arrives, or after the
-   * backoff cap if it never does, instead of burning CPU on refused connections meanwhile.
+   * in config order, so the later ones): we dial them when their hello arrives, or after
+   * `helloWaitMs` if it never does, instead of burning CPU on refused connections meanwhile.
    */
   readonly dialOnHelloFrom?: ReadonlySet<MachineId>;
+  /**
+   * How long to wait for the hello of a `dialOnHelloFrom` peer before dialing it anyway, in ms;
+   * later retries use the backoff cap. Default 30000: longer than 100 machines take to start
+   * here (~17 s), so a start-all makes no dial that a refusal answers (refused fallback dials cost
+   * 100 machines 3-4 s of their start-up with the 8 s cap, measured).
+   */
+  readonly helloWaitMs?: number;
   /**
    * Bytes allowed to wait in an outgoing socket's buffer (a peer that stopped reading); above it
    * send() returns false instead of buffering without bound. Default 16 MiB.
@@ -112,6 +119,7 @@ const DEFAULT_HELLO_TIMEOUT_MS = 5000;
 const DEFAULT_DIAL_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HELLO_WAIT_MS = 30_000;
 const KEEPALIVE_DELAY_MS = 5000;
 
 /**
@@ -152,6 +160,7 @@ export class TcpTransport implements Transport {
   private readonly maxPendingHandshakes: number;
   private readonly maxBufferedBytes: number;
   private readonly dialOnHelloFrom: ReadonlySet<MachineId>;
+  private readonly helloWaitMs: number;
 
   private server: Server | null = null;
   private listening: Promise<void> | null = null;
@@ -185,6 +194,7 @@ export class TcpTransport implements Transport {
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.dialOnHelloFrom = options.dialOnHelloFrom ?? new Set();
+    this.helloWaitMs = options.helloWaitMs ?? DEFAULT_HELLO_WAIT_MS;
     const random = options.random ?? Math.random;
     for (const m of options.machines) {
       if (m.id === self.id) continue;
@@ -218,14 +228,17 @@ export class TcpTransport implements Transport {
 
   /**
    * Starts dialing every peer, redialing with backoff until close(). Peers in `dialOnHelloFrom`
-   * are dialed when their hello arrives (or after the backoff cap). Idempotent.
+   * are dialed when their hello arrives (or after `helloWaitMs`). Idempotent.
    */
   connectAll(): void {
     if (this.closed || this.dialing) return;
     this.dialing = true;
     for (const out of this.outbound.values()) {
       if (!this.dialOnHelloFrom.has(out.entry.id)) this.dial(out);
-      else if (!this.inboundByPeer.has(out.entry.id)) out.timer = setTimeout(() => this.dial(out), out.backoff.saturate());
+      else if (!this.inboundByPeer.has(out.entry.id)) {
+        out.backoff.saturate(); // if the fallback dial fails too, retry at the cap
+        out.timer = setTimeout(() => this.dial(out), this.helloWaitMs);
+      }
       else this.dial(out); // it already dialed us
     }
   }
