@@ -30,6 +30,7 @@ function monotonicUs(): number {
 /** Status updates for a supervisor (start-all) and for the console. */
 export type MachineStatus =
   | { type: 'listening'; id: MachineId; host: string; port: number }
+  | { type: 'connected'; id: MachineId; peers: number }
   | { type: 'ready'; id: MachineId; peers: number; tickRate: number; seed: number }
   | { type: 'row'; row: LogRow }
   | { type: 'stopped'; summary: MachineSummary };
@@ -65,6 +66,13 @@ export interface MachineRunOptions {
   readonly onStatus: (status: MachineStatus) => void;
   /** Extra key=value pairs for the START row. */
   readonly startDetail?: string;
+  /**
+   * Start barrier (start-all): with `wait`, once every link is up the machine reports `connected`
+   * and begins ticking only when this resolves. start-all resolves it for every machine once all
+   * are connected, so every machine's --duration covers the same span and none stops (and leaves
+   * its peers waiting for it forever) while another is still connecting.
+   */
+  readonly beginGate?: Promise<void>;
   /**
    * Benchmark tracing: when set, host-wide monotonic times (µs) of every message leaving
    * (just before the socket write) and arriving (into the queue) are written to this file at stop.
@@ -239,7 +247,14 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     if (maxTicks !== undefined && maxTicks <= 0) stop('duration');
     else ticker.start();
   };
-  if (opts.wait) void allUp.then(begin);
+  if (opts.wait && opts.beginGate) {
+    const gate = opts.beginGate;
+    void allUp.then(() => {
+      if (stopReason !== null) return;
+      opts.onStatus({ type: 'connected', id, peers: peersUp.size });
+      void gate.then(begin);
+    });
+  } else if (opts.wait) void allUp.then(begin);
   else begin();
 
   return { done, stop, engine: eng };

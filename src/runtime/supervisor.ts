@@ -1,7 +1,9 @@
 /**
  * The supervisor behind start-all: spawns one run-machine process per machine with execa, staggered
  * (each starts once the previous one listens, and at least `staggerMs` after it, with a cap), relays
- * their output and status, and stops them: SIGTERM first, SIGKILL only after a grace period.
+ * their output and status, tells them all to `begin` once every one is connected to all its peers
+ * (so their durations cover the same span), and stops them: SIGTERM first, SIGKILL only after a
+ * grace period.
  */
 import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
@@ -55,6 +57,9 @@ interface Child {
 export class Supervisor {
   private readonly children = new Map<MachineId, Child>();
   private readonly readyIds = new Set<MachineId>();
+  /** Machines that reported every link up (the start barrier); `begin` is sent once all have. */
+  private readonly connectedIds = new Set<MachineId>();
+  private begun = false;
   private readyResolve: (ms: number) => void = () => {};
   /** Resolves with ms from start() until every machine reported ready. */
   readonly allReady: Promise<number>;
@@ -192,6 +197,13 @@ export class Supervisor {
         const msg = raw as ChildMessage;
         if (msg.type === 'booted') bootedResolve();
         if (msg.type === 'listening') listeningResolve();
+        if (msg.type === 'connected') {
+          this.connectedIds.add(id);
+          if (!this.begun && this.connectedIds.size === this.opts.machines.length) {
+            this.begun = true;
+            for (const c of this.children.values()) if (c.alive && c.proc.connected) c.proc.send({ type: 'begin' });
+          }
+        }
         if (msg.type === 'ready') {
           this.readyIds.add(id);
           if (this.readyIds.size === this.opts.machines.length) this.readyResolve(performance.now() - this.t0);

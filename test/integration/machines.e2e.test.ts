@@ -103,6 +103,12 @@ describe('start-all', () => {
     expect(logs.size).toBe(3);
     expect(checkRun(logs)).toEqual([]);
     for (const rows of logs.values()) expect(rows.at(-1)!.event).toBe('STOP');
+    // start barrier: every machine waited to be connected, and no machine began ticking before
+    // the last link of the whole run was up
+    for (const id of [1, 2, 3]) expect(r.all).toMatch(new RegExp(`\\[${id}\\] machine ${id} connected to all 2 peers, waiting for the others`));
+    const firstReady = Math.min(...[...logs.values()].map((rows) => rows.find((x) => x.event === 'READY')!.epoch_ms));
+    const lastConnect = Math.max(...[...logs.values()].flatMap((rows) => rows.filter((x) => x.event === 'CONNECT').map((x) => x.epoch_ms)));
+    expect(firstReady).toBeGreaterThanOrEqual(lastConnect);
   });
 
   it('forwards SIGTERM: every machine flushes a STOP row and start-all exits 0', async () => {

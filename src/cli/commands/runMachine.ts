@@ -41,6 +41,22 @@ function awaitGo(): Promise<void> {
   });
 }
 
+/**
+ * Under start-all: resolves when the supervisor says `begin` (every machine is connected). The
+ * listener is registered before the machine starts, so a `begin` cannot be missed.
+ */
+function awaitBegin(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown): void => {
+      if ((msg as { type?: string })?.type === 'begin') {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+  });
+}
+
 /** Writes to stdout, ignoring a closed pipe (EPIPE) so output problems never stop a machine. */
 function out(line: string): void {
   if (!process.stdout.writable) return;
@@ -74,6 +90,8 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         if (s.type === 'listening') {
           const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
           out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
+        } else if (s.type === 'connected') {
+          out(`machine ${id} connected to all ${s.peers} peers, waiting for the others`);
         } else if (s.type === 'ready') {
           out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
         } else if (s.type === 'stopped') {
@@ -93,6 +111,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
       checkLinkFaultIds(members, linkRules);
       const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
       if (raw.awaitGo && ipc) await awaitGo();
+      const beginGate = raw.awaitGo && ipc ? awaitBegin() : undefined;
       const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
       const machine = await startMachine({
         traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
@@ -103,6 +122,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         seed,
         tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
         wait: raw.wait,
+        beginGate,
         durationSec: settings.durationSec,
         logDir: settings.logDir,
         append: raw.append ?? false,
