@@ -107,7 +107,9 @@ describe('start-all', () => {
     // the last link of the whole run was up
     for (const id of [1, 2, 3]) expect(r.all).toMatch(new RegExp(`\\[${id}\\] machine ${id} connected to all 2 peers, waiting for the others`));
     const firstReady = Math.min(...[...logs.values()].map((rows) => rows.find((x) => x.event === 'READY')!.epoch_ms));
-    const lastConnect = Math.max(...[...logs.values()].flatMap((rows) => rows.filter((x) => x.event === 'CONNECT').map((x) => x.epoch_ms)));
+    const connectsBeforeReady = (rows: LogRow[]): LogRow[] => rows.slice(0, rows.findIndex((x) => x.event === 'READY')).filter((x) => x.event === 'CONNECT');
+    const lastConnect = Math.max(...[...logs.values()].flatMap((rows) => connectsBeforeReady(rows).map((x) => x.epoch_ms)));
+    for (const rows of logs.values()) expect(connectsBeforeReady(rows)).toHaveLength(4); // 2 peers × 2 directions
     expect(firstReady).toBeGreaterThanOrEqual(lastConnect);
   });
 
