@@ -3,6 +3,9 @@
 // dist/bundle/: one ES module per command plus shared chunks, so starting a machine reads a few
 // files instead of resolving and compiling ~60 modules (measured here: run-machine start-up CPU
 // 130 → 100 ms, RSS 55.7 → 49 MiB). bin/lamport-lab.js runs the bundle.
+// Also dist/bundle/machine.cjs: run-machine alone as one CommonJS file (src/cli/machineMain.ts), the
+// script start-all spawns for each machine; it skips the ES module loader and its facades for Node
+// built-ins (measured: see the README's Performance section).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +27,21 @@ await build({
   minify: true,
   minifySyntax: true,
   sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: [join(root, 'dist', 'cli', 'machineMain.js')],
+  outfile: join(outdir, 'machine.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  // paths.ts finds the package root from its own location: here, this file's
+  define: { 'import.meta.url': '__lamportLabUrl' },
+  banner: { js: "'use strict';const __lamportLabUrl=require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: 'if (require.main === module) module.exports.machineMain(process.argv).then((code) => { process.exitCode = code; });' },
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -28,3 +28,12 @@ export function packageRoot(): string {
 export function cliScriptPath(): string {
   return join(packageRoot(), 'bin', 'lamport-lab.js');
 }
+
+/**
+ * The script start-all runs for each machine: the machine bundle (dist/bundle/machine.cjs, only
+ * run-machine, CommonJS) when it has been built, else the CLI entry. Both take the same arguments.
+ */
+export function machineScriptPath(): string {
+  const bundle = join(packageRoot(), 'dist', 'bundle', 'machine.cjs');
+  return existsSync(bundle) ? bundle : cliScriptPath();
+}

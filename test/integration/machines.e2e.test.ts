@@ -5,10 +5,11 @@
 import { createServer, connect, type Server } from 'node:net';
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRow } from '../../src/core/logRow.js';
 import { isClockEvent } from '../../src/core/events.js';
-import { killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
+import { ROOT, killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir, readLogFile } from '../helpers/logs.js';
 
 afterEach(killAll);
@@ -137,6 +138,8 @@ describe('start-all', () => {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
       expect(argv.slice(1, argv.indexOf('run-machine'))).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--no-opt']));
+      // the machine bundle (run-machine only, CommonJS), not the whole CLI
+      expect(argv[argv.indexOf('run-machine') - 1]).toBe(join(ROOT, 'dist', 'bundle', 'machine.cjs'));
       expect(env.filter((e) => e.startsWith('NODE_EXTRA_CA_CERTS='))).toEqual([]);
     }
     expect(sa.lines.filter((l) => /^\[\s*\d+\].*extra certs/i.test(l))).toEqual([]); // no child even tried to load it
@@ -193,6 +196,25 @@ describe('bad input gets one clear line and a documented exit code', () => {
     const r = await runCli(['run-machine', '9', '--config', c.configPath], c.dir);
     expect(r.exitCode).toBe(2);
     expect(r.all).toMatch(/machine 9 is not in the config \(valid ids: 1, 2, 3\)/);
+  });
+  it('the machine bundle start-all spawns maps errors to the same exit codes as the CLI', async () => {
+    const c = await tempCluster(2);
+    const machine = (args: string[]) => execa(process.execPath, [join(ROOT, 'dist', 'bundle', 'machine.cjs'), 'run-machine', ...args], { cwd: c.dir, all: true, reject: false, timeout: 30_000 });
+    const unknownId = await machine(['9', '--config', c.configPath]);
+    expect(unknownId.exitCode).toBe(2);
+    expect(unknownId.all).toMatch(/machine 9 is not in the config \(valid ids: 1, 2\)/);
+    const badOption = await machine(['1', '--config', c.configPath, '--tick-rate', '0']);
+    expect(badOption.exitCode).toBe(2);
+    expect(badOption.all).not.toMatch(/\n\s+at /);
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(c.ports[0], '127.0.0.1', () => r()));
+    try {
+      const inUse = await machine(['1', '--config', c.configPath]);
+      expect(inUse.exitCode).toBe(3);
+      expect(inUse.all).toMatch(new RegExp(`${c.ports[0]}`));
+    } finally {
+      blocker.close();
+    }
   });
   it.each([
     [['--tick-rate', '0']],

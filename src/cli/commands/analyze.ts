@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { formatAnalysisText } from '../../analysis/format.js';
 import { analyzeLogDir, checkersForDir } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 
 interface AnalyzeOptions {
   logDir: string;

@@ -12,7 +12,7 @@ import { LabError } from '../../core/errors.js';
 import { generateCompose } from '../../runtime/deploy/compose.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { intIn, seconds } from '../parsers.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 
 interface ComposeCliOptions {
   machines: number;

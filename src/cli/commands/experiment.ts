@@ -14,7 +14,7 @@ import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { collect, intIn, seconds } from '../parsers.js';
 import { fmtNum, table } from '../../analysis/format.js';
 import { escapeHtml, renderReportHtml } from '../report/html.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 import { cliScriptPath } from '../paths.js';
 
 /** A named setting: extra start-all options. */

@@ -9,7 +9,7 @@ import { jsonLines, shivizLines } from '../../analysis/shiviz.js';
 import { LabError } from '../../core/errors.js';
 import { loadRun } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_OK } from '../exitCodes.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 
 interface ExportOptions {
   format: 'shiviz' | 'json';

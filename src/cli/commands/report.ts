@@ -8,7 +8,7 @@ import { analyzeIndexedRun } from '../../analysis/analyze.js';
 import { LabError } from '../../core/errors.js';
 import { checkersForDir, loadRun } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_OK } from '../exitCodes.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 import { renderReportHtml } from '../report/html.js';
 
 interface ReportOptions {

@@ -12,7 +12,7 @@ import { formatEventLine, useColour } from '../../runtime/printer.js';
 import { createRowHooks } from '../../runtime/algorithmHooks.js';
 import { intIn } from '../parsers.js';
 import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 // network faults (issue 7)
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { MachineLinkFaults } from '../../runtime/net/linkFaults.js';

@@ -28,7 +28,7 @@ import {
 import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { faultOption } from '../faultSpec.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 import { collect, intIn, numberIn, seconds } from '../parsers.js';
 import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';

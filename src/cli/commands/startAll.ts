@@ -4,7 +4,7 @@
  * prints a per-machine summary table at the end. Exit status 1 if any machine failed.
  */
 import { performance } from 'node:perf_hooks';
-import { cliScriptPath } from '../paths.js';
+import { machineScriptPath } from '../paths.js';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
@@ -21,7 +21,7 @@ import { table } from '../../analysis/format.js';
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
 import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { prepareFaultRun } from '../../runtime/faults/injector.js';
-import type { SetExit } from '../main.js';
+import type { SetExit } from '../program.js';
 // network faults (issue 7)
 import { join } from 'node:path';
 import { type RawLinkFaultOptions, linkFaultChildArgs } from '../linkFaultOptions.js';
@@ -101,7 +101,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         machines: config.machines,
         nodePath: process.execPath,
         nodeArgs: machineNodeArgs(raw.fastTicks === true),
-        scriptPath: cliScriptPath(),
+        scriptPath: machineScriptPath(),
         argsFor: (id, append) => {
           const args = [...common, '--seed', String(deriveSeed(baseSeed, id))];
           if (!append) return args;
