@@ -74,6 +74,13 @@ export interface MachineRunOptions {
    */
   readonly beginGate?: Promise<void>;
   /**
+   * When set, the machine dials its peers only once this resolves. start-all resolves it for every
+   * machine once all of them listen, so each machine makes and accepts its connections in one burst
+   * instead of a few at every newcomer's arrival (fewer wake-ups of every process; see the README's
+   * Performance section). Until then it accepts connections but makes none.
+   */
+  readonly dialGate?: Promise<void>;
+  /**
    * Benchmark tracing: when set, host-wide monotonic times (µs) of every message leaving
    * (just before the socket write) and arriving (into the queue) are written to this file at stop.
    */
@@ -197,7 +204,8 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     .join(' ');
   eng.start(startDetail);
   for (const fn of pending.splice(0)) fn();
-  transport.connectAll();
+  if (opts.dialGate) void opts.dialGate.then(() => transport.connectAll());
+  else transport.connectAll();
   if (peerCount === 0) readyResolve();
 
   let stopReason: string | null = null;

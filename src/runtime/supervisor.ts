@@ -1,7 +1,8 @@
 /**
  * The supervisor behind start-all: spawns one run-machine process per machine with execa, staggered
  * (each starts once the previous one listens, and at least `staggerMs` after it, with a cap), relays
- * their output and status, tells them all to `begin` once every one is connected to all its peers
+ * their output and status, tells them all to `dial` once all listen and to `begin` once every one
+ * is connected to all its peers
  * (so their durations cover the same span), and stops them: SIGTERM first, SIGKILL only after a
  * grace period.
  */
@@ -93,7 +94,8 @@ export class Supervisor {
   /**
    * Starts every machine in config order. Processes boot in parallel (up to `bootAhead` ahead), but
    * each binds its port only after the previous one listens and at least `staggerMs` after it
-   * (or after `listenCapMs`, if the previous one never listens). Resolves once all have been told to go.
+   * (or after `listenCapMs`, if the previous one never listens). Once the last one listens, all are
+   * told to `dial` their peers. Resolves then.
    */
   async start(): Promise<void> {
     this.t0 = performance.now();
@@ -117,6 +119,8 @@ export class Supervisor {
       await Promise.race([child.listening, child.exited, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
       clearTimeout(capTimer);
     }
+    // every machine listens (or took its cap): now all dial at once
+    for (const c of spawned) if (c.alive && c.proc.connected) c.proc.send({ type: 'dial' });
   }
 
   /** Starts machine `id` again, continuing its log and clocks (--append). */

@@ -1,6 +1,6 @@
 /**
  * The supervisor behind start-all with stand-in child processes (test/helpers/fakeMachine.mjs):
- * the start barrier tells machines to begin only once every one of them is connected.
+ * machines are told to dial only once all listen, and to begin only once all are connected.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('Supervisor start barrier', () => {
-  it('sends begin only after every machine reported connected, then every machine gets ready', async () => {
+  it('sends dial once all listen and begin once all are connected; then every machine gets ready', async () => {
     const machines = [1, 2, 3].map((id) => ({ id, host: '127.0.0.1', port: 1000 + id }));
     const seen: string[] = [];
     supervisor = new Supervisor({
@@ -28,7 +28,7 @@ describe('Supervisor start barrier', () => {
       graceMs: 2000,
       onOutput: () => {},
       onMessage: (id, msg: ChildMessage) => {
-        if (msg.type === 'connected' || msg.type === 'ready') seen.push(`${msg.type} ${id}`);
+        if (msg.type === 'listening' || msg.type === 'connected' || msg.type === 'ready') seen.push(`${msg.type} ${id}`);
       },
       onUnexpectedExit: (id, how) => seen.push(`unexpected exit ${id} ${how}`),
     });
@@ -36,8 +36,10 @@ describe('Supervisor start barrier', () => {
     const ms = await supervisor.allReady;
     await supervisor.waitAll();
     expect(ms).toBeGreaterThan(0);
-    // the fakes connect 80, 160 and 240 ms after go: all three connected before anyone is ready
-    expect(seen.slice(0, 3)).toEqual(['connected 1', 'connected 2', 'connected 3']);
-    expect(seen.slice(3).sort()).toEqual(['ready 1', 'ready 2', 'ready 3']);
+    // the fakes listen in config order, connect 0, 80 and 160 ms after `dial` (so an early dial would show); nobody is ready
+    // before all three are connected
+    expect(seen.slice(0, 3)).toEqual(['listening 1', 'listening 2', 'listening 3']);
+    expect(seen.slice(3, 6)).toEqual(['connected 1', 'connected 2', 'connected 3']);
+    expect(seen.slice(6).sort()).toEqual(['ready 1', 'ready 2', 'ready 3']);
   });
 });

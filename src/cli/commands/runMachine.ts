@@ -42,13 +42,14 @@ function awaitGo(): Promise<void> {
 }
 
 /**
- * Under start-all: resolves when the supervisor says `begin` (every machine is connected). The
- * listener is registered before the machine starts, so a `begin` cannot be missed.
+ * Under start-all: resolves when the supervisor sends a message of `type` (`begin`: every machine
+ * is connected; `dial`: every machine listens). Registered before the machine starts, so the
+ * message cannot be missed.
  */
-function awaitBegin(): Promise<void> {
+function awaitSupervisor(type: 'begin' | 'dial'): Promise<void> {
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
-      if ((msg as { type?: string })?.type === 'begin') {
+      if ((msg as { type?: string })?.type === type) {
         process.off('message', onMessage);
         resolve();
       }
@@ -111,7 +112,9 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
       checkLinkFaultIds(members, linkRules);
       const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
       if (raw.awaitGo && ipc) await awaitGo();
-      const beginGate = raw.awaitGo && ipc ? awaitBegin() : undefined;
+      const underStartAll = raw.awaitGo === true && ipc !== null;
+      const beginGate = underStartAll ? awaitSupervisor('begin') : undefined;
+      const dialGate = underStartAll ? awaitSupervisor('dial') : undefined;
       const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
       const machine = await startMachine({
         traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
@@ -123,6 +126,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
         wait: raw.wait,
         beginGate,
+        dialGate,
         durationSec: settings.durationSec,
         logDir: settings.logDir,
         append: raw.append ?? false,
@@ -138,6 +142,11 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
               // start-all lets machines listen in config order: the later ones are not up yet and
               // will dial us as soon as they are
               dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
+              // under start-all every peer dials at once (dialGate): accept all their handshakes
+              // together, and give a handshake the time a whole cluster's burst takes on a small host
+              // (100 machines: ~5 s of connecting on 2 cores)
+              maxPendingHandshakes: underStartAll ? Math.max(64, config.machines.length) : undefined,
+              dialTimeoutMs: underStartAll ? 60_000 : undefined,
             }),
           ),
         onStatus: (s) => {
