@@ -25,28 +25,11 @@ interface RunMachineOptions extends RawRunOptions, RawLinkFaultOptions {
 }
 
 /**
- * Under start-all: report that the process has booted and wait for the supervisor's `go` before
- * binding the port, so machines can boot in parallel yet start listening in config order.
+ * Under start-all: resolves when the supervisor sends a message of `type` (`go`: bind the port now,
+ * so machines boot in parallel yet listen in config order; `dial`: every machine listens; `begin`:
+ * every machine is connected). Register before the message can come, so it cannot be missed.
  */
-function awaitGo(): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (msg: unknown): void => {
-      if ((msg as { type?: string })?.type === 'go') {
-        process.off('message', onMessage);
-        resolve();
-      }
-    };
-    process.on('message', onMessage);
-    process.send?.({ type: 'booted' });
-  });
-}
-
-/**
- * Under start-all: resolves when the supervisor sends a message of `type` (`begin`: every machine
- * is connected; `dial`: every machine listens). Registered before the machine starts, so the
- * message cannot be missed.
- */
-function awaitSupervisor(type: 'begin' | 'dial'): Promise<void> {
+function awaitSupervisor(type: 'go' | 'dial' | 'begin'): Promise<void> {
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
       if ((msg as { type?: string })?.type === type) {
@@ -56,6 +39,13 @@ function awaitSupervisor(type: 'begin' | 'dial'): Promise<void> {
     };
     process.on('message', onMessage);
   });
+}
+
+/** Under start-all: report that the process has booted and wait for the supervisor's `go`. */
+function awaitGo(): Promise<void> {
+  const go = awaitSupervisor('go');
+  process.send?.({ type: 'booted' });
+  return go;
 }
 
 /** Writes to stdout, ignoring a closed pipe (EPIPE) so output problems never stop a machine. */
