@@ -129,8 +129,8 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
               secret: settings.secret,
               allowAnyHost: settings.allowAnyHost,
               helloTimeoutMs: settings.helloTimeoutMs,
-              // start-all lets machines listen in config order: the later ones are not up yet and
-              // will dial us as soon as they are
+              // under start-all the later machines (config order) dial us first; we dial each back
+              // when its hello arrives, so the two dials of a pair do not cross
               dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
               // under start-all every peer dials at once (dialGate): accept all their handshakes
               // together, and give a handshake the time a whole cluster's burst takes on a small host
