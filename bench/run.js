@@ -3,7 +3,7 @@
 // loopback latency, highest tick rate, analyze and simulator throughput. Prints a table of every
 // figure against its target with how it was measured, and writes bench/results.json.
 //   npm run bench                 full run (60 s tick accuracy; ~6 minutes)
-//   npm run bench -- --quick      under a minute
+//   npm run bench -- --quick      under a minute (written to bench/results-quick.json)
 //   npm run bench -- --only startup|steady|rate|analyze   one section (written to bench/results-<section>.json)
 //   npm run bench -- --soak 30    only the soak run: 10 machines, 30 minutes, random kills/restarts
 //                                 (written to bench/soak-results.json)
@@ -271,7 +271,8 @@ async function soak(minutes) {
 
 const started = performance.now();
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm install` (or `npm run build`) first');
-const resultsFile = join(ROOT, 'bench', SOAK_MINUTES > 0 ? 'soak-results.json' : ONLY ? `results-${ONLY}.json` : 'results.json');
+// a quick or partial run never overwrites the full run's results.json
+const resultsFile = join(ROOT, 'bench', SOAK_MINUTES > 0 ? 'soak-results.json' : `results${ONLY ? `-${ONLY}` : ''}${QUICK ? '-quick' : ''}.json`);
 try {
   if (SOAK_MINUTES > 0) {
     await soak(SOAK_MINUTES);
