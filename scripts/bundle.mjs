@@ -14,34 +14,26 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
+/** Options both bundles share. */
+const common = { bundle: true, platform: 'node', target: 'node20.19', minify: true, legalComments: 'none', logLevel: 'warning' };
 await build({
+  ...common,
   entryPoints: { main: join(root, 'dist', 'cli', 'main.js') },
-  bundle: true,
   splitting: true, // each command stays a lazily loaded chunk, as in dist/cli/main.js
   format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
   outdir,
   // bundled CommonJS dependencies (commander) require() node builtins: give them a real require
   banner: { js: "import { createRequire as __lamportLabRequire } from 'node:module'; const require = __lamportLabRequire(import.meta.url);" },
-  minify: true,
   minifySyntax: true,
   sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 await build({
+  ...common,
   entryPoints: [join(root, 'dist', 'cli', 'machineMain.js')],
   outfile: join(outdir, 'machine.cjs'),
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20.19',
   // paths.ts finds the package root from its own location: here, this file's
   define: { 'import.meta.url': '__lamportLabUrl' },
   banner: { js: "'use strict';const __lamportLabUrl=require('node:url').pathToFileURL(__filename).href;" },
   footer: { js: 'if (require.main === module) module.exports.machineMain(process.argv).then((code) => { process.exitCode = code; });' },
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });

@@ -255,15 +255,16 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     if (maxTicks !== undefined && maxTicks <= 0) stop('duration');
     else ticker.start();
   };
-  if (opts.wait && opts.beginGate) {
-    const gate = opts.beginGate;
+  const gate = opts.beginGate;
+  if (!opts.wait) begin();
+  else if (!gate) void allUp.then(begin);
+  else {
     void allUp.then(() => {
       if (stopReason !== null) return;
       opts.onStatus({ type: 'connected', id, peers: peersUp.size });
       void gate.then(begin);
     });
-  } else if (opts.wait) void allUp.then(begin);
-  else begin();
+  }
 
   return { done, stop, engine: eng };
 }

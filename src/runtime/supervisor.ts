@@ -2,9 +2,8 @@
  * The supervisor behind start-all: spawns one run-machine process per machine with execa, staggered
  * (each starts once the previous one listens, and at least `staggerMs` after it, with a cap), relays
  * their output and status, tells them all to `dial` once all listen and to `begin` once every one
- * is connected to all its peers
- * (so their durations cover the same span), and stops them: SIGTERM first, SIGKILL only after a
- * grace period.
+ * is connected to all its peers (so their durations cover the same span), and stops them: SIGTERM
+ * first, SIGKILL only after a grace period.
  */
 import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
@@ -114,13 +113,13 @@ export class Supervisor {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (this.stopping) return;
       last = performance.now();
-      if (child.alive && child.proc.connected) child.proc.send({ type: 'go' });
+      this.message(child.id, { type: 'go' });
       let capTimer: NodeJS.Timeout | undefined;
       await Promise.race([child.listening, child.exited, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
       clearTimeout(capTimer);
     }
     // every machine listens (or took its cap): now all dial at once
-    for (const c of spawned) if (c.alive && c.proc.connected) c.proc.send({ type: 'dial' });
+    for (const c of spawned) this.message(c.id, { type: 'dial' });
   }
 
   /** Starts machine `id` again, continuing its log and clocks (--append). */
@@ -139,7 +138,7 @@ export class Supervisor {
     return c.proc.kill(signal);
   }
 
-  /** Sends an IPC message to a live machine (network faults, issue 7); false when it is not running. */
+  /** Sends an IPC message to a live machine (start-up steps, network faults); false when it is not running. */
   message(id: MachineId, msg: unknown): boolean {
     const c = this.children.get(id);
     if (!c?.alive || !c.proc.connected) return false;
@@ -205,7 +204,7 @@ export class Supervisor {
           this.connectedIds.add(id);
           if (!this.begun && this.connectedIds.size === this.opts.machines.length) {
             this.begun = true;
-            for (const c of this.children.values()) if (c.alive && c.proc.connected) c.proc.send({ type: 'begin' });
+            for (const c of this.children.values()) this.message(c.id, { type: 'begin' });
           }
         }
         if (msg.type === 'ready') {
