@@ -14,7 +14,13 @@ export type ErrorCode =
   | 'LOG_UNREADABLE'
   | 'LOG_NOT_FOUND'
   | 'IO_ERROR'
-  | 'MACHINE_FAILED';
+  | 'MACHINE_FAILED'
+  /** The log directory path names a file (or goes through one): bad input. */
+  | 'LOG_DIR_INVALID'
+  /** A live run (start-all) holds the log directory's lock. */
+  | 'LOG_DIR_BUSY'
+  /** The disk holding the logs is full (ENOSPC, EDQUOT). */
+  | 'DISK_FULL';
 
 /** A user-facing failure: `message` is one clear line, `code` is stable. */
 export class LabError extends Error {

@@ -6,14 +6,15 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import type { LabError } from '../core/errors.js';
 import type { AnyAlgorithm } from '../core/algorithm.js';
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { makeLayout } from '../core/vector.js';
 import type { MachineEntry } from '../config/schema.js';
 import { MachineEngine, type RowSink } from './engine.js';
-import { SyncCsvLog } from './log/csvLog.js';
-import { archiveFiles } from './log/archive.js';
+import { SyncCsvLog, logFailure } from './log/csvLog.js';
+import { archiveMachineLog } from './log/archive.js';
 import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { setupMachine, type TickRateChoice } from './machineSetup.js';
@@ -87,19 +88,35 @@ export interface MachineRunOptions {
   readonly traceFile?: string | undefined;
   /** Side effects run after each row reached the log (see algorithmHooks.ts). */
   readonly rowHooks?: readonly ((row: LogRow) => void)[];
+  /**
+   * Opens more row hooks once the earlier run's files are archived and the log is open (hooks that
+   * open files in the log directory, e.g. the mutex's shared file, must not open the earlier
+   * run's file before it moves to the archive).
+   */
+  readonly openRowHooks?: () => readonly ((row: LogRow) => void)[];
 }
 
-/** A running machine; `done` resolves with the summary once it has stopped cleanly. */
+/**
+ * A running machine; `done` resolves with the summary once it has stopped cleanly, or rejects with
+ * the typed error (DISK_FULL, IO_ERROR) once it has stopped because its log could not be written.
+ */
 export interface RunningMachine {
   readonly done: Promise<MachineSummary>;
   /** Requests a clean stop (idempotent). */
   stop(reason: string): void;
+  /**
+   * Reports an error thrown outside the machine's own handlers (e.g. from a timer of a wrapper
+   * that writes rows): true when it is a log failure, and the machine is then stopping.
+   */
+  fail(error: unknown): boolean;
   readonly engine: MachineEngine;
 }
 
 /**
- * Starts a machine. Rejects (before writing any log) when the port cannot be bound.
- * Invariant: every row reaches the log file before the message it describes is sent.
+ * Starts a machine. Rejects, with every socket and file it opened closed again, when the port
+ * cannot be bound (before touching any log) or the log cannot be archived, opened or written.
+ * Invariants: every row reaches the log file before the message it describes is sent; when a row
+ * cannot be written (disk full) nothing more is acted on: the machine stops, `done` rejects.
  */
 export async function startMachine(opts: MachineRunOptions): Promise<RunningMachine> {
   const id = opts.self.id;
@@ -112,6 +129,20 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   const trace: string[] | null = opts.traceFile ? [] : null;
   let engine: MachineEngine | null = null;
   let log: SyncCsvLog | null = null;
+  /** Set once a row could not be written: the machine stops and acts on nothing more. */
+  let failure: LabError | null = null;
+  let onLogFailure: (e: LabError) => void = () => {};
+  /** Runs `fn` (which may write rows); a log failure inside it stops the machine instead of throwing. */
+  const guard = (fn: () => void): void => {
+    if (failure) return;
+    try {
+      fn();
+    } catch (e) {
+      const f = logFailure(e);
+      if (!f) throw e;
+      onLogFailure(f);
+    }
+  };
   const pending: (() => void)[] = [];
   const whenEngine = (fn: (e: MachineEngine) => void): void => {
     if (engine) fn(engine);
@@ -131,10 +162,10 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   const handlers: TransportHandlers = {
     onMessage: (env) => {
       if (trace) trace.push(`${env.id},arrive,${id},${monotonicUs()}`);
-      whenEngine((e) => e.arrive(env));
+      whenEngine((e) => guard(() => e.arrive(env)));
     },
     onPeerUp: (peer, direction) =>
-      whenEngine((e) => {
+      whenEngine((e) => guard(() => {
         if (direction === 'out') {
           peersUp.add(peer);
           e.peerUp(peer, 'dir=out');
@@ -143,9 +174,9 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
           e.note('CONNECT', 'dir=in', String(peer));
         }
         checkReady();
-      }),
+      })),
     onPeerDown: (peer, direction, reason) =>
-      whenEngine((e) => {
+      whenEngine((e) => guard(() => {
         const detail = `dir=${direction} reason=${reason.replace(/\s+/g, '_')}`;
         if (direction === 'out') {
           peersUp.delete(peer);
@@ -154,70 +185,91 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
           peersIn.delete(peer);
           e.note('DISCONNECT', detail, String(peer));
         }
-      }),
-    onProblem: (detail, peer) => whenEngine((e) => e.note('ERROR', detail, peer === undefined ? '' : String(peer))),
+      })),
+    onProblem: (detail, peer) => whenEngine((e) => guard(() => e.note('ERROR', detail, peer === undefined ? '' : String(peer)))),
   };
   const transport = opts.createTransport(handlers);
   await transport.listen();
-  opts.onStatus({ type: 'listening', id, host: opts.self.host, port: opts.self.port });
 
-  // csv-parse is loaded only when continuing a log
-  const restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
-  if (!opts.append) archiveFiles(opts.logDir, [logPath]);
-  log = new SyncCsvLog(logPath, opts.append);
+  // Only now (the port is ours, so no live machine of this id runs on it) touch the log directory;
+  // on any failure close what was opened, so the process does not linger with its port open.
+  let hooks: ((row: LogRow) => void)[] = [];
+  let eng: MachineEngine;
+  try {
+    // csv-parse is loaded only when continuing a log
+    const restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
+    if (!opts.append) archiveMachineLog(opts.logDir, logPath);
+    log = new SyncCsvLog(logPath, opts.append);
+    hooks = [...(opts.rowHooks ?? []), ...(opts.openRowHooks?.() ?? [])];
+    const fileLog = log;
+    const sink: RowSink = {
+      write(row) {
+        fileLog.write(row);
+        for (const hook of hooks) hook(row);
+        opts.onStatus({ type: 'row', row });
+      },
+    };
+    engine = new MachineEngine({
+      self: id,
+      members,
+      layout,
+      algorithm: opts.algorithm,
+      rng,
+      sink,
+      outbox: trace
+        ? {
+            send(peer, env) {
+              trace.push(`${env.id},send,${peer},${monotonicUs()}`);
+              return transport.send(peer, env);
+            },
+          }
+        : transport,
+      clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
+    });
+    eng = engine;
+    if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);
+    const startDetail = [
+      `seed=${opts.seed}`,
+      `tick_rate=${tickRate}`,
+      `algorithm=${opts.algorithm.name}`,
+      `pid=${process.pid}`,
+      restored ? `restored_rows=${restored.rows}` : undefined,
+      opts.startDetail,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    eng.start(startDetail);
+  } catch (e) {
+    log?.close();
+    await transport.close();
+    throw e;
+  }
   const fileLog = log;
-  const sink: RowSink = {
-    write(row) {
-      fileLog.write(row);
-      if (opts.rowHooks) for (const hook of opts.rowHooks) hook(row);
-      opts.onStatus({ type: 'row', row });
-    },
-  };
-  engine = new MachineEngine({
-    self: id,
-    members,
-    layout,
-    algorithm: opts.algorithm,
-    rng,
-    sink,
-    outbox: trace
-      ? {
-          send(peer, env) {
-            trace.push(`${env.id},send,${peer},${monotonicUs()}`);
-            return transport.send(peer, env);
-          },
-        }
-      : transport,
-    clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
-  });
-  const eng = engine;
-  if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);
-  const startDetail = [
-    `seed=${opts.seed}`,
-    `tick_rate=${tickRate}`,
-    `algorithm=${opts.algorithm.name}`,
-    `pid=${process.pid}`,
-    restored ? `restored_rows=${restored.rows}` : undefined,
-    opts.startDetail,
-  ]
-    .filter(Boolean)
-    .join(' ');
-  eng.start(startDetail);
+  opts.onStatus({ type: 'listening', id, host: opts.self.host, port: opts.self.port });
   for (const fn of pending.splice(0)) fn();
-  if (opts.dialGate) void opts.dialGate.then(() => transport.connectAll());
+  if (opts.dialGate) void opts.dialGate.then(() => failure === null && transport.connectAll());
   else transport.connectAll();
   if (peerCount === 0) readyResolve();
 
   let stopReason: string | null = null;
   let ticker: RealTicker | null = null;
   let finish: (s: MachineSummary) => void = () => {};
-  const done = new Promise<MachineSummary>((resolve) => (finish = resolve));
+  let abort: (e: LabError) => void = () => {};
+  const done = new Promise<MachineSummary>((resolve, reject) => {
+    finish = resolve;
+    abort = reject;
+  });
 
   const stop = (reason: string): void => {
     if (stopReason !== null) return;
     stopReason = reason;
     ticker?.stop();
-    eng.note('STOP', `reason=${reason} ticks=${eng.tickCount}`);
+    try {
+      eng.note('STOP', `reason=${reason} ticks=${eng.tickCount}`);
+    } catch (e) {
+      // the log failed (disk full): the STOP row is lost, every earlier row is whole
+      if (!logFailure(e)) throw e;
+    }
     fileLog.close();
     if (trace && opts.traceFile) writeFileSync(opts.traceFile, trace.join('\n') + '\n');
     const summary: MachineSummary = {
@@ -233,13 +285,26 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     };
     void transport.close().then(() => {
       opts.onStatus({ type: 'stopped', summary });
-      finish(summary);
+      if (failure) abort(failure);
+      else finish(summary);
     });
+  };
+  onLogFailure = (e) => {
+    if (failure) return;
+    failure = e;
+    stop(e.code === 'DISK_FULL' ? 'disk_full' : 'log_error');
+  };
+  const fail = (e: unknown): boolean => {
+    const f = logFailure(e);
+    if (!f) return false;
+    onLogFailure(f);
+    return true;
   };
 
   const begin = (): void => {
     if (stopReason !== null) return;
-    eng.note('READY', `peers=${peersUp.size}/${peerCount} wait=${opts.wait}`);
+    guard(() => eng.note('READY', `peers=${peersUp.size}/${peerCount} wait=${opts.wait}`));
+    if (stopReason !== null) return;
     opts.onStatus({ type: 'ready', id, peers: peersUp.size, tickRate, seed: opts.seed });
     const maxTicks = opts.durationSec === undefined ? undefined : Math.round(opts.durationSec * tickRate);
     ticker = new RealTicker({
@@ -248,7 +313,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
       // i/n of a period later, so machines with equal rates do not all tick (and send) at the
       // same instant and wait for each other's CPU (loopback p99 at 6 ticks/s: see README).
       offsetMs: (members.indexOf(id) / members.length) * (1000 / tickRate),
-      onTick: () => eng.tick(),
+      onTick: () => guard(() => eng.tick()),
       maxTicks,
       onDone: () => stop('duration'),
     });
@@ -266,5 +331,5 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     });
   }
 
-  return { done, stop, engine: eng };
+  return { done, stop, fail, engine: eng };
 }

@@ -3,18 +3,24 @@
  * (each starts once the previous one listens, and at least `staggerMs` after it, with a cap), relays
  * their output and status, tells them all to `dial` once all listen and to `begin` once every one
  * is connected to all its peers (so their durations cover the same span), and stops them: SIGTERM
- * first, SIGKILL only after a grace period.
+ * first, SIGKILL only after a grace period. A machine that fails (reports `failed`, or exits
+ * without being asked to) is reported with its one-line error and whether the run had begun, so
+ * start-all can end a run that can no longer start instead of waiting for it forever.
  */
 import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
 import type { MachineId } from '../core/types.js';
 import type { MachineEntry } from '../config/schema.js';
 import type { MachineStatus, MachineSummary } from './machine.js';
+import type { LabError } from '../core/errors.js';
+import { TcpTransport } from './net/tcpTransport.js';
 
 /** Status messages children send over IPC (MachineStatus without rows, plus algorithm status). */
 export type ChildMessage =
   | Exclude<MachineStatus, { type: 'row' }>
   | { type: 'booted' }
+  /** The machine cannot go on (start-up error, log not writable): its error code and one-line message. */
+  | { type: 'failed'; id: MachineId; code: string; message: string }
   | { type: 'leader'; id: MachineId; leader: MachineId | null };
 
 export interface SupervisorOptions {
@@ -37,7 +43,23 @@ export interface SupervisorOptions {
   readonly onMessage: (id: MachineId, msg: ChildMessage) => void;
   /** A child ended without being asked to (non-zero exit or signal). */
   readonly onUnexpectedExit: (id: MachineId, how: string) => void;
+  /**
+   * A machine failed: it reported `failed`, or it exited without being asked to and without a
+   * report. Called once per failure, before onUnexpectedExit; `beforeBegin` is true while the
+   * run has not begun (not every machine was connected yet), when the run can no longer start.
+   */
+  readonly onFailure?: (id: MachineId, failure: MachineFailure, beforeBegin: boolean) => void;
   readonly cwd?: string;
+}
+
+/** Why a machine failed. */
+export interface MachineFailure {
+  /** The machine's error code (LabError code), or null when it exited without reporting one. */
+  readonly code: string | null;
+  /** Its one-line error (its last error line on stderr when it did not report one). */
+  readonly message: string;
+  /** How the process ended, when it has (e.g. `exit code 3`). */
+  readonly how?: string;
 }
 
 interface Child {
@@ -51,6 +73,10 @@ interface Child {
   alive: boolean;
   summary?: MachineSummary;
   exitDescription?: string;
+  /** The last line it wrote to stderr (its one-line error, if it failed). */
+  lastErrorLine?: string;
+  /** Set once a failure of this process was reported. */
+  failureReported: boolean;
 }
 
 /** Spawns and watches the machines. Invariant: every child it spawned is dead once stopAll() resolves. */
@@ -65,9 +91,13 @@ export class Supervisor {
   readonly allReady: Promise<number>;
   private t0 = 0;
   private stopping = false;
+  /** Resolves when stopAll() begins: start-up waits (stagger, listen cap) end at once then. */
+  private readonly stopRequested: Promise<void>;
+  private requestStop: () => void = () => {};
 
   constructor(private readonly opts: SupervisorOptions) {
     this.allReady = new Promise((resolve) => (this.readyResolve = resolve));
+    this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
   }
 
   /** Summaries reported by machines that stopped cleanly. */
@@ -80,6 +110,11 @@ export class Supervisor {
   /** How each child ended, when it did not end cleanly. */
   exitDescription(id: MachineId): string | undefined {
     return this.children.get(id)?.exitDescription;
+  }
+
+  /** Whether `begin` was sent: every machine was connected, the run has started. */
+  get begunRun(): boolean {
+    return this.begun;
   }
 
   isAlive(id: MachineId): boolean {
@@ -108,14 +143,16 @@ export class Supervisor {
       spawnUpTo(i + 1 + this.opts.bootAhead);
       if (this.stopping) return;
       const child = spawned[i]!;
-      await child.booted;
+      await Promise.race([child.booted, this.stopRequested]);
       const wait = last + this.opts.staggerMs - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      let staggerTimer: NodeJS.Timeout | undefined;
+      if (wait > 0) await Promise.race([new Promise((r) => (staggerTimer = setTimeout(r, wait))), this.stopRequested]);
+      clearTimeout(staggerTimer);
       if (this.stopping) return;
       last = performance.now();
       this.message(child.id, { type: 'go' });
       let capTimer: NodeJS.Timeout | undefined;
-      await Promise.race([child.listening, child.exited, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
+      await Promise.race([child.listening, child.exited, this.stopRequested, new Promise<void>((r) => (capTimer = setTimeout(r, this.opts.listenCapMs)))]);
       clearTimeout(capTimer);
     }
     // every machine listens (or took its cap): now all dial at once
@@ -158,6 +195,7 @@ export class Supervisor {
   /** Stops every machine: SIGTERM (they flush and exit), SIGKILL after the grace period. */
   async stopAll(): Promise<void> {
     this.stopping = true;
+    this.requestStop();
     const alive = [...this.children.values()].filter((c) => c.alive);
     for (const c of alive) {
       c.expectedExit = true;
@@ -190,10 +228,19 @@ export class Supervisor {
       listening: new Promise<void>((r) => (listeningResolve = r)),
       expectedExit: false,
       alive: true,
+      failureReported: false,
+    };
+    const reportFailure = (failure: MachineFailure): void => {
+      if (child.failureReported) return;
+      child.failureReported = true;
+      this.opts.onFailure?.(id, failure, !this.begun);
     };
     this.children.set(id, child);
     const relay = async (stream: 'stdout' | 'stderr'): Promise<void> => {
-      for await (const line of proc.iterable({ from: stream })) this.opts.onOutput(id, String(line), stream);
+      for await (const line of proc.iterable({ from: stream })) {
+        if (stream === 'stderr' && String(line).trim()) child.lastErrorLine = String(line).trim();
+        this.opts.onOutput(id, String(line), stream);
+      }
     };
     const messages = async (): Promise<void> => {
       for await (const raw of proc.getEachMessage()) {
@@ -212,6 +259,7 @@ export class Supervisor {
           if (this.readyIds.size === this.opts.machines.length) this.readyResolve(performance.now() - this.t0);
         }
         if (msg.type === 'stopped') child.summary = msg.summary;
+        if (msg.type === 'failed' && !child.expectedExit) reportFailure({ code: msg.code, message: msg.message });
         this.opts.onMessage(id, msg);
       }
     };
@@ -223,8 +271,41 @@ export class Supervisor {
       listeningResolve();
       const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
       if (!(result.exitCode === 0 && !result.signal)) child.exitDescription = how;
-      if (!child.expectedExit && !(result.exitCode === 0 && !result.signal)) this.opts.onUnexpectedExit(id, how);
+      const unexpected = !child.expectedExit && !(result.exitCode === 0 && !result.signal);
+      // a machine that ends on its own before the run began (even with exit 0) leaves it unable to start
+      if (!child.expectedExit && (unexpected || !this.begun)) {
+        const message = (child.lastErrorLine ?? how).replace(/^(lamport-lab: )?(error: )?/, '');
+        reportFailure({ code: null, message, how });
+      }
+      if (unexpected) this.opts.onUnexpectedExit(id, how);
     });
     return child;
   }
+}
+
+/**
+ * Tries to bind every machine's host:port the way the machine itself will (TcpTransport.listen),
+ * then closes each listener again: start-all's check that the whole cluster can listen before it
+ * archives or starts anything. Returns the typed error of each machine that cannot listen.
+ */
+export async function probeListen(machines: readonly MachineEntry[]): Promise<Map<MachineId, LabError>> {
+  const failures = new Map<MachineId, LabError>();
+  const noop = (): void => {};
+  await Promise.all(
+    machines.map(async (m) => {
+      const transport = new TcpTransport({
+        self: m.id,
+        machines,
+        handlers: { onMessage: noop, onPeerUp: noop, onPeerDown: noop, onProblem: noop },
+      });
+      try {
+        await transport.listen();
+      } catch (e) {
+        failures.set(m.id, e as LabError);
+      } finally {
+        await transport.close();
+      }
+    }),
+  );
+  return failures;
 }

@@ -1,7 +1,9 @@
 /**
  * `lamport-lab run-machine <id>`: runs one machine of the config in this process until its
  * duration ends or SIGINT/SIGTERM arrives (then stops cleanly and exits 0). When started by
- * start-all it also reports its status over the IPC channel.
+ * start-all it also reports its status over the IPC channel; a failure (at start-up or a log that
+ * cannot be written) is reported there as `failed` with its code and one-line message, and the
+ * channel is closed so the process exits with the error's status instead of lingering.
  */
 import { Option, type Command } from 'commander';
 import { loadConfig, findMachine } from '../../config/load.js';
@@ -13,6 +15,9 @@ import { createRowHooks } from '../../runtime/algorithmHooks.js';
 import { intIn } from '../parsers.js';
 import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
 import type { SetExit } from '../program.js';
+import { isLabError } from '../../core/errors.js';
+import { checkRunLock } from '../../runtime/log/runLock.js';
+import { EXIT_INTERNAL, exitCodeFor } from '../exitCodes.js';
 // network faults (issue 7)
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { MachineLinkFaults } from '../../runtime/net/linkFaults.js';
@@ -41,6 +46,23 @@ function awaitSupervisor(type: 'go' | 'dial' | 'begin'): Promise<void> {
   });
 }
 
+/**
+ * Under start-all: tells the supervisor why this machine fails and closes the IPC channel (its
+ * listeners would keep the process alive). A guard timer, unref'd so it never delays a normal exit,
+ * ends the process with the error's exit status should any other handle still hold it.
+ */
+function reportFailure(id: number, e: unknown): void {
+  const code = isLabError(e) ? e.code : 'INTERNAL';
+  const message = isLabError(e) ? e.message : String((e as Error)?.message ?? e);
+  if (process.connected) {
+    process.send?.({ type: 'failed', id, code, message });
+    process.removeAllListeners('message');
+    process.disconnect?.();
+  }
+  const status = isLabError(e) ? exitCodeFor(e.code) : EXIT_INTERNAL;
+  setTimeout(() => process.exit(status), 3000).unref();
+}
+
 /** Under start-all: report that the process has booted and wait for the supervisor's `go`. */
 function awaitGo(): Promise<void> {
   const go = awaitSupervisor('go');
@@ -65,100 +87,132 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
     .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
     .addOption(new Option('--await-go', 'wait for start-all to say go before listening (used by start-all)').hideHelp())
     .action(async (id: number, raw: RunMachineOptions) => {
-      const config = loadConfig(raw.config);
-      const self = findMachine(config, id);
-      const settings = resolveRunSettings(raw, config);
-      const seed = settings.seed ?? randomSeed();
-      const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
-      const colour = useColour(process.stdout);
-      const ipc = typeof process.send === 'function' ? (msg: unknown) => process.connected && process.send!(msg) : null;
-      const onStatus = (s: MachineStatus): void => {
-        if (s.type === 'row') {
-          if (!settings.quiet) out(formatEventLine(s.row, colour));
-          return;
-        }
-        ipc?.(s);
-        if (s.type === 'listening') {
-          const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
-          out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
-        } else if (s.type === 'connected') {
-          out(`machine ${id} connected to all ${s.peers} peers, waiting for the others`);
-        } else if (s.type === 'ready') {
-          out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
-        } else if (s.type === 'stopped') {
-          out(`machine ${id} stopped (${s.summary.reason}): ${s.summary.ticks} ticks, Lamport ${s.summary.lamport}, log ${s.summary.logPath}`);
-        }
-      };
-      const hooks = createRowHooks({
-        self: id,
-        algorithm: settings.algorithm,
-        sharedFile: settings.sharedFile,
-        report: (msg) => ipc?.(msg),
-      });
-      // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
-      // partition changes arrive as `link-faults` IPC messages
-      const members = config.machines.map((m) => m.id);
-      const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };
-      checkLinkFaultIds(members, linkRules);
-      const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
-      if (raw.awaitGo && ipc) await awaitGo();
-      const underStartAll = raw.awaitGo === true && ipc !== null;
-      const beginGate = underStartAll ? awaitSupervisor('begin') : undefined;
-      const dialGate = underStartAll ? awaitSupervisor('dial') : undefined;
-      const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
-      const machine = await startMachine({
-        traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
-        rowHooks: hooks.hooks,
-        self,
-        machines: config.machines,
-        algorithm,
-        seed,
-        tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
-        wait: raw.wait,
-        beginGate,
-        dialGate,
-        durationSec: settings.durationSec,
-        logDir: settings.logDir,
-        append: raw.append ?? false,
-        createTransport: (handlers) =>
-          linkFaults.wrap(
-            new TcpTransport({
-              self: id,
-              machines: config.machines,
-              handlers,
-              secret: settings.secret,
-              allowAnyHost: settings.allowAnyHost,
-              helloTimeoutMs: settings.helloTimeoutMs,
-              // under start-all the later machines (config order) dial us first; we dial each back
-              // when its hello arrives, so the two dials of a pair do not cross
-              dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
-              // under start-all every peer dials at once (dialGate): accept all their handshakes
-              // together, and give a handshake the time a whole cluster's burst takes on a small host
-              // (100 machines: ~5 s of connecting on 2 cores)
-              maxPendingHandshakes: underStartAll ? Math.max(64, config.machines.length) : undefined,
-              dialTimeoutMs: underStartAll ? 60_000 : undefined,
-            }),
-          ),
-        onStatus: (s) => {
-          linkFaults.onStatus(s);
-          onStatus(s);
-        },
-      });
-      linkFaults.attach(machine.engine);
-      // registered once the machine runs (a listener keeps the IPC channel open); start-all sends its
-      // first link-faults message only in reply to 'listening', which cannot arrive before this line
-      const onLinkFaultsMessage = (msg: unknown): void => void linkFaults.onIpcMessage(msg);
-      if (ipc) process.on('message', onLinkFaultsMessage);
-      const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      if (ipc) process.on('disconnect', () => machine.stop('supervisor_gone'));
-      await machine.done;
-      hooks.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('message', onLinkFaultsMessage);
-      if (ipc) process.disconnect?.();
-      setExit(0);
+      try {
+        await runMachine(id, raw, setExit);
+      } catch (e) {
+        reportFailure(id, e);
+        throw e;
+      }
     });
+}
+
+async function runMachine(id: number, raw: RunMachineOptions, setExit: SetExit): Promise<void> {
+  const config = loadConfig(raw.config);
+  const self = findMachine(config, id);
+  const settings = resolveRunSettings(raw, config);
+  const seed = settings.seed ?? randomSeed();
+  const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
+  const colour = useColour(process.stdout);
+  const ipc = typeof process.send === 'function' ? (msg: unknown) => process.connected && process.send!(msg) : null;
+  const onStatus = (s: MachineStatus): void => {
+    if (s.type === 'row') {
+      if (!settings.quiet) out(formatEventLine(s.row, colour));
+      return;
+    }
+    ipc?.(s);
+    if (s.type === 'listening') {
+      const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
+      out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
+    } else if (s.type === 'connected') {
+      out(`machine ${id} connected to all ${s.peers} peers, waiting for the others`);
+    } else if (s.type === 'ready') {
+      out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
+    } else if (s.type === 'stopped') {
+      out(`machine ${id} stopped (${s.summary.reason}): ${s.summary.ticks} ticks, Lamport ${s.summary.lamport}, log ${s.summary.logPath}`);
+    }
+  };
+  // opened by the machine once the earlier run's files are archived (the shared file among them)
+  let hooks: ReturnType<typeof createRowHooks> | null = null;
+  const openHooks = (): ReturnType<typeof createRowHooks> =>
+    (hooks = createRowHooks({
+      self: id,
+      algorithm: settings.algorithm,
+      sharedFile: settings.sharedFile,
+      report: (msg) => ipc?.(msg),
+    }));
+  // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
+  // partition changes arrive as `link-faults` IPC messages
+  const members = config.machines.map((m) => m.id);
+  const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };
+  checkLinkFaultIds(members, linkRules);
+  const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
+  // a live start-all holds this log directory: its files are not ours to archive or overwrite
+  // (the machines start-all spawns are its children)
+  checkRunLock(settings.logDir, process.ppid);
+  if (raw.awaitGo && ipc) await awaitGo();
+  const underStartAll = raw.awaitGo === true && ipc !== null;
+  const beginGate = underStartAll ? awaitSupervisor('begin') : undefined;
+  const dialGate = underStartAll ? awaitSupervisor('dial') : undefined;
+  const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
+  let machine: Awaited<ReturnType<typeof startMachine>>;
+  try {
+    machine = await startMachine({
+      traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
+      openRowHooks: () => openHooks().hooks,
+      self,
+      machines: config.machines,
+      algorithm,
+      seed,
+      tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
+      wait: raw.wait,
+      beginGate,
+      dialGate,
+      durationSec: settings.durationSec,
+      logDir: settings.logDir,
+      append: raw.append ?? false,
+      createTransport: (handlers) =>
+        linkFaults.wrap(
+          new TcpTransport({
+            self: id,
+            machines: config.machines,
+            handlers,
+            secret: settings.secret,
+            allowAnyHost: settings.allowAnyHost,
+            helloTimeoutMs: settings.helloTimeoutMs,
+            // under start-all the later machines (config order) dial us first; we dial each back
+            // when its hello arrives, so the two dials of a pair do not cross
+            dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
+            // under start-all every peer dials at once (dialGate): accept all their handshakes
+            // together, and give a handshake the time a whole cluster's burst takes on a small host
+            // (100 machines: ~5 s of connecting on 2 cores)
+            maxPendingHandshakes: underStartAll ? Math.max(64, config.machines.length) : undefined,
+            dialTimeoutMs: underStartAll ? 60_000 : undefined,
+          }),
+        ),
+      onStatus: (s) => {
+        linkFaults.onStatus(s);
+        onStatus(s);
+      },
+    });
+  } catch (e) {
+    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
+    throw e;
+  }
+  linkFaults.attach(machine.engine);
+  // registered once the machine runs (a listener keeps the IPC channel open); start-all sends its
+  // first link-faults message only in reply to 'listening', which cannot arrive before this line
+  const onLinkFaultsMessage = (msg: unknown): void => void linkFaults.onIpcMessage(msg);
+  if (ipc) process.on('message', onLinkFaultsMessage);
+  const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (ipc) process.on('disconnect', () => machine.stop('supervisor_gone'));
+  // a log failure thrown from outside the machine's own handlers (e.g. a delayed DROP row)
+  const onUncaught = (e: unknown): void => {
+    if (machine.fail(e)) return;
+    process.stderr.write(`lamport-lab: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(EXIT_INTERNAL);
+  };
+  process.on('uncaughtException', onUncaught);
+  try {
+    await machine.done;
+  } finally {
+    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('message', onLinkFaultsMessage);
+    process.off('uncaughtException', onUncaught);
+  }
+  if (ipc) process.disconnect?.();
+  setExit(0);
 }

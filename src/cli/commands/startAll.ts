@@ -2,6 +2,13 @@
  * `lamport-lab start-all`: runs every machine of the config as its own process (via the
  * Supervisor), prefixes their output with a coloured machine id, forwards Ctrl-C/SIGTERM, and
  * prints a per-machine summary table at the end. Exit status 1 if any machine failed.
+ *
+ * Start-up, in this order, so a run that cannot start touches nothing: take the log directory's
+ * lock (a live run holds it: refuse, exit 3), check that every machine can listen (exit 1, or 3
+ * when none can), only then archive the earlier run and spawn the machines. A machine failing
+ * before the run began ends the run: the others are stopped, the failure is named, exit 1 (3 when
+ * every machine failed with an environment error). A machine whose log disk fills up during the
+ * run ends the run too (exit 3).
  */
 import { performance } from 'node:perf_hooks';
 import { machineScriptPath } from '../paths.js';
@@ -13,7 +20,11 @@ import { deriveSeed } from '../../core/rng.js';
 import type { MachineId } from '../../core/types.js';
 import { archiveRun } from '../../runtime/log/archive.js';
 import { useColour } from '../../runtime/printer.js';
-import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
+import { EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, exitCodeFor } from '../exitCodes.js';
+import type { ErrorCode, LabError } from '../../core/errors.js';
+import type { MachineEntry } from '../../config/schema.js';
+import { acquireRunLock } from '../../runtime/log/runLock.js';
+import type { MachineFailure } from '../../runtime/supervisor.js';
 import { intIn, seconds } from '../parsers.js';
 import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
@@ -48,6 +59,35 @@ const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBrigh
  */
 export function machineNodeArgs(fastTicks: boolean): string[] {
   return fastTicks ? ['--max-semi-space-size=1'] : ['--max-semi-space-size=1', '--no-opt'];
+}
+
+/** Error codes that are the environment's fault (exit 3), not the user's input. */
+const isEnvironmentCode = (code: string | null): boolean => code !== null && exitCodeFor(code as ErrorCode) === EXIT_ENVIRONMENT;
+
+/**
+ * start-all's exit status after machines failed: 3 when every machine of the config failed and
+ * all with an environment error (exit 3: busy ports, addresses not on this host, full disk), else 1.
+ */
+export function failureExitCode(failures: ReadonlyMap<MachineId, { code: string | null; how?: string | undefined }>, machines: number): number {
+  const environmental = [...failures.values()].every((f) => isEnvironmentCode(f.code) || f.how === 'exit code 3');
+  return failures.size === machines && environmental ? EXIT_ENVIRONMENT : EXIT_FAILED;
+}
+
+/**
+ * Whether every machine can listen (probed before anything is archived or started); if not, names
+ * each machine that cannot and why, and sets the exit status (see failureExitCode).
+ */
+async function canAllListen(
+  machines: readonly MachineEntry[],
+  probe: (m: readonly MachineEntry[]) => Promise<Map<MachineId, LabError>>,
+  setExit: SetExit,
+): Promise<boolean> {
+  const unavailable = await probe(machines);
+  if (unavailable.size === 0) return true;
+  for (const [id, e] of unavailable) process.stderr.write(`start-all: machine ${id} cannot start: ${e.message}\n`);
+  process.stderr.write('start-all: nothing was started and no log was touched\n');
+  setExit(failureExitCode(new Map([...unavailable].map(([id, e]) => [id, { code: e.code }])), machines.length));
+  return false;
 }
 
 function write(line: string): void {
@@ -88,15 +128,22 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       };
       const width = Math.max(...config.machines.map((m) => String(m.id).length));
       const prefix = (id: MachineId): string => paint(id, `[${String(id).padStart(width)}]`);
+      // never touch a live run's files: hold the directory for this run, and archive nothing
+      // before every machine is known to be able to listen
+      // (released at the end, and at any exit: a lock left by a killed start-all is stale and taken over)
+      const lock = acquireRunLock(settings.logDir, 'start-all');
+      process.once('exit', lock.release);
+      const { Supervisor, probeListen } = await import('../../runtime/supervisor.js');
+      if (!(await canAllListen(config.machines, probeListen, setExit))) return lock.release();
       const archived = archiveRun(settings.logDir);
       write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
       const common = [...childArgs(raw, settings), ...linkFaultChildArgs(raw)];
       let failed = false;
+      /** Machines that failed before the run began, or whose log failed (disk full) during it. */
+      const fatal = new Map<MachineId, MachineFailure>();
       /** When every machine was first ready (monotonic ms): restarts get the rest of --duration. */
       let allReadyAt: number | null = null;
-      // loaded on demand: execa is only needed here, and run-machine's start-up time is a product figure
-      const { Supervisor } = await import('../../runtime/supervisor.js');
       const supervisor = new Supervisor({
         machines: config.machines,
         nodePath: process.execPath,
@@ -126,17 +173,33 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         },
         onUnexpectedExit: (id, how) => {
           failed = true;
-          process.stderr.write(`start-all: machine ${id} exited unexpectedly (${how}); the others go on\n`);
+          if (!fatal.has(id)) process.stderr.write(`start-all: machine ${id} exited unexpectedly (${how}); the others go on\n`);
+        },
+        onFailure: (id, failure, beforeBegin) => {
+          // a run that cannot begin, or whose logs cannot be written, is over: stop the rest
+          const logFailed = failure.code === 'DISK_FULL' || failure.code === 'IO_ERROR';
+          if (!beforeBegin && !logFailed) return;
+          failed = true;
+          fatal.set(id, failure);
+          process.stderr.write(`start-all: machine ${id} ${beforeBegin ? 'failed to start' : 'stopped'}: ${failure.message}\n`);
+          if (!signalled) {
+            process.stderr.write(`start-all: ${beforeBegin ? 'the run cannot begin' : 'the run cannot be logged'}; stopping every machine\n`);
+            stopEverything();
+          }
         },
       });
       let signalled = false;
-      const onSignal = (): void => {
+      function stopEverything(): void {
         if (signalled) return;
         signalled = true;
-        write('start-all: stopping every machine (they flush their logs)...');
         faults?.stop(); // cancel pending faults, SIGCONT paused machines
         linkFaults?.stop();
         void supervisor.stopAll();
+      }
+      const onSignal = (): void => {
+        if (signalled) return;
+        write('start-all: stopping every machine (they flush their logs)...');
+        stopEverything();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -163,6 +226,9 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       });
       write('');
       write(table(['machine', 'tick_rate', ...eventNames.map((e) => e.toLowerCase()), 'lamport', 'max_queue'], rows));
-      setExit(failed ? EXIT_FAILED : EXIT_OK);
+      for (const [id, f] of fatal) write(`start-all: machine ${id} failed: ${f.message}`);
+      const logFull = [...fatal.values()].some((f) => f.code === 'DISK_FULL' || f.code === 'IO_ERROR');
+      setExit(fatal.size === 0 ? (failed ? EXIT_FAILED : EXIT_OK) : logFull ? EXIT_ENVIRONMENT : failureExitCode(fatal, config.machines.length));
+      lock.release();
     });
 }

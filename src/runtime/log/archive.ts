@@ -1,39 +1,83 @@
 /**
  * Keeping earlier runs: before a new run writes into a log directory, the files of the previous run
- * (log_<id>.csv, faults.csv, critical_section.log, ...) move to `archive/<timestamp>/` inside it,
- * where <timestamp> is when that earlier run started. Nothing is ever deleted.
+ * (log_<id>.csv, faults.csv, critical_section.log) move to `archive/<timestamp>/` inside it, where
+ * <timestamp> is when that earlier run started. Nothing is ever deleted, and one earlier run stays
+ * one folder even when the machines of the new run archive their predecessors one by one (three
+ * terminals): a log joins the archive folder holding a log of the same run, recognised by time
+ * overlap (the machines of one run were alive at the same time). A log still being written by a
+ * live machine is never moved.
  */
-import { existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { LabError } from '../../core/errors.js';
+import { fileError } from './csvLog.js';
+import { labProcessAlive } from './runLock.js';
+
+/** Files shared by the machines of a run (archived with the run's first log to move). */
+const SHARED_RUN_FILES = ['faults.csv', 'critical_section.log'];
 
 /** File names that belong to a run (and are archived together). */
 export function isRunFile(name: string): boolean {
-  return /^log_\d+\.csv$/.test(name) || name === 'faults.csv' || name === 'critical_section.log';
+  return /^log_\d+\.csv$/.test(name) || SHARED_RUN_FILES.includes(name);
 }
 
-/** When the run that wrote `path` started: the first data row's epoch_ms, else the file's mtime. */
-function runStartMs(path: string): number {
+/** What the first and last rows of a log say: its time span, its START pid, whether it ended. */
+interface LogFacts {
+  readonly first: number;
+  readonly last: number;
+  readonly pid: number | null;
+  readonly stopped: boolean;
+}
+
+function readAt(fd: number, position: number, length: number): string {
+  const buf = Buffer.alloc(length);
+  const n = readSync(fd, buf, 0, length, position);
+  return buf.subarray(0, n).toString('utf8');
+}
+
+const epochOf = (line: string | undefined): number | null => {
+  const epoch = Number(line?.split(',')[1]);
+  return Number.isFinite(epoch) && epoch > 0 ? epoch : null;
+};
+
+/** Reads a log's first data row and last row (bounded reads); falls back to the mtime. */
+function logFacts(path: string): LogFacts {
+  const mtime = statSync(path).mtimeMs;
   try {
     const fd = openSync(path, 'r');
-    const buf = Buffer.alloc(512);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    closeSync(fd);
-    const lines = buf.subarray(0, n).toString('utf8').split('\n');
-    const second = lines[1];
-    if (second) {
-      const epoch = Number(second.split(',')[1]);
-      if (Number.isFinite(epoch) && epoch > 0) return epoch;
+    try {
+      const size = fstatSync(fd).size;
+      const head = readAt(fd, 0, Math.min(size, 4096)).split('\n');
+      const tailText = readAt(fd, Math.max(0, size - 4096), Math.min(size, 4096));
+      const tail = tailText.split('\n').filter((l) => l.length > 0);
+      const firstRow = head[1];
+      const lastRow = tail.length > 1 || size <= 4096 ? tail[tail.length - 1] : undefined;
+      const first = epochOf(firstRow) ?? mtime;
+      const last = Math.max(first, epochOf(lastRow) ?? mtime);
+      const pid = /(?:^|[ ,"])pid=(\d+)/.exec(firstRow ?? '')?.[1];
+      return { first, last, pid: pid ? Number(pid) : null, stopped: lastRow?.split(',')[3] === 'STOP' };
+    } finally {
+      closeSync(fd);
     }
   } catch {
-    // fall through to mtime
+    return { first: mtime, last: mtime, pid: null, stopped: false };
   }
-  return statSync(path).mtimeMs;
+}
+
+/** Whether a live machine other than this process is still writing the log at `path`. */
+function beingWritten(facts: LogFacts): boolean {
+  return !facts.stopped && facts.pid !== null && facts.pid !== process.pid && labProcessAlive(facts.pid);
 }
 
 /** Folder name for a run start: ISO time with ':' and '.' made filesystem-safe. */
 export function archiveStamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/[:.]/g, '-');
+}
+
+/** The run start an archive folder name stands for (inverse of archiveStamp), or null. */
+function stampEpoch(name: string): number | null {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z$/.exec(name);
+  return m ? Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`) : null;
 }
 
 /** Moves `path` into `folder` (created if needed); a name already there gets a numeric prefix. */
@@ -44,40 +88,105 @@ function moveInto(folder: string, path: string): void {
   renameSync(path, target);
 }
 
+const overlaps = (a: { first: number; last: number }, b: { first: number; last: number }): boolean => a.first <= b.last && b.first <= a.last;
+
 /**
- * Moves the given files (paths inside logDir) into logDir/archive/<stamp>/. A name already present
- * there gets a numeric suffix, so nothing is overwritten. Returns the archive folders used.
+ * The archive folder for a log of span `span` named `name`: an existing folder of logDir/archive
+ * that holds a log of the same run (overlapping span) and no file of that name yet, else a new
+ * folder named by the log's start. Only folders started no later than the log ended are looked at,
+ * newest first, at most 50.
  */
-export function archiveFiles(logDir: string, paths: readonly string[]): string[] {
-  const used = new Set<string>();
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    const folder = join(logDir, 'archive', archiveStamp(runStartMs(path)));
-    try {
-      moveInto(folder, path);
-      used.add(folder);
-    } catch (e) {
-      throw new LabError('IO_ERROR', `cannot archive ${path} (${(e as Error).message})`);
+function folderFor(logDir: string, name: string, span: { first: number; last: number }): string {
+  const root = join(logDir, 'archive');
+  if (existsSync(root)) {
+    const candidates = readdirSync(root)
+      .map((n) => ({ n, t: stampEpoch(n) }))
+      .filter((c): c is { n: string; t: number } => c.t !== null && c.t <= span.last)
+      .sort((a, b) => b.t - a.t)
+      .slice(0, 50);
+    for (const { n } of candidates) {
+      const folder = join(root, n);
+      const files = readdirSync(folder);
+      if (files.includes(name)) continue;
+      const logs = files.filter((f) => /^log_\d+\.csv$/.test(f));
+      if (logs.some((f) => overlaps(logFacts(join(folder, f)), span))) return folder;
     }
   }
-  return [...used];
+  return join(root, archiveStamp(span.first));
 }
 
 /**
- * Archives every run file in logDir together, in the folder of the run the logs came from (the
- * earliest START among them), so one earlier run stays one folder.
+ * Archives the run files of logDir that belong to earlier runs, each log into its run's folder
+ * (see folderFor) and the shared files (faults.csv, critical_section.log) into the folder of the
+ * run they were last written in. Only `only` logs are considered when given (a machine archives
+ * its own predecessor); shared files move only when no live machine writes into logDir any more.
+ * Throws LOG_DIR_BUSY for a log in `only` that a live machine still writes. Returns the folders used.
+ */
+function archive(logDir: string, only?: readonly string[]): string[] {
+  if (!existsSync(logDir)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(logDir);
+  } catch (e) {
+    throw fileError(logDir, 'read the log directory', e);
+  }
+  const logs = names
+    .filter((n) => /^log_\d+\.csv$/.test(n))
+    .map((n) => ({ name: n, path: join(logDir, n), facts: logFacts(join(logDir, n)) }));
+  const mine = only ? logs.filter((l) => only.includes(l.name)) : logs;
+  const others = logs.filter((l) => !mine.includes(l));
+  for (const l of mine) {
+    if (beingWritten(l.facts)) {
+      throw new LabError('LOG_DIR_BUSY', `${l.path} is being written by a running machine (pid ${l.facts.pid}): stop it first, or use --append or another --log-dir`);
+    }
+  }
+  const used: { folder: string; span: { first: number; last: number } }[] = [];
+  try {
+    for (const l of [...mine].sort((a, b) => a.facts.first - b.facts.first)) {
+      const folder = folderFor(logDir, l.name, l.facts);
+      moveInto(folder, l.path);
+      const seen = used.find((u) => u.folder === folder);
+      if (seen) seen.span = { first: Math.min(seen.span.first, l.facts.first), last: Math.max(seen.span.last, l.facts.last) };
+      else used.push({ folder, span: { first: l.facts.first, last: l.facts.last } });
+    }
+    // shared files move when nothing live writes here any more (the first machine of a new run)
+    if (!others.some((l) => beingWritten(l.facts))) {
+      for (const name of SHARED_RUN_FILES.filter((n) => names.includes(n))) {
+        const path = join(logDir, name);
+        const mtime = statSync(path).mtimeMs;
+        const span = { first: mtime, last: mtime };
+        const folder =
+          used.find((u) => overlaps({ first: u.span.first, last: u.span.last + 5000 }, span))?.folder ??
+          used[used.length - 1]?.folder ??
+          folderFor(logDir, name, span);
+        moveInto(folder, path);
+        if (!used.some((u) => u.folder === folder)) used.push({ folder, span });
+      }
+    }
+  } catch (e) {
+    throw new LabError('IO_ERROR', `cannot archive earlier logs in ${logDir} (${(e as Error).message})`, { cause: e });
+  }
+  return used.map((u) => u.folder);
+}
+
+/**
+ * A machine starting a new log (run-machine without --append): moves its own predecessor
+ * `log_<id>.csv` into the folder of the run it belongs to (the same folder its peers' logs of that
+ * run went to or will go to) and, if nothing live writes into logDir, the shared files with it.
+ */
+export function archiveMachineLog(logDir: string, logPath: string): string[] {
+  return archive(logDir, [basename(logPath)]);
+}
+
+/**
+ * Archives every run file in logDir (start-all, simulate): each earlier run into its own folder,
+ * one folder per run.
  */
 export function archiveRun(logDir: string): string[] {
-  if (!existsSync(logDir)) return [];
-  const files = readdirSync(logDir).filter(isRunFile).map((n) => join(logDir, n));
-  if (files.length === 0) return [];
-  const logs = files.filter((f) => basename(f).startsWith('log_'));
-  const start = Math.min(...(logs.length ? logs : files).map(runStartMs));
-  const folder = join(logDir, 'archive', archiveStamp(start));
-  try {
-    for (const path of files) moveInto(folder, path);
-  } catch (e) {
-    throw new LabError('IO_ERROR', `cannot archive earlier logs in ${logDir} (${(e as Error).message})`);
-  }
-  return [folder];
+  return archive(logDir);
+}
+
+/** Compatibility: archives the given log files of logDir (see archiveMachineLog). */
+export function archiveFiles(logDir: string, paths: readonly string[]): string[] {
+  return archive(logDir, paths.map((p) => basename(p)));
 }
