@@ -63,6 +63,11 @@ export interface MachineRunOptions {
   readonly logDir: string;
   /** Continue an existing log and its clocks instead of archiving it. */
   readonly append: boolean;
+  /**
+   * Move an earlier run's log_<id>.csv (and shared files) to the archive before starting a new log
+   * (default true). start-all, which archives the whole earlier run itself, passes false.
+   */
+  readonly archiveEarlier?: boolean;
   readonly createTransport: (handlers: TransportHandlers) => Transport;
   readonly onStatus: (status: MachineStatus) => void;
   /** Extra key=value pairs for the START row. */
@@ -138,7 +143,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     try {
       fn();
     } catch (e) {
-      const f = logFailure(e);
+      const f = logFailure(e, opts.logDir);
       if (!f) throw e;
       onLogFailure(f);
     }
@@ -198,7 +203,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   try {
     // csv-parse is loaded only when continuing a log
     const restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
-    if (!opts.append) archiveMachineLog(opts.logDir, logPath);
+    if (!opts.append && opts.archiveEarlier !== false) archiveMachineLog(opts.logDir, logPath);
     log = new SyncCsvLog(logPath, opts.append);
     hooks = [...(opts.rowHooks ?? []), ...(opts.openRowHooks?.() ?? [])];
     const fileLog = log;
@@ -295,7 +300,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     stop(e.code === 'DISK_FULL' ? 'disk_full' : 'log_error');
   };
   const fail = (e: unknown): boolean => {
-    const f = logFailure(e);
+    const f = logFailure(e, opts.logDir);
     if (!f) return false;
     onLogFailure(f);
     return true;

@@ -160,6 +160,7 @@ async function runMachine(id: number, raw: RunMachineOptions, setExit: SetExit):
       durationSec: settings.durationSec,
       logDir: settings.logDir,
       append: raw.append ?? false,
+      archiveEarlier: !underStartAll, // start-all archived the earlier run before starting us
       createTransport: (handlers) =>
         linkFaults.wrap(
           new TcpTransport({

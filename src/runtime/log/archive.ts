@@ -130,11 +130,13 @@ function archive(logDir: string, only?: readonly string[]): string[] {
   } catch (e) {
     throw fileError(logDir, 'read the log directory', e);
   }
-  const logs = names
-    .filter((n) => /^log_\d+\.csv$/.test(n))
-    .map((n) => ({ name: n, path: join(logDir, n), facts: logFacts(join(logDir, n)) }));
-  const mine = only ? logs.filter((l) => only.includes(l.name)) : logs;
-  const others = logs.filter((l) => !mine.includes(l));
+  const shared = SHARED_RUN_FILES.filter((n) => names.includes(n));
+  const logNames = names.filter((n) => /^log_\d+\.csv$/.test(n));
+  const mineNames = only ? logNames.filter((n) => only.includes(n)) : logNames;
+  const facts = (n: string) => ({ name: n, path: join(logDir, n), facts: logFacts(join(logDir, n)) });
+  const mine = mineNames.map(facts);
+  // the other logs are read only when they matter: to see whether shared files are still in use
+  const others = shared.length ? logNames.filter((n) => !mineNames.includes(n)).map(facts) : [];
   for (const l of mine) {
     if (beingWritten(l.facts)) {
       throw new LabError('LOG_DIR_BUSY', `${l.path} is being written by a running machine (pid ${l.facts.pid}): stop it first, or use --append or another --log-dir`);
@@ -151,7 +153,7 @@ function archive(logDir: string, only?: readonly string[]): string[] {
     }
     // shared files move when nothing live writes here any more (the first machine of a new run)
     if (!others.some((l) => beingWritten(l.facts))) {
-      for (const name of SHARED_RUN_FILES.filter((n) => names.includes(n))) {
+      for (const name of shared) {
         const path = join(logDir, name);
         const mtime = statSync(path).mtimeMs;
         const span = { first: mtime, last: mtime };

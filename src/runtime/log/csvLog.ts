@@ -40,13 +40,14 @@ export function fileError(path: string, what: string, e: unknown): LabError {
 }
 
 /**
- * Whether `e` means the log can no longer be written (disk full, I/O error): the machine must stop,
- * since a row it cannot log must not be acted on. Returns the typed error, or null for anything else.
+ * Whether `e` means the log (or a file beside it in `where`) can no longer be written (disk full,
+ * I/O error): the machine must stop, since a row it cannot log must not be acted on. Returns the
+ * typed error, or null for anything else.
  */
-export function logFailure(e: unknown): LabError | null {
+export function logFailure(e: unknown, where = 'log'): LabError | null {
   if (isLabError(e)) return e.code === 'DISK_FULL' || e.code === 'IO_ERROR' ? e : null;
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code && (DISK_FULL_CODES.has(code) || code === 'EIO' || code === 'EROFS')) return fileError('log', 'write', e);
+  if (code && (DISK_FULL_CODES.has(code) || code === 'EIO' || code === 'EROFS')) return fileError(where, 'write', e);
   return null;
 }
 
