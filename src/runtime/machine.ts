@@ -198,58 +198,64 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
 
   // Only now (the port is ours, so no live machine of this id runs on it) touch the log directory;
   // on any failure close what was opened, so the process does not linger with its port open.
-  let hooks: ((row: LogRow) => void)[] = [];
-  let eng: MachineEngine;
-  try {
-    // csv-parse is loaded only when continuing a log
-    const restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
-    if (!opts.append && opts.archiveEarlier !== false) archiveMachineLog(opts.logDir, logPath);
-    log = new SyncCsvLog(logPath, opts.append);
-    hooks = [...(opts.rowHooks ?? []), ...(opts.openRowHooks?.() ?? [])];
-    const fileLog = log;
-    const sink: RowSink = {
-      write(row) {
-        fileLog.write(row);
-        for (const hook of hooks) hook(row);
-        opts.onStatus({ type: 'row', row });
-      },
-    };
-    engine = new MachineEngine({
-      self: id,
-      members,
-      layout,
-      algorithm: opts.algorithm,
-      rng,
-      sink,
-      outbox: trace
-        ? {
-            send(peer, env) {
-              trace.push(`${env.id},send,${peer},${monotonicUs()}`);
-              return transport.send(peer, env);
-            },
-          }
-        : transport,
-      clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
-    });
-    eng = engine;
-    if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);
-    const startDetail = [
-      `seed=${opts.seed}`,
-      `tick_rate=${tickRate}`,
-      `algorithm=${opts.algorithm.name}`,
-      `pid=${process.pid}`,
-      restored ? `restored_rows=${restored.rows}` : undefined,
-      opts.startDetail,
-    ]
-      .filter(Boolean)
-      .join(' ');
-    eng.start(startDetail);
-  } catch (e) {
+  const failStart = async (e: unknown): Promise<never> => {
     log?.close();
     await transport.close();
     throw e;
+  };
+  let restored: Awaited<ReturnType<typeof import('./log/restore.js').restoreFromLog>> | null = null;
+  let hooks: readonly ((row: LogRow) => void)[] = [];
+  try {
+    // csv-parse is loaded only when continuing a log
+    restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
+    if (!opts.append && opts.archiveEarlier !== false) archiveMachineLog(opts.logDir, logPath);
+    log = new SyncCsvLog(logPath, opts.append);
+    hooks = [...(opts.rowHooks ?? []), ...(opts.openRowHooks?.() ?? [])];
+  } catch (e) {
+    await failStart(e);
   }
-  const fileLog = log;
+  const fileLog = log!;
+  const sink: RowSink = {
+    write(row) {
+      fileLog.write(row);
+      for (const hook of hooks) hook(row);
+      opts.onStatus({ type: 'row', row });
+    },
+  };
+  engine = new MachineEngine({
+    self: id,
+    members,
+    layout,
+    algorithm: opts.algorithm,
+    rng,
+    sink,
+    outbox: trace
+      ? {
+          send(peer, env) {
+            trace.push(`${env.id},send,${peer},${monotonicUs()}`);
+            return transport.send(peer, env);
+          },
+        }
+      : transport,
+    clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
+  });
+  const eng = engine;
+  if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);
+  const startDetail = [
+    `seed=${opts.seed}`,
+    `tick_rate=${tickRate}`,
+    `algorithm=${opts.algorithm.name}`,
+    `pid=${process.pid}`,
+    restored ? `restored_rows=${restored.rows}` : undefined,
+    opts.startDetail,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  try {
+    eng.start(startDetail);
+  } catch (e) {
+    await failStart(e);
+  }
   opts.onStatus({ type: 'listening', id, host: opts.self.host, port: opts.self.port });
   for (const fn of pending.splice(0)) fn();
   if (opts.dialGate) void opts.dialGate.then(() => failure === null && transport.connectAll());

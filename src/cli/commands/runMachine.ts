@@ -63,6 +63,16 @@ function reportFailure(id: number, e: unknown): void {
   setTimeout(() => process.exit(status), 3000).unref();
 }
 
+/** Runs `action`; when it fails, reports the failure (see reportFailure) and rethrows it for the CLI. */
+async function reportingFailure(id: number, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (e) {
+    reportFailure(id, e);
+    throw e;
+  }
+}
+
 /** Under start-all: report that the process has booted and wait for the supervisor's `go`. */
 function awaitGo(): Promise<void> {
   const go = awaitSupervisor('go');
@@ -86,134 +96,125 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
     .option('--no-wait', 'start ticking at once instead of waiting for every peer')
     .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
     .addOption(new Option('--await-go', 'wait for start-all to say go before listening (used by start-all)').hideHelp())
-    .action(async (id: number, raw: RunMachineOptions) => {
-      try {
-        await runMachine(id, raw, setExit);
-      } catch (e) {
-        reportFailure(id, e);
+    .action((id: number, raw: RunMachineOptions) =>
+      reportingFailure(id, async () => {
+      const config = loadConfig(raw.config);
+      const self = findMachine(config, id);
+      const settings = resolveRunSettings(raw, config);
+      const seed = settings.seed ?? randomSeed();
+      const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
+      const colour = useColour(process.stdout);
+      const ipc = typeof process.send === 'function' ? (msg: unknown) => process.connected && process.send!(msg) : null;
+      const onStatus = (s: MachineStatus): void => {
+        if (s.type === 'row') {
+          if (!settings.quiet) out(formatEventLine(s.row, colour));
+          return;
+        }
+        ipc?.(s);
+        if (s.type === 'listening') {
+          const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
+          out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
+        } else if (s.type === 'connected') {
+          out(`machine ${id} connected to all ${s.peers} peers, waiting for the others`);
+        } else if (s.type === 'ready') {
+          out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
+        } else if (s.type === 'stopped') {
+          out(`machine ${id} stopped (${s.summary.reason}): ${s.summary.ticks} ticks, Lamport ${s.summary.lamport}, log ${s.summary.logPath}`);
+        }
+      };
+      // opened by the machine once the earlier run's files are archived (the shared file among them)
+      let hooks: ReturnType<typeof createRowHooks> | null = null;
+      const openHooks = (): ReturnType<typeof createRowHooks> =>
+        (hooks = createRowHooks({
+          self: id,
+          algorithm: settings.algorithm,
+          sharedFile: settings.sharedFile,
+          report: (msg) => ipc?.(msg),
+        }));
+      // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
+      // partition changes arrive as `link-faults` IPC messages
+      const members = config.machines.map((m) => m.id);
+      const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };
+      checkLinkFaultIds(members, linkRules);
+      const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
+      // a live start-all holds this log directory: its files are not ours to archive or overwrite
+      // (the machines start-all spawns are its children)
+      checkRunLock(settings.logDir, process.ppid);
+      if (raw.awaitGo && ipc) await awaitGo();
+      const underStartAll = raw.awaitGo === true && ipc !== null;
+      const beginGate = underStartAll ? awaitSupervisor('begin') : undefined;
+      const dialGate = underStartAll ? awaitSupervisor('dial') : undefined;
+      const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
+      const machine = await startMachine({
+        traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
+        openRowHooks: () => openHooks().hooks,
+        self,
+        machines: config.machines,
+        algorithm,
+        seed,
+        tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
+        wait: raw.wait,
+        beginGate,
+        dialGate,
+        durationSec: settings.durationSec,
+        logDir: settings.logDir,
+        append: raw.append ?? false,
+        archiveEarlier: !underStartAll, // start-all archived the earlier run before starting us
+        createTransport: (handlers) =>
+          linkFaults.wrap(
+            new TcpTransport({
+              self: id,
+              machines: config.machines,
+              handlers,
+              secret: settings.secret,
+              allowAnyHost: settings.allowAnyHost,
+              helloTimeoutMs: settings.helloTimeoutMs,
+              // under start-all the later machines (config order) dial us first; we dial each back
+              // when its hello arrives, so the two dials of a pair do not cross
+              dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
+              // under start-all every peer dials at once (dialGate): accept all their handshakes
+              // together, and give a handshake the time a whole cluster's burst takes on a small host
+              // (100 machines: ~5 s of connecting on 2 cores)
+              maxPendingHandshakes: underStartAll ? Math.max(64, config.machines.length) : undefined,
+              dialTimeoutMs: underStartAll ? 60_000 : undefined,
+            }),
+          ),
+        onStatus: (s) => {
+          linkFaults.onStatus(s);
+          onStatus(s);
+        },
+      }).catch((e: unknown) => {
+        // the shared file may be open already
+        (hooks as ReturnType<typeof createRowHooks> | null)?.close();
         throw e;
+      });
+      linkFaults.attach(machine.engine);
+      // registered once the machine runs (a listener keeps the IPC channel open); start-all sends its
+      // first link-faults message only in reply to 'listening', which cannot arrive before this line
+      const onLinkFaultsMessage = (msg: unknown): void => void linkFaults.onIpcMessage(msg);
+      if (ipc) process.on('message', onLinkFaultsMessage);
+      const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      if (ipc) process.on('disconnect', () => machine.stop('supervisor_gone'));
+      // a log failure thrown from outside the machine's own handlers (e.g. a delayed DROP row)
+      const onUncaught = (e: unknown): void => {
+        if (machine.fail(e)) return;
+        process.stderr.write(`lamport-lab: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+        process.exit(EXIT_INTERNAL);
+      };
+      process.on('uncaughtException', onUncaught);
+      try {
+        await machine.done;
+      } finally {
+        (hooks as ReturnType<typeof createRowHooks> | null)?.close();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.off('message', onLinkFaultsMessage);
+        process.off('uncaughtException', onUncaught);
       }
-    });
-}
-
-async function runMachine(id: number, raw: RunMachineOptions, setExit: SetExit): Promise<void> {
-  const config = loadConfig(raw.config);
-  const self = findMachine(config, id);
-  const settings = resolveRunSettings(raw, config);
-  const seed = settings.seed ?? randomSeed();
-  const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
-  const colour = useColour(process.stdout);
-  const ipc = typeof process.send === 'function' ? (msg: unknown) => process.connected && process.send!(msg) : null;
-  const onStatus = (s: MachineStatus): void => {
-    if (s.type === 'row') {
-      if (!settings.quiet) out(formatEventLine(s.row, colour));
-      return;
-    }
-    ipc?.(s);
-    if (s.type === 'listening') {
-      const others = config.machines.filter((m) => m.id !== id).map((m) => m.id);
-      out(`machine ${id} listening on ${s.host}:${s.port}` + (raw.wait && others.length ? `, waiting for peers ${others.join(', ')}` : ''));
-    } else if (s.type === 'connected') {
-      out(`machine ${id} connected to all ${s.peers} peers, waiting for the others`);
-    } else if (s.type === 'ready') {
-      out(`machine ${id} ready: connected to ${s.peers}/${config.machines.length - 1} peers, ticking at ${s.tickRate}/s (seed ${s.seed})`);
-    } else if (s.type === 'stopped') {
-      out(`machine ${id} stopped (${s.summary.reason}): ${s.summary.ticks} ticks, Lamport ${s.summary.lamport}, log ${s.summary.logPath}`);
-    }
-  };
-  // opened by the machine once the earlier run's files are archived (the shared file among them)
-  let hooks: ReturnType<typeof createRowHooks> | null = null;
-  const openHooks = (): ReturnType<typeof createRowHooks> =>
-    (hooks = createRowHooks({
-      self: id,
-      algorithm: settings.algorithm,
-      sharedFile: settings.sharedFile,
-      report: (msg) => ipc?.(msg),
-    }));
-  // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
-  // partition changes arrive as `link-faults` IPC messages
-  const members = config.machines.map((m) => m.id);
-  const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };
-  checkLinkFaultIds(members, linkRules);
-  const linkFaults = new MachineLinkFaults({ self: id, members, seed, ...linkRules });
-  // a live start-all holds this log directory: its files are not ours to archive or overwrite
-  // (the machines start-all spawns are its children)
-  checkRunLock(settings.logDir, process.ppid);
-  if (raw.awaitGo && ipc) await awaitGo();
-  const underStartAll = raw.awaitGo === true && ipc !== null;
-  const beginGate = underStartAll ? awaitSupervisor('begin') : undefined;
-  const dialGate = underStartAll ? awaitSupervisor('dial') : undefined;
-  const traceDir = process.env['LAMPORT_LAB_TRACE_DIR'];
-  let machine: Awaited<ReturnType<typeof startMachine>>;
-  try {
-    machine = await startMachine({
-      traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
-      openRowHooks: () => openHooks().hooks,
-      self,
-      machines: config.machines,
-      algorithm,
-      seed,
-      tickRate: { fixed: settings.tickRate, max: settings.maxTickRate, min: settings.minTickRate },
-      wait: raw.wait,
-      beginGate,
-      dialGate,
-      durationSec: settings.durationSec,
-      logDir: settings.logDir,
-      append: raw.append ?? false,
-      archiveEarlier: !underStartAll, // start-all archived the earlier run before starting us
-      createTransport: (handlers) =>
-        linkFaults.wrap(
-          new TcpTransport({
-            self: id,
-            machines: config.machines,
-            handlers,
-            secret: settings.secret,
-            allowAnyHost: settings.allowAnyHost,
-            helloTimeoutMs: settings.helloTimeoutMs,
-            // under start-all the later machines (config order) dial us first; we dial each back
-            // when its hello arrives, so the two dials of a pair do not cross
-            dialOnHelloFrom: raw.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
-            // under start-all every peer dials at once (dialGate): accept all their handshakes
-            // together, and give a handshake the time a whole cluster's burst takes on a small host
-            // (100 machines: ~5 s of connecting on 2 cores)
-            maxPendingHandshakes: underStartAll ? Math.max(64, config.machines.length) : undefined,
-            dialTimeoutMs: underStartAll ? 60_000 : undefined,
-          }),
-        ),
-      onStatus: (s) => {
-        linkFaults.onStatus(s);
-        onStatus(s);
-      },
-    });
-  } catch (e) {
-    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
-    throw e;
-  }
-  linkFaults.attach(machine.engine);
-  // registered once the machine runs (a listener keeps the IPC channel open); start-all sends its
-  // first link-faults message only in reply to 'listening', which cannot arrive before this line
-  const onLinkFaultsMessage = (msg: unknown): void => void linkFaults.onIpcMessage(msg);
-  if (ipc) process.on('message', onLinkFaultsMessage);
-  const onSignal = (signal: NodeJS.Signals): void => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  if (ipc) process.on('disconnect', () => machine.stop('supervisor_gone'));
-  // a log failure thrown from outside the machine's own handlers (e.g. a delayed DROP row)
-  const onUncaught = (e: unknown): void => {
-    if (machine.fail(e)) return;
-    process.stderr.write(`lamport-lab: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(EXIT_INTERNAL);
-  };
-  process.on('uncaughtException', onUncaught);
-  try {
-    await machine.done;
-  } finally {
-    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('message', onLinkFaultsMessage);
-    process.off('uncaughtException', onUncaught);
-  }
-  if (ipc) process.disconnect?.();
-  setExit(0);
+      if (ipc) process.disconnect?.();
+      setExit(0);
+    }),
+    );
 }
