@@ -295,8 +295,9 @@ export async function probeListen(machines: readonly MachineEntry[]): Promise<Ma
     machines.map(async (m) => {
       const transport = new TcpTransport({
         self: m.id,
-        machines,
+        machines: [m], // binding only: the peers do not matter
         handlers: { onMessage: noop, onPeerUp: noop, onPeerDown: noop, onProblem: noop },
+        allowAnyHost: true,
       });
       try {
         await transport.listen();
