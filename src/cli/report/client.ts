@@ -241,6 +241,7 @@ export const CLIENT_JS = String.raw`
   window.addEventListener('afterprint', resizeAll);
   ready.resize = resizeAll;
 
+  window.__charts = charts;
   window.__reportReady = ready;
   document.body.setAttribute('data-ready', ready.errors.length ? 'error' : 'yes');
 })();

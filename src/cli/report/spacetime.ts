@@ -180,13 +180,17 @@ export const SPACETIME_JS = String.raw`
         });
         ctx.globalAlpha = 1;
       } else {
-        // aggregated: one line per (sender lane, receiver lane, kind, 3-px column of the send)
-        var COL3 = Math.ceil(COLS / 3), cells = new Map();
+        // aggregated: one line per (sender lane, receiver lane, kind, column of the send), the
+        // columns wide enough that at most ~3000 lines are drawn
+        var used = new Uint8Array(N * N), pairs = 0;
+        for (k = 0; k < MSG.length; k += 5) { var pk = MSG[k] * N + MSG[k + 2]; if (!used[pk]) { used[pk] = 1; pairs++; } }
+        var colW = Math.max(3, Math.ceil(pairs * W / 3000));
+        var COL3 = Math.ceil(COLS / colW), cells = new Map();
         for (k = 0; k < MSG.length; k += 5) {
           a = MSG[k]; b = MSG[k + 2];
           xa = X[a][MSG[k + 1]]; xb = X[b][MSG[k + 3]];
           if ((xa < view0 && xb < view0) || (xa > view1 && xb > view1)) continue;
-          var col = Math.max(-1, Math.min(COL3, Math.floor((xa - view0) * scale / 3)));
+          var col = Math.max(-1, Math.min(COL3, Math.floor((xa - view0) * scale / colW)));
           var ck = ((a * N + b) * 64 + (MSG[k + 4] + 1) % 64) * (COL3 + 2) + col + 1;
           var cell = cells.get(ck);
           if (!cell) cells.set(ck, cell = { a: a, b: b, kind: MSG[k + 4], n: 0, xa: 0, xb: 0 });
@@ -223,6 +227,7 @@ export const SPACETIME_JS = String.raw`
       ctx.stroke(); ctx.lineWidth = 1;
       // events: dots when few are in view, else per-pixel-column marks
       var drawnEvents = 0;
+      var hs;
       for (m = 0; m < N; m++) {
         var lane = L[m], Xm = X[m], i0 = lowerBound(Xm, view0), i1 = lowerBound(Xm, view1 + 1e-9), yy = laneY(m);
         var mk = masks && masks[m], past = causal && causal.past[m], fut = causal && causal.future[m];
@@ -233,14 +238,22 @@ export const SPACETIME_JS = String.raw`
             occ[styleOf(lane.ev[r])][c2] = 1;
             if ((mk && mk[r]) || (past && past[r]) || (fut && fut[r])) hit[c2] |= (mk && mk[r] ? 1 : 0) | (past && past[r] ? 2 : 0) | (fut && fut[r] ? 4 : 0);
           }
+          // runs of occupied columns become one rectangle each: one path per style
           for (var s = 3; s >= 0; s--) {
             ctx.fillStyle = dim ? '#ccc' : (EVFILL[s] || opts.machineColour(m));
             var o = occ[s], off = s === 0 ? -1 : s === 1 ? 1 : 0;
-            for (var c3 = 0; c3 < COLS; c3++) if (o[c3]) { ctx.fillRect(PADL + c3, yy - 3 + off * 2, 1, 4); drawnEvents++; }
+            ctx.beginPath();
+            for (var c3 = 0; c3 < COLS; c3++) {
+              if (!o[c3]) continue;
+              var run0 = c3; while (c3 + 1 < COLS && o[c3 + 1]) c3++;
+              ctx.rect(PADL + run0, yy - 3 + off * 2, c3 - run0 + 1, 4); drawnEvents += c3 - run0 + 1;
+            }
+            ctx.fill();
           }
-          if (dim) for (c3 = 0; c3 < COLS; c3++) if (hit[c3]) {
-            ctx.fillStyle = hit[c3] & 1 ? '#e00' : hit[c3] & 2 ? '#06f' : '#f80';
-            ctx.fillRect(PADL + c3 - 1, yy - 5, 3, 10);
+          if (dim) for (hs = 1; hs <= 4; hs <<= 1) {
+            ctx.fillStyle = hs === 1 ? '#e00' : hs === 2 ? '#06f' : '#f80'; ctx.beginPath();
+            for (c3 = 0; c3 < COLS; c3++) if ((hit[c3] & 7) && (hit[c3] & 1 ? 1 : hit[c3] & 2 ? 2 : 4) === hs) ctx.rect(PADL + c3 - 1, yy - 5, 3, 10);
+            ctx.fill();
           }
         } else {
           for (s = 3; s >= 0; s--) {
@@ -248,11 +261,13 @@ export const SPACETIME_JS = String.raw`
             for (r = i0; r < i1; r++) if (styleOf(lane.ev[r]) === s) { ctx.rect(px(Xm[r]) - 2, yy - 2, 4, 4); drawnEvents++; }
             ctx.fill();
           }
-          if (dim) for (r = i0; r < i1; r++) {
-            var h2 = (mk && mk[r] ? 1 : 0) | (past && past[r] ? 2 : 0) | (fut && fut[r] ? 4 : 0);
-            if (!h2) continue;
-            ctx.fillStyle = h2 & 1 ? '#e00' : h2 & 2 ? '#06f' : '#f80';
-            ctx.fillRect(px(Xm[r]) - 3, yy - 3, 6, 6);
+          if (dim) for (hs = 1; hs <= 4; hs <<= 1) {
+            ctx.fillStyle = hs === 1 ? '#e00' : hs === 2 ? '#06f' : '#f80'; ctx.beginPath();
+            for (r = i0; r < i1; r++) {
+              var h2 = mk && mk[r] ? 1 : past && past[r] ? 2 : fut && fut[r] ? 4 : 0;
+              if (h2 === hs) ctx.rect(px(Xm[r]) - 3, yy - 3, 6, 6);
+            }
+            ctx.fill();
           }
         }
       }
