@@ -45,7 +45,11 @@ function niceTicks(max: number, target = 5, integer = false): number[] {
   let step = [1, 2, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p;
   if (integer) step = Math.max(1, Math.round(step));
   const out: number[] = [];
-  for (let v = 0; v <= span + step * 1e-9 && out.length < 50; v += step) out.push(Number(v.toPrecision(12)));
+  // from 0 to the first tick at or above max, so every value lies inside the axis
+  for (let v = 0; out.length < 50; v += step) {
+    out.push(Number(v.toPrecision(12)));
+    if (v >= span - step * 1e-9) break;
+  }
   return out;
 }
 
@@ -54,7 +58,7 @@ function boxPlot(key: string, title: string, rows: readonly { name: string; valu
   const width = 560;
   const labelW = 170;
   const rowH = 30;
-  const plotW = width - labelW - 20;
+  const plotW = width - labelW - 90;
   const max = Math.max(1e-9, ...rows.flatMap((r) => r.values));
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1]! || 1;
@@ -94,7 +98,7 @@ function overlay(key: string, title: string, xLabel: string, yLabel: string, ser
   const height = 300;
   const L = 56;
   const R = 16;
-  const T = 28;
+  const T = 44;
   const B = 44;
   const pts = series.flatMap((s) => s.points);
   if (pts.length === 0) return '';
@@ -120,7 +124,7 @@ function overlay(key: string, title: string, xLabel: string, yLabel: string, ser
     })
     .join('');
   const legend = series.map((s, i) => `<tspan fill="${colourOf(i)}">■ </tspan><tspan>${escapeHtml(s.name)}   </tspan>`).join('');
-  return `<figure class="overlay" data-metric="${key}"><svg width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><text x="0" y="14" font-size="13" font-weight="bold">${escapeHtml(title)}</text><text x="${L}" y="${T - 4}" font-size="11">${legend}</text>${grid}${lines}</svg></figure>`;
+  return `<figure class="overlay" data-metric="${key}"><svg width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><text x="0" y="14" font-size="13" font-weight="bold">${escapeHtml(title)}</text><text x="${L}" y="${T - 14}" font-size="11">${legend}</text>${grid}${lines}</svg></figure>`;
 }
 
 /** Per setting, over its trials: P(jump ≥ k) and the mean Lamport spread per second. */
