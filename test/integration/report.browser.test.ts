@@ -217,8 +217,9 @@ describe('HTML report in a real browser', () => {
   it('legend: machine colours all distinct, message kinds, a stub colour no machine uses', async () => {
     const { page } = await open();
     const keys = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('#diagram-legend .key')).map((k: { className: string; textContent: string; querySelector(s: string): { style: { background: string } } }) => ({
-        cls: k.className, text: k.textContent, colour: k.querySelector('i').style.background,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      Array.from(document.querySelectorAll('#diagram-legend .key') as any[]).map((k) => ({
+        cls: k.className as string, text: k.textContent as string, colour: k.querySelector('i').style.background as string,
       })),
     );
     const machines = keys.filter((k: { cls: string }) => k.cls.trim() === 'key');
