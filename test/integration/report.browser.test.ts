@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { analyzeIndexedRun } from '../../src/analysis/analyze.js';
-import { parseFaultsCsv } from '../../src/analysis/electionChecks.js';
 import { renderReportHtml } from '../../src/cli/report/html.js';
 import { loadRun } from '../../src/runtime/log/analyzeLogDir.js';
 import { makeRun, writeLogs } from '../helpers/makeLogs.js';
@@ -17,7 +16,6 @@ declare const document: any;
 
 const CHROMIUM = '/usr/bin/chromium';
 const MACHINES = 4;
-const KINDS = ['REQUEST', 'REPLY', 'RELEASE'];
 
 interface Ready {
   charts: { id: string; series: number }[];
@@ -31,33 +29,13 @@ describe('HTML report in a real browser', () => {
   let browser: Browser;
   let file: string;
   let expected: { received: number; undelivered: number; rows: number };
-  let faultTimes: { pauseFrom: number; pauseTo: number; t0: number };
-  let vectors: Map<number, number[][]>;
-  let layoutIndexOf: number[];
-  let bigDir: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`chromium not found at ${CHROMIUM}: install it (apt-get install chromium) to run the report browser test`);
     }
     const dir = mkdtempSync(join(tmpdir(), 'lamport-report-'));
-    const rows = makeRun({ machines: MACHINES, steps: 1500, seed: 21, kills: { 3: 1100 }, dropToDead: true });
-    // algorithm-like message kinds, so arrows get kind colours
-    for (const list of rows.values()) for (const r of list) if (r.event === 'SEND' || r.event === 'RECEIVE') r.detail = `kind=${KINDS[Number(r.msg_id.split('-')[1]) % 3]}`;
-    writeLogs(join(dir, 'logs'), rows);
-    const all = [...rows.values()].flat();
-    const t0 = Math.min(...all.map((r) => r.epoch_ms));
-    const t1 = Math.max(...all.map((r) => r.epoch_ms));
-    faultTimes = { pauseFrom: t0 + 0.2 * (t1 - t0), pauseTo: t0 + 0.3 * (t1 - t0), t0 };
-    const at = (ms: number): string => `${new Date(ms).toISOString()},${Math.round(ms)}`;
-    writeFileSync(
-      join(dir, 'logs', 'faults.csv'),
-      'time,epoch_ms,fault,machine,detail\n' +
-        `${at(faultTimes.pauseFrom)},pause,2,spec=2@3-5 signal=SIGSTOP\n` +
-        `${at(faultTimes.pauseTo)},resume,2,spec=2@3-5 signal=SIGCONT\n` +
-        `${at(t0 + 0.5 * (t1 - t0))},partition,,spec=1|2@6-7 mode=two-way groups=1|2,3,4 active=1\n` +
-        `${at(t0 + 0.6 * (t1 - t0))},heal,,spec=1|2@6-7 mode=two-way groups=1|2,3,4 active=0\n`,
-    );
+    writeLogs(join(dir, 'logs'), makeRun({ machines: MACHINES, steps: 1500, seed: 21, kills: { 3: 1100 }, dropToDead: true }));
     const run = await loadRun(join(dir, 'logs'));
     const result = analyzeIndexedRun(run);
     expect(result.ok).toBe(true);
@@ -67,10 +45,7 @@ describe('HTML report in a real browser', () => {
       rows: result.totalRows,
     };
     file = join(dir, 'report.html');
-    writeFileSync(file, renderReportHtml(run, result, { faults: parseFaultsCsv(readFileSync(join(dir, 'logs', 'faults.csv'), 'utf8')) }));
-    vectors = new Map(run.machines.map((log, m) => [m, log.rows.map((_, i) => Array.from(log.vectors.subarray(i * run.n, i * run.n + run.n)))]));
-    layoutIndexOf = run.machines.map((log) => run.layoutIndex.get(log.machine)!);
-    bigDir = dir;
+    writeFileSync(file, renderReportHtml(run, result));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -144,7 +119,46 @@ describe('HTML report in a real browser', () => {
     await page.screenshot({ path: 'test-artifacts/report.png', fullPage: true });
     await page.close();
   }, 60_000);
-  // ---- issue 19: header, fault marks, colours, downloads, search, causal highlight, layout fixes ----
+
+  // ---- issue 19: a fixture with faults.csv and algorithm-like message kinds ----
+  const KINDS = ['REQUEST', 'REPLY', 'RELEASE'];
+  let features: string;
+  let featuresDir: string;
+  let faultTimes: { pauseFrom: number; pauseTo: number; t0: number };
+  let vectors: Map<number, number[][]>;
+  let layoutIndexOf: number[];
+  let readFile: (path: string) => Buffer;
+  const featureRows = (): number => [...vectors.values()].reduce((n, rows) => n + rows.length, 0);
+
+  beforeAll(async () => {
+    const fs = await import('node:fs');
+    const { parseFaultsCsv } = await import('../../src/analysis/electionChecks.js');
+    readFile = (path) => fs.readFileSync(path);
+    featuresDir = mkdtempSync(join(tmpdir(), 'lamport-report-features-'));
+    const rows = makeRun({ machines: MACHINES, steps: 1500, seed: 21, kills: { 3: 1100 }, dropToDead: true });
+    for (const list of rows.values()) for (const r of list) if (r.event === 'SEND' || r.event === 'RECEIVE') r.detail = `kind=${KINDS[Number(r.msg_id.split('-')[1]) % 3]}`;
+    writeLogs(join(featuresDir, 'logs'), rows);
+    const all = [...rows.values()].flat();
+    const t0 = Math.min(...all.map((r) => r.epoch_ms));
+    const t1 = Math.max(...all.map((r) => r.epoch_ms));
+    faultTimes = { pauseFrom: t0 + 0.2 * (t1 - t0), pauseTo: t0 + 0.3 * (t1 - t0), t0 };
+    const at = (ms: number): string => `${new Date(ms).toISOString()},${Math.round(ms)}`;
+    writeFileSync(
+      join(featuresDir, 'logs', 'faults.csv'),
+      'time,epoch_ms,fault,machine,detail\n' +
+        `${at(faultTimes.pauseFrom)},pause,2,spec=2@3-5 signal=SIGSTOP\n` +
+        `${at(faultTimes.pauseTo)},resume,2,spec=2@3-5 signal=SIGCONT\n` +
+        `${at(t0 + 0.5 * (t1 - t0))},partition,,spec=1|2@6-7 mode=two-way groups=1|2,3,4 active=1\n` +
+        `${at(t0 + 0.6 * (t1 - t0))},heal,,spec=1|2@6-7 mode=two-way groups=1|2,3,4 active=0\n`,
+    );
+    const run = await loadRun(join(featuresDir, 'logs'));
+    const result = analyzeIndexedRun(run);
+    features = join(featuresDir, 'report.html');
+    writeFileSync(features, renderReportHtml(run, result, { faults: parseFaultsCsv(fs.readFileSync(join(featuresDir, 'logs', 'faults.csv'), 'utf8')) }));
+    vectors = new Map(run.machines.map((log, m) => [m, log.rows.map((_, i) => Array.from(log.vectors.subarray(i * run.n, i * run.n + run.n)))]));
+    layoutIndexOf = run.machines.map((log) => run.layoutIndex.get(log.machine)!);
+  }, 60_000);
+
   async function open(width = 1300) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     const errors: string[] = [];
@@ -153,7 +167,7 @@ describe('HTML report in a real browser', () => {
     page.on('request', (req) => {
       if (!req.url().startsWith('file:') && !req.url().startsWith('blob:') && !req.url().startsWith('data:')) requests.push(req.url());
     });
-    await page.goto(`file://${file}`);
+    await page.goto(`file://${features}`);
     await page.waitForFunction(() => window.__reportReady, null, { timeout: 30_000 });
     return { page, errors, requests };
   }
@@ -236,7 +250,7 @@ describe('HTML report in a real browser', () => {
     const read = async (testid: string) => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-testid="${testid}"]`).click()]);
       const path = await dl.path();
-      return { name: dl.suggestedFilename(), bytes: readFileSync(path!) };
+      return { name: dl.suggestedFilename(), bytes: readFile(path!) };
     };
     for (const id of ['chart-lamport', 'chart-jumps', 'chart-queue', 'hist-1', 'spacetime']) {
       const png = await read(`png-${id}`);
@@ -252,15 +266,15 @@ describe('HTML report in a real browser', () => {
     }
     const lamportCsv = (await read('csv-chart-lamport')).bytes.toString('utf8');
     expect(lamportCsv.split('\n')[0]).toBe('machine,time_s,lamport');
-    expect(lamportCsv.trim().split('\n')).toHaveLength(1 + expected.rows); // small run: nothing thinned
+    expect(lamportCsv.trim().split('\n')).toHaveLength(1 + featureRows()); // small run: nothing thinned
     const spaceCsv = (await read('csv-spacetime')).bytes.toString('utf8');
-    expect(spaceCsv.trim().split('\n')).toHaveLength(1 + expected.rows); // fitted: every row in view
+    expect(spaceCsv.trim().split('\n')).toHaveLength(1 + featureRows()); // fitted: every row in view
     await page.close();
   }, 90_000);
 
   it('search filters by machine, event and msg_id, and a clicked event shows its causal past and future', async () => {
     const { page } = await open();
-    const run = await loadRun(join(bigDir, 'logs'));
+    const run = await loadRun(join(featuresDir, 'logs'));
     const m2 = run.machines[1]!;
     const sends2 = m2.rows.filter((r) => r.event === 'SEND').length;
     await page.locator('[data-testid="filter-machine"]').selectOption({ label: 'm2' });
