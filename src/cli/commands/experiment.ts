@@ -16,6 +16,7 @@ import { fmtNum, table } from '../../analysis/format.js';
 import { renderReportHtml } from '../report/html.js';
 import { renderExperimentHtml, type ExperimentTrial } from '../report/experimentHtml.js';
 import { trialCurves } from '../../analysis/experimentCurves.js';
+import { readFaults } from './report.js';
 import type { SetExit } from '../program.js';
 import { cliScriptPath } from '../paths.js';
 
@@ -108,7 +109,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
           }
           const run = await loadRun(dir);
           const analysis = analyzeIndexedRun(run, checkersForDir(dir));
-          writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}` }));
+          writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}`, faults: readFaults(dir) }));
           list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis), curves: trialCurves(run) });
           done++;
         }

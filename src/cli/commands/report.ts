@@ -59,7 +59,7 @@ export function defaultMaxLogMb(): number {
 }
 
 /** faults.csv of the run, or null when there is none. Unreadable → LabError LOG_UNREADABLE. */
-function readFaults(dir: string): FaultRecord[] | null {
+export function readFaults(dir: string): FaultRecord[] | null {
   let text: string;
   try {
     text = readFileSync(join(dir, FAULTS_FILE), 'utf8');
