@@ -13,7 +13,10 @@ import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures 
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { collect, intIn, seconds } from '../parsers.js';
 import { fmtNum, table } from '../../analysis/format.js';
-import { escapeHtml, renderReportHtml } from '../report/html.js';
+import { renderReportHtml } from '../report/html.js';
+import { renderExperimentHtml, type ExperimentTrial } from '../report/experimentHtml.js';
+import { trialCurves } from '../../analysis/experimentCurves.js';
+import { readFaults } from './report.js';
 import type { SetExit } from '../program.js';
 import { cliScriptPath } from '../paths.js';
 
@@ -50,60 +53,8 @@ interface ExperimentOptions {
   out?: string;
 }
 
-/** A horizontal bar chart as inline SVG (one bar per setting), no script needed. */
-function barChart(title: string, rows: readonly { name: string; value: number }[]): string {
-  const max = Math.max(1e-9, ...rows.map((r) => r.value));
-  const barH = 22;
-  const width = 520;
-  const labelW = 180;
-  const bars = rows
-    .map((r, i) => {
-      const w = Math.max(1, ((width - labelW - 60) * r.value) / max);
-      const y = 24 + i * (barH + 6);
-      return `<text x="0" y="${y + 15}" font-size="12">${escapeHtml(r.name)}</text><rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#4a7fb5"/><text x="${labelW + w + 4}" y="${y + 15}" font-size="12">${fmtNum(r.value)}</text>`;
-    })
-    .join('');
-  const h = 30 + rows.length * (barH + 6);
-  return `<figure class="bar" data-metric="${escapeHtml(title)}"><svg width="${width}" height="${h}" role="img" aria-label="${escapeHtml(title)}"><text x="0" y="14" font-size="13" font-weight="bold">${escapeHtml(title)}</text>${bars}</svg></figure>`;
-}
-
-/** The combined report: comparison table, bar charts per figure, every trial with a link to its own report. */
-export function renderExperimentHtml(summaries: readonly SettingSummary[], trials: ReadonlyMap<string, readonly { dir: string; figures: TrialFigures }[]>, meta: string): string {
-  const header = ['setting', 'options', 'trials', 'mean jump', 'max jump', 'max queue', 'final drift', 'messages/s', 'failed'];
-  const row = (s: SettingSummary): string =>
-    `<tr><td>${escapeHtml(s.name)}</td><td><code>${escapeHtml(s.args.join(' ') || '(defaults)')}</code></td>${[s.trials, s.meanJump, s.maxJump, s.maxQueue, s.finalDrift, s.messagesPerSec, s.failedTrials]
-      .map((v) => `<td>${fmtNum(v)}</td>`)
-      .join('')}</tr>`;
-  const charts = (
-    [
-      ['mean Lamport jump on receive', (s: SettingSummary) => s.meanJump],
-      ['max Lamport jump', (s: SettingSummary) => s.maxJump],
-      ['max queue length', (s: SettingSummary) => s.maxQueue],
-      ['final drift (Lamport gap to fastest)', (s: SettingSummary) => s.finalDrift],
-      ['messages per second', (s: SettingSummary) => s.messagesPerSec],
-    ] as const
-  )
-    .map(([title, f]) => barChart(title, summaries.map((s) => ({ name: s.name, value: f(s) }))))
-    .join('\n');
-  const trialRows = [...trials]
-    .flatMap(([name, list]) =>
-      list.map(
-        (t, i) =>
-          `<tr><td>${escapeHtml(name)}</td><td>${i + 1}</td><td><a href="${escapeHtml(t.dir)}/report.html">${escapeHtml(t.dir)}</a></td>${[t.figures.meanJump, t.figures.maxJump, t.figures.maxQueue, t.figures.finalDrift, t.figures.messagesPerSec]
-            .map((v) => `<td>${fmtNum(v)}</td>`)
-            .join('')}<td>${t.figures.ok ? 'hold' : 'VIOLATED'}</td></tr>`,
-      ),
-    )
-    .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lamport-lab experiment</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}td:first-child,th:first-child,td:nth-child(2){text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}</style>
-</head><body><h1>lamport-lab experiment</h1><p>${escapeHtml(meta)}</p>
-<h2>Comparison</h2><table id="comparison"><thead><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${summaries.map(row).join('')}</tbody></table>
-<div class="charts">${charts}</div>
-<h2>Trials</h2><table id="trials"><thead><tr><th>setting</th><th>trial</th><th>logs and report</th><th>mean jump</th><th>max jump</th><th>max queue</th><th>final drift</th><th>messages/s</th><th>invariants</th></tr></thead><tbody>${trialRows}</tbody></table>
-</body></html>
-`;
-}
+/** The combined HTML report lives in report/experimentHtml.ts (box plots, overlaid curves). */
+export { renderExperimentHtml } from '../report/experimentHtml.js';
 
 /** Progress: a live bar on a TTY, one line per trial otherwise. */
 function progress(done: number, total: number, label: string, secondsLeft: number): void {
@@ -139,10 +90,10 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
       const total = settings.length * opts.trials;
       const t0 = performance.now();
       let done = 0;
-      const perSetting = new Map<string, { dir: string; figures: TrialFigures }[]>();
+      const perSetting = new Map<string, ExperimentTrial[]>();
       process.stdout.write(`experiment: ${settings.length} settings × ${opts.trials} trials × ${opts.duration} s, seeds ${opts.seed}..${opts.seed + opts.trials - 1}, logs in ${base}/\n`);
       for (const setting of settings) {
-        const list: { dir: string; figures: TrialFigures }[] = [];
+        const list: ExperimentTrial[] = [];
         perSetting.set(setting.name, list);
         for (let k = 1; k <= opts.trials; k++) {
           const elapsed = (performance.now() - t0) / 1000;
@@ -158,8 +109,8 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
           }
           const run = await loadRun(dir);
           const analysis = analyzeIndexedRun(run, checkersForDir(dir));
-          writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}` }));
-          list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis) });
+          writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}`, faults: readFaults(dir) }));
+          list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis), curves: trialCurves(run) });
           done++;
         }
       }
