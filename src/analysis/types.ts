@@ -115,8 +115,12 @@ export interface MachineStats {
     /** Copies this machine sent that never arrived and were not dropped. */
     readonly lost: number;
   };
-  /** Lamport gap to the fastest machine at the same system time, while this machine was alive. */
-  readonly drift: { readonly maxGap: number; readonly finalGap: number };
+  /**
+   * Lamport gap to the fastest alive machine at the same system time: `maxGap` over the whole run;
+   * `finalGap` at one instant common to all machines, `endEpochMs` (the run's earliest STOP; see
+   * stats.ts computeDrift), each machine's clock taken at its last row at or before that instant.
+   */
+  readonly drift: { readonly maxGap: number; readonly finalGap: number; readonly endEpochMs: number | null };
 }
 
 /** Why a message copy never arrived. */

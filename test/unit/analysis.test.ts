@@ -5,6 +5,7 @@ import { Violations } from '../../src/analysis/violations.js';
 import { accountMessages } from '../../src/analysis/messages.js';
 import { indexRun } from '../../src/analysis/run.js';
 import { computeDrift, summarize } from '../../src/analysis/stats.js';
+import { trialFigures } from '../../src/analysis/experiment.js';
 import type { AnalysisResult, CheckResult } from '../../src/analysis/types.js';
 import type { LogRow } from '../../src/core/logRow.js';
 import { makeRun, r, runLogsOf } from '../helpers/makeLogs.js';
@@ -108,10 +109,36 @@ describe('statistics on a hand-made run', () => {
 
   it('measures drift against the fastest alive machine', () => {
     // t=5: m2 1 vs m1 0; t=20: m1 2 vs m2 1; t=35/40: m2 4 vs m1 2; t=50: m1 is gone
-    expect(s1!.drift).toEqual({ maxGap: 2, finalGap: 2 });
-    expect(s2!.drift).toEqual({ maxGap: 1, finalGap: 0 });
+    expect(s1!.drift).toEqual({ maxGap: 2, finalGap: 2, endEpochMs: 40 });
+    expect(s2!.drift).toEqual({ maxGap: 1, finalGap: 0, endEpochMs: 40 });
     const d = computeDrift(indexRun(runLogsOf(base())));
     expect(d.maxGap).toEqual([2, 1]);
+  });
+
+  it('measures drift end at the earliest STOP, also for the machine that stops last (issue 19)', () => {
+    // three machines ticking only: m1 fast (1 per 10 ms), m2 medium, m3 slow; m3 stops LAST
+    const L3 = [1, 2, 3];
+    const ticks = (id: number, every: number, upTo: number, stopAt: number): LogRow[] => {
+      const rows: LogRow[] = [r(L3, id, 0, 'START', 0, [0, 0, 0], { detail: START })];
+      let l = 0;
+      for (let t = every; t <= upTo; t += every) {
+        l++;
+        rows.push(r(L3, id, t, 'INTERNAL', l, L3.map((x) => (x === id ? l : 0))));
+      }
+      rows.push(r(L3, id, stopAt, 'STOP', l, L3.map((x) => (x === id ? l : 0))));
+      return rows;
+    };
+    const run = new Map([
+      [1, ticks(1, 10, 100, 100)], // L 10 at t=100, STOP at 100 (the earliest STOP)
+      [2, ticks(2, 20, 120, 120)], // L 5 at t=100
+      [3, ticks(3, 40, 160, 160)], // L 2 at t=100 (80), STOP last at 160 with L 4
+    ]);
+    const d = computeDrift(indexRun(runLogsOf(run)));
+    expect(d.endEpochMs).toBe(100);
+    expect(d.finalGap).toEqual([0, 5, 8]);
+    const stats = analyze(run).stats;
+    expect(stats.map((s) => s.drift.finalGap)).toEqual([0, 5, 8]);
+    expect(trialFigures(analyze(run)).finalDrift).toBe(8);
   });
 
   it('passes every invariant', () => {
