@@ -80,7 +80,8 @@ export function formatAnalysisText(result: AnalysisResult): string {
   };
   out.push(
     `Messages: ${m.sends} sends, ${m.copies} copies, ${m.received} received, ` +
-      `${m.dropped} dropped${byReason(m.droppedByReason)}, ${m.lost} lost${byReason(m.lostByReason)}`,
+      `${m.dropped} dropped${byReason(m.droppedByReason)}, ${m.lost} lost${byReason(m.lostByReason)}, ` +
+      `${m.queuedAtEnd} queued at end (in flight or in a receive queue when the run stopped)`,
   );
   for (const e of m.examples.slice(0, 5)) out.push(`        ${e.sendAt}: ${e.msgId} ${e.from}→${e.to} ${e.fate} (${e.reason})`);
   out.push('');

@@ -174,6 +174,7 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
         received,
         dropped,
         lost: tally.lostBySender[m] ?? 0,
+        queuedAtEnd: tally.queuedAtEndByReceiver[m] ?? 0,
       },
       drift: { maxGap: drift.maxGap[m]!, finalGap: drift.finalGap[m]!, endEpochMs: drift.endEpochMs },
     };

@@ -5,6 +5,7 @@ import { Violations } from '../../src/analysis/violations.js';
 import { accountMessages } from '../../src/analysis/messages.js';
 import { indexRun } from '../../src/analysis/run.js';
 import { computeDrift, summarize } from '../../src/analysis/stats.js';
+import { formatAnalysisText } from '../../src/analysis/format.js';
 import { trialFigures } from '../../src/analysis/experiment.js';
 import type { AnalysisResult, CheckResult } from '../../src/analysis/types.js';
 import type { LogRow } from '../../src/core/logRow.js';
@@ -102,8 +103,8 @@ describe('statistics on a hand-made run', () => {
   });
 
   it('counts messages per machine', () => {
-    expect(s1!.messages).toEqual({ sent: 1, sentCopies: 1, received: 0, dropped: 0, lost: 0 });
-    expect(s2!.messages).toEqual({ sent: 0, sentCopies: 0, received: 1, dropped: 0, lost: 0 });
+    expect(s1!.messages).toEqual({ sent: 1, sentCopies: 1, received: 0, dropped: 0, lost: 0, queuedAtEnd: 0 });
+    expect(s2!.messages).toEqual({ sent: 0, sentCopies: 0, received: 1, dropped: 0, lost: 0, queuedAtEnd: 0 });
     expect(res.messages).toMatchObject({ sends: 1, copies: 1, received: 1, dropped: 0, lost: 0 });
   });
 
@@ -327,10 +328,13 @@ describe('lost-message accounting', () => {
       ],
     ]);
     const res = analyze(run);
-    expect(res.messages).toMatchObject({ sends: 2, copies: 3, received: 0, dropped: 1, lost: 2 });
-    expect(res.messages.lostByReason).toEqual({ 'receiver-killed': 1, 'receiver-stopped': 1 });
+    // 3→1 was still queued when 1 stopped: "queued at end" (as simulate says), not lost, not charged to 3
+    expect(res.messages).toMatchObject({ sends: 2, copies: 3, received: 0, dropped: 1, lost: 1, queuedAtEnd: 1, undelivered: 3 });
+    expect(res.messages.lostByReason).toEqual({ 'receiver-killed': 1 });
     expect(res.stats.map((s) => s.killed)).toEqual([false, true, false]);
-    expect(res.stats[0]!.messages).toMatchObject({ sent: 1, sentCopies: 2, dropped: 1, lost: 1 });
+    expect(res.stats[0]!.messages).toMatchObject({ sent: 1, sentCopies: 2, dropped: 1, lost: 1, queuedAtEnd: 1 });
+    expect(res.stats[2]!.messages).toMatchObject({ sent: 1, lost: 0, queuedAtEnd: 0 });
+    expect(res.messages.examples.find((e) => e.msgId === '3-1')).toMatchObject({ fate: 'queued-at-end', reason: 'receiver-stopped' });
     expect(res.ok).toBe(true); // lost and dropped are not violations
 
     // the sender is killed right after sending: in flight at its kill
@@ -342,6 +346,28 @@ describe('lost-message accounting', () => {
     const t = accountMessages(indexRun(runLogsOf(run2)));
     expect(t.lostByReason).toEqual({ 'sender-killed': 1 });
     expect(t.examples[0]).toMatchObject({ msgId: '1-1', from: 1, to: 2, sendAt: 'log_1.csv:3', fate: 'lost' });
+  });
+
+  it('a copy missing before a later delivered copy on the same (FIFO) link is lost in flight, not queued at end', () => {
+    const run = new Map([
+      [
+        1,
+        [
+          r(L, 1, 0, 'START', 0, [0, 0]),
+          r(L, 1, 1, 'SEND', 1, [1, 0], { peer: 2, msg: '1-1' }), // vanished (the simulator's --loss)
+          r(L, 1, 2, 'SEND', 2, [2, 0], { peer: 2, msg: '1-2' }), // received
+          r(L, 1, 3, 'SEND', 3, [3, 0], { peer: 2, msg: '1-3' }), // still queued when 2 stopped
+          r(L, 1, 9, 'STOP', 3, [3, 0]),
+        ],
+      ],
+      [2, [r(L, 2, 0, 'START', 0, [0, 0]), r(L, 2, 5, 'RECEIVE', 3, [2, 1], { peer: 1, msg: '1-2', q: 1 }), r(L, 2, 8, 'STOP', 3, [2, 1], { q: 1 })]],
+    ]);
+    const res = analyze(run);
+    expect(res.messages).toMatchObject({ copies: 3, received: 1, dropped: 0, lost: 1, queuedAtEnd: 1, undelivered: 2 });
+    expect(res.messages.lostByReason).toEqual({ 'in-flight': 1 });
+    expect(res.stats[0]!.messages).toMatchObject({ lost: 1, queuedAtEnd: 0 });
+    expect(res.stats[1]!.messages).toMatchObject({ lost: 0, queuedAtEnd: 1 });
+    expect(formatAnalysisText(res)).toMatch(/1 lost \(in-flight 1\), 1 queued at end/);
   });
 
   it('tells drops by their reason: destination down, partitioned link, injected loss', () => {

@@ -223,7 +223,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
   }
   io.out(
     `simulate: ${n} machines, ${fmtMs(result.virtualMs)} virtual, ${result.events} events in ${wall.toFixed(3)} s wall (${rate} events/s); ` +
-      `messages: ${c('SEND')} sends, ${result.copies} copies on the wire, ${result.delivered} delivered, ${c('DROP')} drops, ${result.lost} lost, ${result.pendingAtEnd} in flight or queued at end` +
+      `messages: ${c('SEND')} sends, ${result.copies} copies on the wire, ${result.delivered} delivered, ${c('DROP')} drops, ${result.lost} lost, ${result.pendingAtEnd} queued at end (in flight or in a receive queue when the run stopped)` +
       (dir ? `; ${dir.rows} rows` : ''),
   );
   io.out(`simulate: seed ${baseSeed}`);
