@@ -122,7 +122,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
     .option('--log-dir <dir>', 'base log directory (trials go to <dir>/experiments/<setting>/trial-<k>/)', 'logs')
     .option('--trials <n>', 'trials per setting', intIn(1, 1000), 5)
     .option('--duration <s>', 'seconds of ticking per trial', seconds, 60)
-    .option('--seed <n>', 'base seed: trial k of every setting uses seed + k', intIn(0, 2147483000), 1)
+    .option('--seed <n>', 'base seed: trial k (k = 1, 2, ...) of every setting uses seed + k − 1', intIn(0, 2147483000), 1)
     .option('--setting <name=options>', 'an extra setting, e.g. "slow=--max-tick-rate 2" (repeatable)', collect(parseSetting))
     .option('--out <file>', 'combined HTML report (default <log-dir>/experiments/report.html)')
     .action(async (opts: ExperimentOptions) => {
