@@ -11,7 +11,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { LabError } from '../../core/errors.js';
 import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures } from '../../analysis/experiment.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
-import { collect, intIn, seconds } from '../parsers.js';
+import { collect, intIn, nonEmptyPath, seconds } from '../parsers.js';
 import { fmtNum, table } from '../../analysis/format.js';
 import { escapeHtml, renderReportHtml } from '../report/html.js';
 import type { SetExit } from '../program.js';
@@ -119,7 +119,7 @@ export function registerExperiment(program: Command, setExit: SetExit): void {
     .command('experiment')
     .description('run several trials of several settings, compare them in one table and an HTML report')
     .option('-c, --config <path>', 'config file', 'config.json')
-    .option('--log-dir <dir>', 'base log directory (trials go to <dir>/experiments/<setting>/trial-<k>/)', 'logs')
+    .option('--log-dir <dir>', 'base log directory (trials go to <dir>/experiments/<setting>/trial-<k>/)', nonEmptyPath, 'logs')
     .option('--trials <n>', 'trials per setting', intIn(1, 1000), 5)
     .option('--duration <s>', 'seconds of ticking per trial', seconds, 60)
     .option('--seed <n>', 'base seed: trial k (k = 1, 2, ...) of every setting uses seed + k − 1', intIn(0, 2147483000), 1)

@@ -30,7 +30,7 @@ import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { faultOption } from '../faultSpec.js';
 import type { SetExit } from '../program.js';
-import { collect, intIn, integer, numberIn, seconds } from '../parsers.js';
+import { collect, intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
 import { BUILTIN, algorithmOptionArgs, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
 
@@ -265,7 +265,7 @@ export function registerSimulate(program: Command, setExit: SetExit): void {
     .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', collect(parsePartitionSpec))
     .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', faultOption('crash', false))
     .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', faultOption('restart', false))
-    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`)
+    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`, nonEmptyPath)
     .option('--no-logs', 'write no log files (fastest; summary only)')
     .option('--check', 'run many seeds in memory and check every invariant; exit 1 if any seed fails')
     .option('--seeds <n>', `with --check: how many seeds, from --seed on (default ${DEFAULT_CHECK_SEEDS})`, intIn(1))
