@@ -37,7 +37,7 @@ export function analyzeIndexedRun(run: Run, extraCheckers: readonly RunChecker[]
   const checks: CheckResult[] = [];
   for (const c of CORE_CHECKERS) checks.push(...runChecker(c, run));
   for (const c of extraCheckers) checks.push(...runChecker(c, run));
-  const { lostBySender: _l, copiesBySender: _c, ...messages } = tally;
+  const { lostBySender: _l, copiesBySender: _c, queuedAtEndByReceiver: _q, ...messages } = tally;
   return {
     dir: run.logs.dir,
     machines: run.machines.map((l) => l.machine),

@@ -1,18 +1,28 @@
 /**
- * Message accounting: every SEND goes to one or more destinations; each copy is received (a
- * RECEIVE with the same msg_id on the destination), dropped (the sender logged DROP for that
- * destination: it was down), or lost (in flight when the sender or receiver was killed, or still
- * queued when the receiver stopped). Lost and dropped copies are facts of the run, not violations.
+ * Message accounting: every SEND goes to one or more destinations; each copy is
+ *   received      a RECEIVE with the same msg_id on the destination;
+ *   dropped       the sender logged DROP for that destination (down, partitioned, injected loss);
+ *   queued at end the run ended cleanly (receiver stopped, sender not killed) with the copy still in
+ *                 flight or in the receiver's queue: it comes after the last copy the receiver got
+ *                 on that link (links are FIFO), and after the receiver's last RECEIVE or among
+ *                 the newest its STOP row's queue length allows (see queuedAtEndCopies);
+ *   lost          in flight when the sender or receiver was killed, or vanished in flight while
+ *                 both ran (the simulator's silent --loss): any other copy without a RECEIVE.
+ * The same name and meaning as simulate's "queued at end". None of these is a violation.
  */
 import type { MachineId } from '../core/types.js';
 import { parsePeers, type Run, where } from './run.js';
 import type { DropReason, LostMessage, LostReason, MessageAccounting } from './types.js';
 import { parseDetail } from '../core/logRow.js';
 
-/** Accounting plus per-sender counts of lost copies (index = machine index in run.machines). */
+/**
+ * Accounting plus per-machine counts (index = machine index in run.machines): lost copies by
+ * sender, copies by sender, and queued-at-end copies by receiver (they were the receiver's backlog).
+ */
 export interface MessageTally extends MessageAccounting {
   readonly lostBySender: readonly number[];
   readonly copiesBySender: readonly number[];
+  readonly queuedAtEndByReceiver: readonly number[];
 }
 
 const MAX_LOST_EXAMPLES = 20;
@@ -39,9 +49,67 @@ export function receivedKeys(run: Run): Set<string> {
   return out;
 }
 
+/**
+ * The copies (keys `senderIndex:row>to`) still in flight or queued when the run ended cleanly.
+ * A candidate is a copy that never arrived and was not dropped, to a receiver that stopped cleanly
+ * from a sender that was not killed, sent after the last copy delivered on its link (links are
+ * FIFO). Of the candidates to a receiver, those sent after its last RECEIVE row (it took nothing
+ * since: still on the wire or queued) and the newest `q` ones, q = the queue length of its STOP
+ * row, are queued at end; older ones cannot have been in its queue and are lost in flight.
+ */
+function queuedAtEndCopies(run: Run, received: Set<string>, lastDelivered: ReadonlyMap<string, number>): Set<string> {
+  const candidates = new Map<number, { key: string; epochMs: number }[]>();
+  run.machines.forEach((log, m) => {
+    if (run.killed[m]) return;
+    const rows = log.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.event !== 'SEND') continue;
+      for (const to of parsePeers(r.peer)) {
+        const toM = run.machineIndex.get(to);
+        if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
+        const key = `${r.msgId}>${to}`;
+        if (received.has(key) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
+        let list = candidates.get(toM);
+        if (!list) candidates.set(toM, (list = []));
+        list.push({ key: `${m}:${i}>${to}`, epochMs: r.epochMs });
+      }
+    }
+  });
+  const out = new Set<string>();
+  for (const [toM, list] of candidates) {
+    const rows = run.machines[toM]!.rows;
+    const queueAtStop = rows[rows.length - 1]!.queueLen;
+    let lastReceive = -Infinity;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      if (rows[i]!.event === 'RECEIVE') {
+        lastReceive = rows[i]!.epochMs;
+        break;
+      }
+    }
+    list.sort((a, b) => b.epochMs - a.epochMs); // newest first
+    list.forEach((c, k) => {
+      if (k < queueAtStop || c.epochMs >= lastReceive) out.add(c.key);
+    });
+  }
+  return out;
+}
+
 /** Classifies every message copy of the run. O(rows). */
 export function accountMessages(run: Run, received: Set<string> = receivedKeys(run)): MessageTally {
   const lostBySender = new Array<number>(run.machines.length).fill(0);
+  const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
+  // per link `senderIndex>to`: row index of the sender's last SEND whose copy on that link arrived
+  const lastDelivered = new Map<string, number>();
+  run.machines.forEach((log, m) => {
+    const rows = log.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.event !== 'SEND') continue;
+      for (const to of parsePeers(r.peer)) if (received.has(`${r.msgId}>${to}`)) lastDelivered.set(`${m}>${to}`, i);
+    }
+  });
+  const queuedKeys = queuedAtEndCopies(run, received, lastDelivered);
   const copiesBySender = new Array<number>(run.machines.length).fill(0);
   const lostByReason: Record<string, number> = {};
   const droppedByReason: Record<string, number> = {};
@@ -51,14 +119,14 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
   let got = 0;
   let dropped = 0;
   let lost = 0;
+  let queuedAtEnd = 0;
 
   const reasonFor = (fromM: number, to: MachineId): LostReason => {
     const toM = run.machineIndex.get(to);
     if (toM === undefined) return 'receiver-missing';
     if (run.killed[toM]) return 'receiver-killed';
     if (run.killed[fromM]) return 'sender-killed';
-    if (run.stopped[toM]) return 'receiver-stopped';
-    return 'in-flight';
+    return 'receiver-stopped';
   };
 
   run.machines.forEach((log, m) => {
@@ -75,7 +143,7 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
           got++;
           continue;
         }
-        let fate: 'dropped' | 'lost';
+        let fate: LostMessage['fate'];
         let reason: LostReason | DropReason;
         const drop = run.drops.get(key);
         if (drop) {
@@ -84,11 +152,18 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
           reason = dropReasonOf(run.machines[drop.m]!.rows[drop.i]!.detail);
           droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
         } else {
-          lost++;
-          lostBySender[m]!++;
-          fate = 'lost';
           reason = reasonFor(m, to);
-          lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
+          if (reason === 'receiver-stopped' && !queuedKeys.has(`${m}:${i}>${to}`)) reason = 'in-flight';
+          if (reason === 'receiver-stopped') {
+            queuedAtEnd++;
+            queuedAtEndByReceiver[run.machineIndex.get(to)!]!++;
+            fate = 'queued-at-end';
+          } else {
+            lost++;
+            lostBySender[m]!++;
+            fate = 'lost';
+            lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
+          }
         }
         if (examples.length < MAX_LOST_EXAMPLES) {
           examples.push({ msgId: r.msgId, from: log.machine, to, sendAt: where(run, { m, i }), fate, reason });
@@ -97,5 +172,19 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
     }
   });
 
-  return { sends, copies, received: got, dropped, lost, lostByReason, droppedByReason, examples, lostBySender, copiesBySender };
+  return {
+    sends,
+    copies,
+    received: got,
+    dropped,
+    lost,
+    queuedAtEnd,
+    undelivered: dropped + lost + queuedAtEnd,
+    lostByReason,
+    droppedByReason,
+    examples,
+    lostBySender,
+    copiesBySender,
+    queuedAtEndByReceiver,
+  };
 }

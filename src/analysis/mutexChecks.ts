@@ -10,7 +10,9 @@
  *   mutex-liveness     every request is granted, except those still waiting when the log ends and
  *                      those of machines that died; no pending request is overtaken by a later one
  *                      while its machine still runs (not after its STOP: a restarted machine
- *                      outlives its peers and may go on alone).
+ *                      outlives its peers and may go on alone); and no stall: the run does not end
+ *                      more than the settling time after the last entry/exit with requests pending
+ *                      and no machine dying or restarting meanwhile (mutexStall).
  *                      The description carries request→entry wait p50/p95/max per machine.
  *   mutex-messages     message copies per completed entry (REQUEST+REPLY+RELEASE tagged with its
  *                      ts) never exceed 3(N−1) (ricart-agrawala: 2(N−1)) in a run without faults
@@ -322,6 +324,67 @@ export interface LivenessOptions {
    * Default: max(5000, 3 × the longest granted wait).
    */
   readonly pendingGraceMs?: number;
+  /** Overrides the settling time of the stall rule (see {@link mutexSettleMs}). */
+  readonly settleMs?: number;
+}
+
+/**
+ * The settling time of the stall rule (ms), from the START rows: failure_timeout_ms (a dead peer
+ * is dropped after it) + (cs_ticks + 2) ticks of the slowest machine (the holder's critical section,
+ * the RELEASE's receive, the next holder's entering tick) + 1 s for the network and scheduling.
+ * Defaults (3 s, 2 ticks, 1 tick/s): 8 s. In healthy simulated runs (2–15 machines, 1–50 ms delays)
+ * no request waited more than 2 s without some entry or exit happening meanwhile.
+ */
+export function mutexSettleMs(run: Run): number {
+  let failureTimeoutMs = -Infinity;
+  let csTicks = -Infinity;
+  let slowestRate = Infinity;
+  for (const log of run.machines) {
+    const start = log.rows.find((r) => r.event === 'START');
+    if (!start) continue;
+    const d = parseDetail(start.detail);
+    const num = (k: string): number | null => {
+      const v = d.get(k);
+      const n = v === undefined ? NaN : Number(v);
+      return Number.isFinite(n) && n > 0 ? n : null;
+    };
+    failureTimeoutMs = Math.max(failureTimeoutMs, num('failure_timeout_ms') ?? 3000);
+    csTicks = Math.max(csTicks, num('cs_ticks') ?? 2);
+    slowestRate = Math.min(slowestRate, num('tick_rate') ?? 1);
+  }
+  if (failureTimeoutMs === -Infinity) failureTimeoutMs = 3000;
+  if (csTicks === -Infinity) csTicks = 2;
+  if (slowestRate === Infinity) slowestRate = 1;
+  return Math.round(failureTimeoutMs + ((csTicks + 2) * 1000) / slowestRate + 1000);
+}
+
+/**
+ * The stall rule: the run's end (its earliest STOP, else its last row) came more than the settling
+ * time after the last progress — the latest CS_ENTER or CS_EXIT, the earliest request still pending
+ * at the end, and the latest change of membership (a machine killed or restarted), whichever is
+ * latest — while requests were pending. Null when there was no such stall. Independent of how long
+ * earlier requests waited.
+ */
+export function mutexStall(run: Run, mr: MutexRun, settleMs: number): { fromMs: number; toMs: number; pending: CsRequest[] } | null {
+  const end = Math.min(mr.firstStopMs, mr.endMs);
+  const pending = mr.requests.filter((q) => q.request !== null && q.enter === null && !q.died && row(run, q.m, q.request).epochMs <= end);
+  if (pending.length === 0) return null;
+  let from = Math.min(...pending.map((q) => row(run, q.m, q.request!).epochMs));
+  for (const q of mr.entries) {
+    from = Math.max(from, Math.min(end, row(run, q.m, q.enter!).epochMs));
+    if (q.exit !== null) from = Math.max(from, Math.min(end, row(run, q.m, q.exit).epochMs));
+  }
+  run.machines.forEach((log, m) => {
+    const rows = log.rows;
+    for (let i = 1; i < rows.length; i++) {
+      if (rows[i]!.event === 'START' && rows[i]!.epochMs <= end) from = Math.max(from, rows[i]!.epochMs); // a restart
+    }
+    const last = rows[rows.length - 1];
+    if (last && last.event !== 'STOP' && run.killed[m] && last.epochMs <= end) from = Math.max(from, last.epochMs); // died
+  });
+  if (end - from <= settleMs) return null;
+  pending.sort((a, b) => row(run, a.m, a.request!).epochMs - row(run, b.m, b.request!).epochMs);
+  return { fromMs: from, toMs: end, pending };
 }
 
 /** Liveness: every request granted, except those still waiting at the end or of machines that died. */
@@ -365,10 +428,22 @@ export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run)
       v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} never granted, but the later request (ts=${overtaker.ts}, machine ${overtaker.machine}) entered at ${at(run, overtaker.m, overtaker.enter!)}`);
     }
   }
+  const settle = opts.settleMs ?? mutexSettleMs(run);
+  const stall = mutexStall(run, mr, settle);
+  if (stall) {
+    const first = stall.pending[0]!;
+    const secs = (ms: number): string => `${((ms - mr.startMs) / 1000).toFixed(1)} s`;
+    v.add(
+      at(run, first.m, first.request!),
+      `stalled: no machine entered or left the critical section from ${secs(stall.fromMs)} to the end at ${secs(stall.toMs)} ` +
+        `(${((stall.toMs - stall.fromMs) / 1000).toFixed(1)} s, settling time ${(settle / 1000).toFixed(1)} s) while ${stall.pending.length} request(s) ` +
+        `were pending (machines ${[...new Set(stall.pending.map((q) => q.machine))].join(', ')}) and no machine died or restarted`,
+    );
+  }
   const fmt = [...waits].map(([id, s]) => `m${id} ${Math.round(s.p50)}/${Math.round(s.p95)}/${Math.round(s.max)}`).join(', ');
   return v.result(
     'mutex-liveness',
-    `every request is granted (${mr.entries.length} entries; ${pending} still waiting at the end, ${died} of machines that died); wait ms p50/p95/max: ${fmt}`,
+    `every request is granted and no pending request stalls longer than the settling time ${(settle / 1000).toFixed(1)} s (${mr.entries.length} entries; ${pending} still waiting at the end, ${died} of machines that died); wait ms p50/p95/max: ${fmt}`,
   );
 }
 

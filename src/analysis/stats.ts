@@ -33,18 +33,45 @@ export function receiveJumps(run: Run, m: number): number[] {
 }
 
 /**
+ * The common instant at which "drift end" is measured: the earliest STOP row of the run (epoch_ms
+ * of the first machine to stop cleanly); when no machine logged a STOP (all were killed), the
+ * earliest last row. null for a run without rows. Every machine that stopped is alive at this
+ * instant, so the gap there compares each of them with the fastest at one and the same time.
+ */
+export function driftEndEpochMs(run: Run): number | null {
+  let earliestStop = Infinity;
+  let earliestLast = Infinity;
+  run.machines.forEach((log, m) => {
+    const last = log.rows[log.rows.length - 1];
+    if (!last) return;
+    if (last.epochMs < earliestLast) earliestLast = last.epochMs;
+    if (run.stopped[m] && last.epochMs < earliestStop) earliestStop = last.epochMs;
+  });
+  if (earliestStop !== Infinity) return earliestStop;
+  return earliestLast === Infinity ? null : earliestLast;
+}
+
+/**
  * Drift: at every distinct system time t (ms) at which some row was written, each machine that is
  * alive (its first row ≤ t ≤ its last row) has gap(t) = max over alive machines of their Lamport
  * clock − its own Lamport clock (clocks as of the last row at or before t). Returns per machine
- * the maximum gap and the gap at the last such t when it was alive. Rows are merged by epoch_ms.
+ * the maximum gap over the whole run, and the final gap: gap(T) at the common instant
+ * T = {@link driftEndEpochMs} (the earliest STOP), i.e. the gap at the last row-time ≤ T. A machine
+ * not alive at T (killed before it, or started after it) has as final gap its gap at the last t at
+ * which it was alive. `endEpochMs` is T (null without rows). Rows are merged by epoch_ms.
  * O(rows · machines) in the worst case (every row at a distinct ms), which stays cheap for ≤ 50.
  */
-export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[] } {
+export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[]; endEpochMs: number | null } {
   const logs = run.machines;
   const M = logs.length;
   const pos = new Int32Array(M);
   const cur = new Float64Array(M);
+  const firstEpoch = logs.map((l) => (l.rows.length ? l.rows[0]!.epochMs : Infinity));
   const lastEpoch = logs.map((l) => (l.rows.length ? l.rows[l.rows.length - 1]!.epochMs : -Infinity));
+  const endEpochMs = driftEndEpochMs(run);
+  const end = endEpochMs ?? Infinity;
+  // alive at T: the final gap is frozen at T; otherwise it follows the machine's last alive instant
+  const frozenAtEnd = logs.map((_, m) => firstEpoch[m]! <= end && lastEpoch[m]! >= end);
   const maxGap = new Array<number>(M).fill(0);
   const finalGap = new Array<number>(M).fill(0);
   for (;;) {
@@ -67,11 +94,11 @@ export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[] }
       if (pos[m]! > 0 && lastEpoch[m]! >= t) {
         const gap = maxL - cur[m]!;
         if (gap > maxGap[m]!) maxGap[m] = gap;
-        finalGap[m] = gap;
+        if (!frozenAtEnd[m] || t <= end) finalGap[m] = gap;
       }
     }
   }
-  return { maxGap, finalGap };
+  return { maxGap, finalGap, endEpochMs };
 }
 
 function numOrNull(v: string | undefined): number | null {
@@ -147,8 +174,9 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
         received,
         dropped,
         lost: tally.lostBySender[m] ?? 0,
+        queuedAtEnd: tally.queuedAtEndByReceiver[m] ?? 0,
       },
-      drift: { maxGap: drift.maxGap[m]!, finalGap: drift.finalGap[m]! },
+      drift: { maxGap: drift.maxGap[m]!, finalGap: drift.finalGap[m]!, endEpochMs: drift.endEpochMs },
     };
   });
 }

@@ -112,14 +112,24 @@ export interface MachineStats {
     readonly received: number;
     /** DROP rows written by this machine. */
     readonly dropped: number;
-    /** Copies this machine sent that never arrived and were not dropped. */
+    /** Copies this machine sent that were lost (not dropped, not queued at end). */
     readonly lost: number;
+    /** Copies addressed to this machine still in flight or in its queue when it stopped. */
+    readonly queuedAtEnd: number;
   };
-  /** Lamport gap to the fastest machine at the same system time, while this machine was alive. */
-  readonly drift: { readonly maxGap: number; readonly finalGap: number };
+  /**
+   * Lamport gap to the fastest alive machine at the same system time: `maxGap` over the whole run;
+   * `finalGap` at one instant common to all machines, `endEpochMs` (the run's earliest STOP; see
+   * stats.ts computeDrift), each machine's clock taken at its last row at or before that instant.
+   */
+  readonly drift: { readonly maxGap: number; readonly finalGap: number; readonly endEpochMs: number | null };
 }
 
-/** Why a message copy never arrived. */
+/**
+ * Why a message copy never arrived. `receiver-stopped`: the copy was still in flight or queued
+ * when the receiver stopped cleanly (fate `queued-at-end`, not lost); `in-flight`: it vanished on
+ * a link that delivered a later copy while both ends ran (lost).
+ */
 export type LostReason =
   | 'sender-killed'
   | 'receiver-killed'
@@ -133,8 +143,11 @@ export interface LostMessage {
   readonly from: MachineId;
   readonly to: MachineId;
   readonly sendAt: string;
-  /** 'dropped' when the sender logged a DROP for this destination. */
-  readonly fate: 'dropped' | 'lost';
+  /**
+   * 'dropped' when the sender logged a DROP for this destination; 'queued-at-end' when it was still
+   * in flight or queued when the run ended cleanly; 'lost' otherwise.
+   */
+  readonly fate: 'dropped' | 'lost' | 'queued-at-end';
   readonly reason: LostReason | DropReason;
 }
 
@@ -146,7 +159,16 @@ export interface MessageAccounting {
   readonly copies: number;
   readonly received: number;
   readonly dropped: number;
+  /** Copies lost: in flight at a kill, or vanished on a link (not the ones queued at end). */
   readonly lost: number;
+  /**
+   * Copies still in flight or in the receiver's queue when the run ended cleanly (receiver stopped,
+   * sender not killed, after the last copy delivered on that link). Same meaning as simulate's.
+   */
+  readonly queuedAtEnd: number;
+  /** dropped + lost + queuedAtEnd: every copy without a RECEIVE. */
+  readonly undelivered: number;
+  /** Lost copies by LostReason (queued-at-end ones are not in here). */
   readonly lostByReason: Readonly<Record<string, number>>;
   /** Dropped copies by DropReason (destination down, partitioned link, injected loss). */
   readonly droppedByReason: Readonly<Record<string, number>>;

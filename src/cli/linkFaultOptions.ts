@@ -19,7 +19,24 @@ function repeatable<T>(parse: (text: string) => T): (value: string, previous: T[
   };
 }
 
-export const delayRuleOption = repeatable(parseDelayRule);
+/**
+ * Refuses a delay without a unit (`uniform:1-50`): on the command line the unit is required, so
+ * nobody gets milliseconds when they meant seconds. `text` is `[<link>=]<delay>`; the delay must
+ * end in ms, s or m (`uniform:1-50ms`; a unit at the end applies to both bounds). Throws LabError.
+ */
+export function requireDelayUnit(text: string): void {
+  const value = text.slice(text.indexOf('=') + 1).trim();
+  if (/:/.test(value) && !/\d\s*(ms|s|m)$/.test(value)) {
+    const kind = value.slice(0, value.indexOf(':'));
+    const example = kind === 'fixed' ? 'fixed:5ms' : kind === 'exp' ? 'exp:10ms' : 'uniform:1-50ms';
+    throw new LabError('INVALID_OPTION', `--delay "${text}": the unit is required (ms, s or m), e.g. ${example}`);
+  }
+}
+
+export const delayRuleOption = repeatable((text: string) => {
+  requireDelayUnit(text);
+  return parseDelayRule(text);
+});
 export const lossRuleOption = repeatable(parseLossRule);
 export const partitionOption = repeatable(parseLinkPartition);
 

@@ -35,3 +35,22 @@ export const seconds = numberIn(0.001);
 export function collect<T>(parse: (value: string) => T): (value: string, previous: T[] | undefined) => T[] {
   return (value, previous) => [...(previous ?? []), parse(value)];
 }
+
+/**
+ * A non-empty path (a directory or file). An empty value would silently mean "the working
+ * directory" (`--log-dir ""` wrote the logs there), so it is refused.
+ */
+export function nonEmptyPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (name a directory, e.g. logs).');
+  return value;
+}
+
+/**
+ * Any integer (range checked later, where the limit that applies is known: e.g. --tick-rate is
+ * 1..6, or 1..10000 with --fast-ticks, which commander may parse after it).
+ */
+export function integer(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}".`);
+  return n;
+}

@@ -10,6 +10,7 @@ import { packageRoot } from './paths.js';
 import { Command, CommanderError } from 'commander';
 import { isLabError } from '../core/errors.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exitCodes.js';
+import { examplesText } from './helpExamples.js';
 
 /** Sets the process's final exit status from inside a command action. */
 export type SetExit = (code: number) => void;
@@ -40,9 +41,17 @@ export async function buildProgram(commands: CommandTable, setExit: SetExit, onl
     .description('Run a small asynchronous distributed system over TCP and see what logical clocks do in it.')
     .version(packageVersion())
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    // commander's own errors (unknown command or option, missing argument, bad value) in the one
+    // style every error has: `lamport-lab: error: ...` (commander writes `error: ...`)
+    .configureOutput({ outputError: (text, write) => write(`lamport-lab: ${text}`) });
   const chosen = commands.filter(([name]) => name === only);
   for (const [, load] of chosen.length ? chosen : commands) (await load())(program, setExit);
+  program.addHelpText('after', examplesText(''));
+  for (const cmd of program.commands) {
+    const text = examplesText(cmd.name());
+    if (text) cmd.addHelpText('after', text);
+  }
   return program;
 }
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { LabError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
-import { intIn, numberIn, seconds } from './parsers.js';
+import { intIn, integer, nonEmptyPath, numberIn, seconds } from './parsers.js';
 import { SECRET_ENV, resolveSecret } from './secret.js';
 // network faults (issue 7); their raw values are RawLinkFaultOptions (linkFaultOptions.ts), not here:
 // `simulate` extends RawRunOptions with its own --delay/--loss/--partition
@@ -33,12 +33,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--algorithm <name>', `algorithm to run (${algorithmNames().join(', ')}; default ${BUILTIN.algorithm})`)
     .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
     .option('--min-tick-rate <n>', `lower bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default 1)`, intIn(1, MODEL_MAX_TICK_RATE))
-    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (more with --fast-ticks)`, intIn(1, FAST_MAX_TICK_RATE))
+    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (1..${FAST_MAX_TICK_RATE} with --fast-ticks)`, integer)
     .option('--fast-ticks', 'allow --tick-rate above the model range (benchmarks)')
     .option('--internal-max <n>', `event draw range 1..n: 1-3 send, the rest internal (default ${BUILTIN.internalMax})`, intIn(1, 1000))
     .option('--seed <n>', 'seed for all randomness (default: random, printed)', intIn(0, 2147483646))
     .option('--duration <s>', 'stop after this many seconds of ticking', seconds)
-    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir})`)
+    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir})`, nonEmptyPath)
     .option('-q, --quiet', 'do not print a line per event')
     .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick (default 0.2)', numberIn(0, 1))
     .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
@@ -98,13 +98,63 @@ export interface RunSettings {
   readonly helloTimeoutMs: number | undefined;
 }
 
+/**
+ * Refuses a tick rate outside the limit that applies: the model's 1..6, or 1..10000 with
+ * --fast-ticks. Throws LabError INVALID_OPTION stating that limit.
+ */
+export function checkTickRate(tickRate: number | undefined, fastTicks: boolean): void {
+  if (tickRate === undefined) return;
+  if (fastTicks) {
+    if (tickRate < 1 || tickRate > FAST_MAX_TICK_RATE) {
+      throw new LabError('INVALID_OPTION', `--tick-rate ${tickRate} is outside 1..${FAST_MAX_TICK_RATE} ticks/s (the limit with --fast-ticks)`);
+    }
+  } else if (tickRate < 1 || tickRate > MODEL_MAX_TICK_RATE) {
+    throw new LabError(
+      'INVALID_OPTION',
+      `--tick-rate ${tickRate} is outside the model's 1..${MODEL_MAX_TICK_RATE} ticks/s` + (tickRate > MODEL_MAX_TICK_RATE ? ` (add --fast-ticks for benchmarks, up to ${FAST_MAX_TICK_RATE})` : ''),
+    );
+  }
+}
+
+/** The algorithms that read the mutex options and the election options. */
+export const MUTEX_ALGORITHMS: readonly string[] = ['mutex', 'ricart-agrawala'];
+export const ELECTION_ALGORITHMS: readonly string[] = ['election', 'bully'];
+
+/** Algorithm-specific command-line options: raw key, flag, and the algorithms that read it. */
+const ALGORITHM_SPECIFIC: ReadonlyArray<readonly [keyof RawRunOptions, string, readonly string[]]> = [
+  ['csProbability', '--cs-probability', MUTEX_ALGORITHMS],
+  ['csTicks', '--cs-ticks', MUTEX_ALGORITHMS],
+  ['sharedFile', '--shared-file', MUTEX_ALGORITHMS],
+  ['failureTimeout', '--failure-timeout', MUTEX_ALGORITHMS],
+  ['heartbeat', '--heartbeat', ELECTION_ALGORITHMS],
+  ['leaderTimeout', '--leader-timeout', ELECTION_ALGORITHMS],
+];
+
+/**
+ * Refuses an algorithm option given on the command line with an algorithm that does not read it
+ * (e.g. `--cs-probability` with workload): it would be silently ignored. config.json `defaults`
+ * are not checked (one config serves every algorithm). Unknown algorithm names are left to the
+ * registry's own error. Throws LabError INVALID_OPTION naming the option and its algorithms.
+ */
+export function checkAlgorithmOptions(raw: RawRunOptions, algorithm: string): void {
+  if (!algorithmNames().includes(algorithm)) return;
+  for (const [key, flag, owners] of ALGORITHM_SPECIFIC) {
+    if (raw[key] === undefined || owners.includes(algorithm)) continue;
+    throw new LabError(
+      'INVALID_OPTION',
+      `${flag} is an option of --algorithm ${owners.join(' or ')}, not of ${algorithm} (drop it, or choose one of those algorithms)`,
+    );
+  }
+}
+
 /** Merges options; command line wins over config.json `defaults`, which win over built-ins. */
 export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSettings {
   const d = config.defaults ?? {};
+  if (raw.logDir !== undefined && raw.logDir.trim() === '') throw new LabError('INVALID_OPTION', '--log-dir must not be empty (name a directory, e.g. logs)');
+  const algorithm = raw.algorithm ?? d.algorithm ?? BUILTIN.algorithm;
+  checkAlgorithmOptions(raw, algorithm);
   const tickRate = raw.tickRate ?? d.tickRate;
-  if (tickRate !== undefined && tickRate > MODEL_MAX_TICK_RATE && !raw.fastTicks) {
-    throw new LabError('INVALID_OPTION', `--tick-rate ${tickRate} is outside the model's 1..${MODEL_MAX_TICK_RATE} ticks/s (add --fast-ticks for benchmarks)`);
-  }
+  checkTickRate(tickRate, raw.fastTicks ?? false);
   const logDir = raw.logDir ?? d.logDir ?? BUILTIN.logDir;
   const maxTickRate = raw.maxTickRate ?? d.maxTickRate ?? BUILTIN.maxTickRate;
   const minTickRate = raw.minTickRate ?? d.minTickRate ?? 1;
@@ -114,8 +164,16 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
   const ranks = new Map<number, number>();
   for (const m of config.machines) if (m.rank !== undefined) ranks.set(m.id, m.rank);
   const sec = (v: number | undefined, fallbackMs: number): number => (v === undefined ? fallbackMs : Math.round(v * 1000));
+  const heartbeatMs = sec(raw.heartbeat ?? d.heartbeat, DEFAULT_ALGORITHM_OPTIONS.heartbeatMs);
+  const leaderTimeoutMs = sec(raw.leaderTimeout ?? d.leaderTimeout, DEFAULT_ALGORITHM_OPTIONS.leaderTimeoutMs);
+  if (ELECTION_ALGORITHMS.includes(algorithm) && leaderTimeoutMs <= heartbeatMs) {
+    throw new LabError(
+      'INVALID_OPTION',
+      `--leader-timeout ${leaderTimeoutMs / 1000} s must exceed --heartbeat ${heartbeatMs / 1000} s (a leader would be presumed lost between two checks)`,
+    );
+  }
   return {
-    algorithm: raw.algorithm ?? d.algorithm ?? BUILTIN.algorithm,
+    algorithm,
     maxTickRate,
     minTickRate,
     tickRate,
@@ -130,8 +188,8 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
       csProbability: raw.csProbability ?? d.csProbability ?? DEFAULT_ALGORITHM_OPTIONS.csProbability,
       csTicks: raw.csTicks ?? d.csTicks ?? DEFAULT_ALGORITHM_OPTIONS.csTicks,
       failureTimeoutMs: sec(raw.failureTimeout ?? d.failureTimeout, DEFAULT_ALGORITHM_OPTIONS.failureTimeoutMs),
-      heartbeatMs: sec(raw.heartbeat ?? d.heartbeat, DEFAULT_ALGORITHM_OPTIONS.heartbeatMs),
-      leaderTimeoutMs: sec(raw.leaderTimeout ?? d.leaderTimeout, DEFAULT_ALGORITHM_OPTIONS.leaderTimeoutMs),
+      heartbeatMs,
+      leaderTimeoutMs,
       ranks,
     },
     secret: resolveSecret(raw.secretFile),
@@ -146,6 +204,19 @@ export function randomSeed(): number {
 }
 
 /**
+ * The resolved algorithm-specific options as command-line arguments, only those the chosen
+ * algorithm reads (the others would be refused, see checkAlgorithmOptions). Without --shared-file.
+ */
+export function algorithmOptionArgs(s: Pick<RunSettings, 'algorithm' | 'algorithmOptions'>): string[] {
+  const a = s.algorithmOptions;
+  if (MUTEX_ALGORITHMS.includes(s.algorithm)) {
+    return ['--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--failure-timeout', String(a.failureTimeoutMs / 1000)];
+  }
+  if (ELECTION_ALGORITHMS.includes(s.algorithm)) return ['--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000)];
+  return [];
+}
+
+/**
  * Re-creates command-line arguments for a child run-machine from resolved settings, so start-all
  * passes everything through explicitly (children never re-read defaults differently).
  */
@@ -155,9 +226,8 @@ export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
   if (raw.fastTicks) args.push('--fast-ticks');
   if (s.durationSec !== undefined) args.push('--duration', String(s.durationSec));
   if (s.quiet) args.push('--quiet');
-  const a = s.algorithmOptions;
-  args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--shared-file', s.sharedFile);
-  args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
+  args.push(...algorithmOptionArgs(s));
+  if (MUTEX_ALGORITHMS.includes(s.algorithm)) args.push('--shared-file', s.sharedFile);
   // the secret's file path only, never the secret (argv is visible to every user); LAMPORT_LAB_SECRET is inherited
   if (raw.secretFile !== undefined) args.push('--secret-file', raw.secretFile);
   if (s.allowAnyHost) args.push('--allow-any-host');

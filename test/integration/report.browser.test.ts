@@ -41,7 +41,7 @@ describe('HTML report in a real browser', () => {
     expect(result.ok).toBe(true);
     expected = {
       received: result.messages.received,
-      undelivered: result.messages.dropped + result.messages.lost,
+      undelivered: result.messages.undelivered,
       rows: result.totalRows,
     };
     file = join(dir, 'report.html');

@@ -5,6 +5,8 @@ import { Violations } from '../../src/analysis/violations.js';
 import { accountMessages } from '../../src/analysis/messages.js';
 import { indexRun } from '../../src/analysis/run.js';
 import { computeDrift, summarize } from '../../src/analysis/stats.js';
+import { formatAnalysisText } from '../../src/analysis/format.js';
+import { trialFigures } from '../../src/analysis/experiment.js';
 import type { AnalysisResult, CheckResult } from '../../src/analysis/types.js';
 import type { LogRow } from '../../src/core/logRow.js';
 import { makeRun, r, runLogsOf } from '../helpers/makeLogs.js';
@@ -101,17 +103,43 @@ describe('statistics on a hand-made run', () => {
   });
 
   it('counts messages per machine', () => {
-    expect(s1!.messages).toEqual({ sent: 1, sentCopies: 1, received: 0, dropped: 0, lost: 0 });
-    expect(s2!.messages).toEqual({ sent: 0, sentCopies: 0, received: 1, dropped: 0, lost: 0 });
+    expect(s1!.messages).toEqual({ sent: 1, sentCopies: 1, received: 0, dropped: 0, lost: 0, queuedAtEnd: 0 });
+    expect(s2!.messages).toEqual({ sent: 0, sentCopies: 0, received: 1, dropped: 0, lost: 0, queuedAtEnd: 0 });
     expect(res.messages).toMatchObject({ sends: 1, copies: 1, received: 1, dropped: 0, lost: 0 });
   });
 
   it('measures drift against the fastest alive machine', () => {
     // t=5: m2 1 vs m1 0; t=20: m1 2 vs m2 1; t=35/40: m2 4 vs m1 2; t=50: m1 is gone
-    expect(s1!.drift).toEqual({ maxGap: 2, finalGap: 2 });
-    expect(s2!.drift).toEqual({ maxGap: 1, finalGap: 0 });
+    expect(s1!.drift).toEqual({ maxGap: 2, finalGap: 2, endEpochMs: 40 });
+    expect(s2!.drift).toEqual({ maxGap: 1, finalGap: 0, endEpochMs: 40 });
     const d = computeDrift(indexRun(runLogsOf(base())));
     expect(d.maxGap).toEqual([2, 1]);
+  });
+
+  it('measures drift end at the earliest STOP, also for the machine that stops last (issue 19)', () => {
+    // three machines ticking only: m1 fast (1 per 10 ms), m2 medium, m3 slow; m3 stops LAST
+    const L3 = [1, 2, 3];
+    const ticks = (id: number, every: number, upTo: number, stopAt: number): LogRow[] => {
+      const rows: LogRow[] = [r(L3, id, 0, 'START', 0, [0, 0, 0], { detail: START })];
+      let l = 0;
+      for (let t = every; t <= upTo; t += every) {
+        l++;
+        rows.push(r(L3, id, t, 'INTERNAL', l, L3.map((x) => (x === id ? l : 0))));
+      }
+      rows.push(r(L3, id, stopAt, 'STOP', l, L3.map((x) => (x === id ? l : 0))));
+      return rows;
+    };
+    const run = new Map([
+      [1, ticks(1, 10, 100, 100)], // L 10 at t=100, STOP at 100 (the earliest STOP)
+      [2, ticks(2, 20, 120, 120)], // L 5 at t=100
+      [3, ticks(3, 40, 160, 160)], // L 2 at t=100 (80), STOP last at 160 with L 4
+    ]);
+    const d = computeDrift(indexRun(runLogsOf(run)));
+    expect(d.endEpochMs).toBe(100);
+    expect(d.finalGap).toEqual([0, 5, 8]);
+    const stats = analyze(run).stats;
+    expect(stats.map((s) => s.drift.finalGap)).toEqual([0, 5, 8]);
+    expect(trialFigures(analyze(run)).finalDrift).toBe(8);
   });
 
   it('passes every invariant', () => {
@@ -300,10 +328,13 @@ describe('lost-message accounting', () => {
       ],
     ]);
     const res = analyze(run);
-    expect(res.messages).toMatchObject({ sends: 2, copies: 3, received: 0, dropped: 1, lost: 2 });
-    expect(res.messages.lostByReason).toEqual({ 'receiver-killed': 1, 'receiver-stopped': 1 });
+    // 3→1 was still queued when 1 stopped: "queued at end" (as simulate says), not lost, not charged to 3
+    expect(res.messages).toMatchObject({ sends: 2, copies: 3, received: 0, dropped: 1, lost: 1, queuedAtEnd: 1, undelivered: 3 });
+    expect(res.messages.lostByReason).toEqual({ 'receiver-killed': 1 });
     expect(res.stats.map((s) => s.killed)).toEqual([false, true, false]);
-    expect(res.stats[0]!.messages).toMatchObject({ sent: 1, sentCopies: 2, dropped: 1, lost: 1 });
+    expect(res.stats[0]!.messages).toMatchObject({ sent: 1, sentCopies: 2, dropped: 1, lost: 1, queuedAtEnd: 1 });
+    expect(res.stats[2]!.messages).toMatchObject({ sent: 1, lost: 0, queuedAtEnd: 0 });
+    expect(res.messages.examples.find((e) => e.msgId === '3-1')).toMatchObject({ fate: 'queued-at-end', reason: 'receiver-stopped' });
     expect(res.ok).toBe(true); // lost and dropped are not violations
 
     // the sender is killed right after sending: in flight at its kill
@@ -315,6 +346,41 @@ describe('lost-message accounting', () => {
     const t = accountMessages(indexRun(runLogsOf(run2)));
     expect(t.lostByReason).toEqual({ 'sender-killed': 1 });
     expect(t.examples[0]).toMatchObject({ msgId: '1-1', from: 1, to: 2, sendAt: 'log_1.csv:3', fate: 'lost' });
+  });
+
+  it('a copy missing before a later delivered copy on the same (FIFO) link is lost in flight, not queued at end', () => {
+    const run = new Map([
+      [
+        1,
+        [
+          r(L, 1, 0, 'START', 0, [0, 0]),
+          r(L, 1, 1, 'SEND', 1, [1, 0], { peer: 2, msg: '1-1' }), // vanished (the simulator's --loss)
+          r(L, 1, 2, 'SEND', 2, [2, 0], { peer: 2, msg: '1-2' }), // received
+          r(L, 1, 3, 'SEND', 3, [3, 0], { peer: 2, msg: '1-3' }), // still queued when 2 stopped
+          r(L, 1, 9, 'STOP', 3, [3, 0]),
+        ],
+      ],
+      [2, [r(L, 2, 0, 'START', 0, [0, 0]), r(L, 2, 5, 'RECEIVE', 3, [2, 1], { peer: 1, msg: '1-2', q: 1 }), r(L, 2, 8, 'STOP', 3, [2, 1], { q: 1 })]],
+    ]);
+    const res = analyze(run);
+    expect(res.messages).toMatchObject({ copies: 3, received: 1, dropped: 0, lost: 1, queuedAtEnd: 1, undelivered: 2 });
+    expect(res.messages.lostByReason).toEqual({ 'in-flight': 1 });
+    expect(res.stats[0]!.messages).toMatchObject({ lost: 1, queuedAtEnd: 0 });
+    expect(res.stats[1]!.messages).toMatchObject({ lost: 0, queuedAtEnd: 1 });
+    expect(formatAnalysisText(res)).toMatch(/1 lost \(in-flight 1\), 1 queued at end/);
+  });
+
+  it('a last copy on its link sent before the receiver took its last message, with nothing queued at STOP, is lost', () => {
+    const L3 = [1, 2, 3];
+    const run = new Map([
+      [1, [r(L3, 1, 0, 'START', 0, [0, 0, 0]), r(L3, 1, 1, 'SEND', 1, [1, 0, 0], { peer: 2, msg: '1-1' }), r(L3, 1, 9, 'STOP', 1, [1, 0, 0])]],
+      [2, [r(L3, 2, 0, 'START', 0, [0, 0, 0]), r(L3, 2, 4, 'RECEIVE', 2, [0, 1, 1], { peer: 3, msg: '3-1' }), r(L3, 2, 8, 'STOP', 2, [0, 1, 1])]],
+      [3, [r(L3, 3, 0, 'START', 0, [0, 0, 0]), r(L3, 3, 2, 'SEND', 1, [0, 0, 1], { peer: 2, msg: '3-1' }), r(L3, 3, 9, 'STOP', 1, [0, 0, 1])]],
+    ]);
+    expect(analyze(run).messages).toMatchObject({ lost: 1, queuedAtEnd: 0, lostByReason: { 'in-flight': 1 } });
+    // ... but with one message left in 2's queue at its STOP, it may be that one: queued at end
+    run.get(2)![2] = r(L3, 2, 8, 'STOP', 2, [0, 1, 1], { q: 1 });
+    expect(analyze(run).messages).toMatchObject({ lost: 0, queuedAtEnd: 1 });
   });
 
   it('tells drops by their reason: destination down, partitioned link, injected loss', () => {

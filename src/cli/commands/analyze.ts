@@ -9,6 +9,7 @@ import { formatAnalysisText } from '../../analysis/format.js';
 import { analyzeLogDir, checkersForDir } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import type { SetExit } from '../program.js';
+import { nonEmptyPath } from '../parsers.js';
 
 interface AnalyzeOptions {
   logDir: string;
@@ -20,7 +21,7 @@ export function registerAnalyze(program: Command, setExit: SetExit): void {
   program
     .command('analyze')
     .description('check the clock invariants of a run and print per-machine statistics')
-    .option('--log-dir <dir>', 'directory holding log_<id>.csv files', 'logs')
+    .option('--log-dir <dir>', 'directory holding log_<id>.csv files', nonEmptyPath, 'logs')
     .option('--json', 'print the analysis as JSON')
     .option('--shared-file <path>', 'mutex runs: the shared resource file (default <log-dir>/critical_section.log)')
     .action(async (opts: AnalyzeOptions) => {

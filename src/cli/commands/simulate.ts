@@ -5,7 +5,8 @@
  * --no-logs) and prints a summary; `--check --seeds K` runs K seeds in memory through the analysis
  * invariants and prints a replay command for every seed that fails (exit 1).
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { requireDelayUnit } from '../linkFaultOptions.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
 import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
@@ -29,8 +30,8 @@ import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { faultOption } from '../faultSpec.js';
 import type { SetExit } from '../program.js';
-import { collect, intIn, numberIn, seconds } from '../parsers.js';
-import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
+import { collect, intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
+import { BUILTIN, algorithmOptionArgs, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
 
 /** Most machines `--machines` accepts. */
@@ -41,6 +42,20 @@ export const DEFAULT_SIM_DURATION_SEC = 60;
 export const DEFAULT_CHECK_SEEDS = 100;
 /** Environment variable that enables test-only options (--inject-bug). */
 export const TEST_HOOKS_ENV = 'LAMPORT_LAB_TEST_HOOKS';
+
+/** The simulated network's delay when --delay is not given. */
+export const DEFAULT_SIM_DELAY: DelaySpec = parseDelaySpec('uniform:1-20ms');
+
+/** `--delay` of simulate: a delay spec with its unit (cli/linkFaultOptions.ts requireDelayUnit). */
+function delaySpecOption(text: string): DelaySpec {
+  try {
+    requireDelayUnit(text);
+    return parseDelaySpec(text);
+  } catch (e) {
+    if (e instanceof LabError) throw new InvalidArgumentError(e.message.replace(/^--[\w-]+ /, '') + '.');
+    throw e;
+  }
+}
 
 /** Raw simulate options as commander parses them. */
 export interface RawSimulateOptions extends Omit<RawRunOptions, 'config' | 'quiet' | 'sharedFile'> {
@@ -86,7 +101,6 @@ function fmtMs(ms: number): string {
  * Invariant: running it gives the same rows as the run it describes.
  */
 export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: number, check = false): string {
-  const a = s.algorithmOptions;
   const args = ['lamport-lab', 'simulate', '--machines', String(raw.machines), '--algorithm', s.algorithm];
   args.push('--duration', String(s.durationSec ?? DEFAULT_SIM_DURATION_SEC), '--max-tick-rate', String(s.maxTickRate));
   if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
@@ -97,8 +111,7 @@ export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: num
   for (const c of raw.crash ?? []) args.push('--crash', c.text);
   for (const r of raw.restart ?? []) args.push('--restart', r.text);
   if (raw.connectRows !== undefined) args.push('--connect-rows', String(raw.connectRows));
-  args.push('--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks));
-  args.push('--failure-timeout', String(a.failureTimeoutMs / 1000), '--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000));
+  args.push(...algorithmOptionArgs(s));
   if (check) {
     args.push('--check', '--seeds', '1');
     if (raw.injectBug) args.push('--inject-bug', raw.injectBug);
@@ -223,7 +236,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
   }
   io.out(
     `simulate: ${n} machines, ${fmtMs(result.virtualMs)} virtual, ${result.events} events in ${wall.toFixed(3)} s wall (${rate} events/s); ` +
-      `messages: ${c('SEND')} sends, ${result.copies} copies on the wire, ${result.delivered} delivered, ${c('DROP')} drops, ${result.lost} lost, ${result.pendingAtEnd} in flight or queued at end` +
+      `messages: ${c('SEND')} sends, ${result.copies} copies on the wire, ${result.delivered} delivered, ${c('DROP')} drops, ${result.lost} lost, ${result.pendingAtEnd} queued at end (in flight or in a receive queue when the run stopped)` +
       (dir ? `; ${dir.rows} rows` : ''),
   );
   io.out(`simulate: seed ${baseSeed}`);
@@ -240,15 +253,19 @@ export function registerSimulate(program: Command, setExit: SetExit): void {
     .option('--duration <s>', `virtual seconds to simulate (default ${DEFAULT_SIM_DURATION_SEC})`, seconds)
     .option('--seed <n>', 'seed for all randomness (default: random, printed)', intIn(0, 2147483646))
     .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
-    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (more with --fast-ticks)`, intIn(1, FAST_MAX_TICK_RATE))
+    .option('--tick-rate <n>', `fixed tick rate per second, 1..${MODEL_MAX_TICK_RATE} (1..${FAST_MAX_TICK_RATE} with --fast-ticks)`, integer)
     .option('--fast-ticks', 'allow --tick-rate above the model range')
     .option('--internal-max <n>', `event draw range 1..n: 1-3 send, the rest internal (default ${BUILTIN.internalMax})`, intIn(1, 1000))
-    .option('--delay <spec>', 'message delay: uniform:1-20ms, fixed:5ms or exp:10ms (mean)', parseDelaySpec, parseDelaySpec('uniform:1-20ms'))
+    .addOption(
+      new Option('--delay <spec>', 'message delay: uniform:A-Bms, fixed:Dms or exp:Mms (mean); the unit (ms, s, m) is required')
+        .argParser(delaySpecOption)
+        .default(DEFAULT_SIM_DELAY, formatDelaySpec(DEFAULT_SIM_DELAY)),
+    )
     .option('--loss <p>', 'probability each message copy is lost in flight', numberIn(0, 1))
     .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', collect(parsePartitionSpec))
     .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', faultOption('crash', false))
     .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', faultOption('restart', false))
-    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`)
+    .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`, nonEmptyPath)
     .option('--no-logs', 'write no log files (fastest; summary only)')
     .option('--check', 'run many seeds in memory and check every invariant; exit 1 if any seed fails')
     .option('--seeds <n>', `with --check: how many seeds, from --seed on (default ${DEFAULT_CHECK_SEEDS})`, intIn(1))
