@@ -14,7 +14,7 @@ export const LIVE_CLIENT_JS = String.raw`
   var DRAW_CAP = 200000;        // rows kept for drawing; older ones are summarised
   var MAX_BUCKETS = 2400;       // chart points per series before the buckets double
   var UI = window.__ui = { ready: false, lanes: 0, rows: 0, faults: 0, clocks: {}, states: {}, rowsBy: {}, fps: 0,
-    frameMs: 0, frames: 0, ended: false, final: null, analysis: null, errors: [], summarised: 0, mode: null, leaders: {} };
+    frameMs: 0, frames: 0, ended: false, final: null, analysis: null, errors: [], summarised: 0, mode: null, leaders: {}, faultShown: [] };
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
@@ -28,7 +28,7 @@ export const LIVE_CLIENT_JS = String.raw`
   function reset() {
     M = []; byId = {}; t0 = null; lastT = 0; algorithm = null; msgs = {}; faults = []; partitions = [];
     buckets = { size: 250, xs: [], lam: [], q: [] }; dirtyTable = true; dirtyCharts = true; summarised = 0;
-    UI.rows = 0; UI.faults = 0; UI.summarised = 0;
+    UI.rows = 0; UI.faults = 0; UI.summarised = 0; UI.faultShown = [];
   }
   function machine(id) {
     var m = byId[id];
@@ -156,6 +156,8 @@ export const LIVE_CLIENT_JS = String.raw`
       UI.clocks[m.id] = m.lamport; UI.states[m.id] = m.state; UI.rowsBy[m.id] = m.rows; UI.leaders[m.id] = m.leader;
     });
     UI.lanes = M.length;
+    // how long after it was recorded each fault first showed (live runs; same host clock)
+    for (var fi = UI.faultShown.length; fi < faults.length; fi++) UI.faultShown.push({ fault: faults[fi].fault, machine: faults[fi].machine, latencyMs: Date.now() - faults[fi].t });
     renderAlgorithm();
     var s = M.length + ' machine(s), ' + UI.rows.toLocaleString() + ' rows, ' + faults.length + ' fault record(s)' + (algorithm ? ', algorithm ' + algorithm : '');
     if (t0 !== null) s += ', ' + fmtS(lastT - t0) + ' of run';
@@ -375,7 +377,7 @@ export const LIVE_CLIENT_JS = String.raw`
     UI.ended = true;
     if (d.analysis) renderChecks(d.analysis);
     renderFinal(d.result);
-    dirtyTable = true;
+    renderTable();
     status(mode === 'replay' ? 'replay of ' + SNAP.dir : 'run ended', 'ended');
   }
   var SNAP = null;
