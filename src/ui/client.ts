@@ -292,15 +292,46 @@ export const LIVE_CLIENT_JS = String.raw`
       }
     });
     ctx.stroke();
+    // arrowheads at the receiving end, while there are few enough to see
+    if (arrows < 1500) {
+      ctx.fillStyle = 'rgba(40,80,160,0.6)';
+      M.forEach(function (m) {
+        var a = m.draw, i = lower(a, start);
+        for (; i < a.length && a[i][1] <= end; i++) {
+          var r = a[i]; if (r[2] !== 'RECEIVE') continue;
+          var s = msgs[r[6]]; if (!s) continue;
+          var x1 = X(s.t), y1 = Y(s.m), x2 = X(r[1]), y2 = Y(m), ang = Math.atan2(y2 - y1, x2 - x1), L = 6;
+          ctx.beginPath(); ctx.moveTo(x2, y2);
+          ctx.lineTo(x2 - L * Math.cos(ang - 0.4), y2 - L * Math.sin(ang - 0.4)); ctx.lineTo(x2 - L * Math.cos(ang + 0.4), y2 - L * Math.sin(ang + 0.4)); ctx.fill();
+        }
+      });
+    }
     // events: at most one dot per pixel column and kind per lane
+    var ds = Math.max(3, Math.min(7, Math.round(laneH / 5)));
     M.forEach(function (m) {
       var a = m.draw, i = lower(a, start), y = Y(m), lastX = [-1, -1, -1, -1, -1];
       for (; i < a.length && a[i][1] <= end; i++) {
         var r = a[i], k = kindOf(r[2]), x = Math.round(X(r[1]));
         if (x === lastX[k]) continue; lastX[k] = x;
-        ctx.fillStyle = KIND_COLOUR[k]; ctx.fillRect(x - 1.5, y - 1.5 - (k === 3 ? 2 : 0), 3, k === 3 ? 7 : 3); dots++;
+        ctx.fillStyle = KIND_COLOUR[k];
+        if (k === 3) ctx.fillRect(x - ds / 2, y - ds, ds, ds * 2); else ctx.fillRect(x - ds / 2, y - ds / 2, ds, ds);
+        dots++;
       }
     });
+    // algorithm events are named when there is room (LEADER, ELECTION, CS_ENTER, ...)
+    if (view.span <= 30000 && n <= 12) {
+      ctx.font = '10px system-ui, sans-serif'; ctx.textBaseline = 'bottom'; ctx.fillStyle = '#a05a00';
+      M.forEach(function (m) {
+        var a = m.draw, i = lower(a, start), y = Y(m), lastLabel = -1e9;
+        for (; i < a.length && a[i][1] <= end; i++) {
+          var r = a[i]; if (kindOf(r[2]) !== 3) continue;
+          var x = X(r[1]); if (x - lastLabel < 70) continue; lastLabel = x;
+          var label = r[2] === 'LEADER' ? 'LEADER ' + (detailOf(r[7]).leader || '') : r[2];
+          ctx.fillText(label, x + 3, y - ds - 1);
+        }
+      });
+      ctx.textBaseline = 'middle';
+    }
     // process faults
     faults.forEach(function (f) {
       var m = f.machine != null ? byId[f.machine] : null, x = X(f.t); if (!m || x < left || x > w) return;
@@ -312,7 +343,7 @@ export const LIVE_CLIENT_JS = String.raw`
     ctx.fillStyle = '#666'; ctx.textBaseline = 'top';
     if (t0 !== null) {
       var step = Math.pow(10, Math.floor(Math.log10(view.span / 6))); if (view.span / step > 12) step *= 5; else if (view.span / step > 6) step *= 2;
-      for (var tt = Math.ceil((start - t0) / step) * step; tt <= end - t0; tt += step) { var x = X(t0 + tt); ctx.fillRect(x, top + laneH * n, 1, 4); ctx.fillText((tt / 1000).toFixed(step < 1000 ? 1 : 0) + ' s', x + 2, top + laneH * n + 4); }
+      for (var tt = Math.max(0, Math.ceil((start - t0) / step) * step); tt <= end - t0; tt += step) { var x = X(t0 + tt); ctx.fillRect(x, top + laneH * n, 1, 4); ctx.fillText((tt / 1000).toFixed(step < 1000 ? 1 : 0) + ' s', x + 2, top + laneH * n + 4); }
     }
     UI.diagram = { dots: dots, arrows: arrows, lanes: M.length, start: start, end: end };
     geometry = { left: left, top: top, laneH: laneH, start: start, span: view.span, pw: pw };
@@ -357,8 +388,8 @@ export const LIVE_CLIENT_JS = String.raw`
       if (mode === 'replay') replayStep();
       draw();
       var now = performance.now();
-      if (dirtyTable && now - lastTable > 250) { dirtyTable = false; lastTable = now; renderTable(); }
-      if (dirtyCharts && now - lastCharts > 1000) { dirtyCharts = false; lastCharts = now; renderCharts(); }
+      if (dirtyTable && now - lastTable > 250) { dirtyTable = false; lastTable = now; renderTable(); UI.tableMs = performance.now() - now; }
+      if (dirtyCharts && now - lastCharts > 1000) { dirtyCharts = false; lastCharts = performance.now(); renderCharts(); UI.chartMs = performance.now() - lastCharts; }
     });
     requestAnimationFrame(frame);
   }

@@ -64,7 +64,7 @@ export async function startLiveUi(opts: LiveUiOptions): Promise<LiveUi> {
   const listening = await listenUi({ host: opts.host, port: opts.port, store, hub, page: () => (pageHtml ??= renderLivePage()), keepAlive: false });
   opts.print?.(`ui: ${listening.url}`);
   const follower = new LogDirFollower(opts.logDir, 0);
-  const worker = new Worker(workerScript(), { workerData: { dir: opts.logDir, minIntervalMs: opts.analysisIntervalMs ?? 1000 } satisfies AnalysisWorkerData });
+  const worker = new Worker(workerScript(), { workerData: { dir: opts.logDir, minIntervalMs: opts.analysisIntervalMs ?? 2000 } satisfies AnalysisWorkerData });
   worker.unref();
   let finalDone: (() => void) | null = null;
   const finalSeen = new Promise<void>((resolve) => (finalDone = resolve));

@@ -1,13 +1,13 @@
 /**
  * Following a run's files while machines write them: each `log_<id>.csv` and `faults.csv` is read
- * from the offset reached last time (one stat and at most one read per file per poll), complete
+ * from the offset reached last time (one stat per file per poll; open and read only when it grew), complete
  * records only (up to the last newline; a record still being written, or with a quoted newline
  * not yet closed, waits for the next poll). Parsing uses csv-parse's sync API on the new bytes.
  *
  * The machines are not touched: they write their logs as always (synchronous write(2)); this
  * module only reads. A file that shrinks (replaced) is read again from its start.
  */
-import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LOG_COLUMNS } from '../core/logRow.js';
@@ -44,6 +44,17 @@ export class FileTail {
 
   /** New complete records since the last call ([] when the file is missing or unchanged). */
   poll(): LineRecord[] {
+    // one stat per poll when nothing changed (the common case between two rows)
+    let size: number;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return [];
+    }
+    if (size === this.offset) {
+      this.behind = false;
+      return [];
+    }
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
@@ -52,7 +63,7 @@ export class FileTail {
     }
     let chunk: Buffer;
     try {
-      const size = fstatSync(fd).size;
+      size = fstatSync(fd).size;
       if (size < this.offset) {
         // replaced or truncated: start again
         this.offset = 0;
