@@ -165,6 +165,7 @@ export const LIVE_CLIENT_JS = String.raw`
   }
   function renderAlgorithm() {
     var box = $('algo'); var live = M.filter(function (m) { return m.state === 'running' || m.state === 'paused'; });
+    if (!live.length) live = M.filter(function (m) { return m.state === 'stopped'; }); // the run's end: as it stopped
     if (algorithm === 'election' || algorithm === 'bully') {
       $('algo-head').textContent = 'Election: who leads whom';
       var groups = {}; live.forEach(function (m) { var k = m.leader == null ? 'none' : m.leader; (groups[k] = groups[k] || []).push(m.id); });
