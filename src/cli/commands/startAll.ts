@@ -38,6 +38,8 @@ import { join } from 'node:path';
 import { type RawLinkFaultOptions, linkFaultChildArgs } from '../linkFaultOptions.js';
 import { FaultLog } from '../../runtime/faults/injector.js';
 import { prepareLinkFaultRun } from '../../runtime/faults/linkSchedule.js';
+// live view (issue 16)
+import { parseUiPort, UI_DEFAULT_HOST } from './ui.js';
 
 interface StartAllOptions extends RawRunOptions, RawLinkFaultOptions {
   stagger?: number;
@@ -45,6 +47,8 @@ interface StartAllOptions extends RawRunOptions, RawLinkFaultOptions {
   kill?: FaultSpec[];
   restart?: FaultSpec[];
   pause?: FaultSpec[];
+  ui?: true | number;
+  uiHost: string;
 }
 
 const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
@@ -103,6 +107,8 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
     .option('--kill <who@s>', FAULT_HELP.kill, faultOption('kill'))
     .option('--restart <who@s>', FAULT_HELP.restart, faultOption('restart'))
     .option('--pause <who@s-s>', FAULT_HELP.pause, faultOption('pause'))
+    .option('--ui [port]', 'serve a live web view of the run (default: a free port) and print its address', parseUiPort)
+    .option('--ui-host <addr>', `address the live view listens on (default ${UI_DEFAULT_HOST}, loopback only)`, UI_DEFAULT_HOST)
     .action(async (raw: StartAllOptions) => {
       const config = loadConfig(raw.config);
       const settings = resolveRunSettings(raw, config);
@@ -138,6 +144,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const archived = archiveRun(settings.logDir);
       write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
+      const ui = raw.ui === undefined ? null : await (await import('../../ui/live.js')).startLiveUi({ logDir: settings.logDir, host: raw.uiHost, port: raw.ui === true ? 0 : raw.ui, print: write });
       const common = [...childArgs(raw, settings), ...linkFaultChildArgs(raw)];
       let failed = false;
       /** Machines that failed before the run began, or whose log failed (disk full) during it. */
@@ -212,6 +219,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       faults?.stop();
       linkFaults?.stop();
       (faultLog as FaultLog | null)?.close();
+      await ui?.stop(); // final analysis to the page, then the server closes
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
 
