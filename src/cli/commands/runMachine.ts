@@ -118,6 +118,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         beginGate,
         dialGate,
         durationSec: settings.durationSec,
+        maxQueue: settings.maxQueue,
         logDir: settings.logDir,
         append: raw.append ?? false,
         createTransport: (handlers) =>
