@@ -45,7 +45,8 @@
  *    it is answered again with a REPLY marked resend=1 (carrying the replier's current request,
  *    which clears a request whose RELEASE was lost). Both are extra copies, marked so the
  *    messages-per-entry count can leave them out; a fault-free run sends none (see
- *    retransmitAfterMs).
+ *    retransmitAfterMs). An idle machine still waiting to hear from some peers (their link-up
+ *    HELLO lost) asks them, HELLO ask=1, as often; they answer with their state.
  *
  * Trade-off: the failure timeout is a guess. A crashed peer is dropped after failureTimeoutMs and
  * the others go on; but a peer that is only slow or cut off (a false suspicion) is still running
@@ -77,6 +78,7 @@ import {
   parseMutexBody,
   type RequestKey,
   retransmitAfterMs,
+  unheardPeers,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -102,7 +104,7 @@ export interface LamportMutexState {
   entries: number;
   /** Peer → timestamp of the last request of it we replied to (a second REPLY to it is a resend). */
   readonly repliedTo: Map<MachineId, number>;
-  /** ctx.now of our request or of the last message from a peer we were waiting for (phase 'waiting'). */
+  /** ctx.now of our request, of the last message that left us fewer peers to wait for, or of the last re-send. */
   progressAt: number;
 }
 
@@ -155,15 +157,6 @@ export function blockers(state: LamportMutexState, self: MachineId): MachineId[]
   return [...out];
 }
 
-function isBlocker(state: LamportMutexState, self: MachineId, peer: MachineId): boolean {
-  if (state.phase !== 'waiting' || state.myTs === null) return false;
-  if ((state.latestFrom.get(peer) ?? -1) <= state.myTs) return true;
-  for (const k of state.queue) {
-    if (k.id === self && k.ts === state.myTs) return false;
-    if (k.id === peer) return true;
-  }
-  return false;
-}
 
 function stateMessage(state: LamportMutexState): MutexBody {
   return state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs } : { kind: 'HELLO' };
@@ -233,6 +226,11 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
         state.myTs = ts;
         state.progressAt = ctx.now;
         enqueueRequest(state.queue, { ts, id: ctx.self });
+      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
+        // not synced: the link-up messages of some peers may be lost; ask them for their state
+        state.progressAt = ctx.now;
+        const to = unheardPeers(state.membership, state.heardFrom, ctx);
+        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
       } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
         // stuck: what we sent or what they sent may be lost (the peers we wait for are all live)
         state.progressAt = ctx.now;
@@ -251,7 +249,7 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
         out.send([from], stateMessage(state));
       }
       state.heardFrom.add(from);
-      if (isBlocker(state, ctx.self, from)) state.progressAt = ctx.now;
+      const blockedBy = state.phase === 'waiting' ? blockers(state, ctx.self).length : 0;
       const latest = state.latestFrom.get(from) ?? -1;
       if (ctx.msgLamport > latest) state.latestFrom.set(from, ctx.msgLamport);
       switch (body.kind) {
@@ -273,6 +271,7 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
           break;
         case 'HELLO':
           removeRequestsOf(state.queue, from);
+          if (body.ask) out.send([from], state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs, resend: true } : { kind: 'HELLO' });
           break;
         case 'REPLY':
           // the replier's current request, as of this message (FIFO: newer than anything before it)
@@ -280,6 +279,8 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
           else removeRequestsOf(state.queue, from);
           break;
       }
+      // progress: fewer peers to wait for (a message that changes nothing does not delay a re-send)
+      if (state.phase === 'waiting' && blockers(state, ctx.self).length < blockedBy) state.progressAt = ctx.now;
       tryEnter(state, ctx, out);
       return out.effects;
     },

@@ -54,12 +54,15 @@ export function retransmitAfterMs(o: MutexOptions): number {
  * none, so every message tells its receiver the sender's current request (see mutex.ts).
  * `resend` marks a retransmission: a REQUEST re-sent after the retransmit timeout, or a REPLY
  * repeated for a request already answered. Logged as `resend=1`; handled idempotently.
+ * `ask` (HELLO): sent by a machine that has not heard from that peer for the retransmit time (its
+ * link-up messages lost), which stops it requesting (fresh-member rule): the peer answers with its
+ * state (Lamport: REQUEST or HELLO; Ricart–Agrawala: HELLO), never with another ask.
  */
 export type MutexBody =
   | { readonly kind: 'REQUEST'; readonly ts: number; readonly resend?: true }
   | { readonly kind: 'REPLY'; readonly ts: number; readonly req?: number; readonly resend?: true }
   | { readonly kind: 'RELEASE'; readonly ts: number }
-  | { readonly kind: 'HELLO' };
+  | { readonly kind: 'HELLO'; readonly ask?: true };
 
 export type MutexKind = MutexBody['kind'];
 
@@ -67,7 +70,10 @@ export type MutexKind = MutexBody['kind'];
 export function parseMutexBody(raw: unknown): MutexBody | null {
   if (raw === null || typeof raw !== 'object') return null;
   const r = raw as { kind?: unknown; ts?: unknown; req?: unknown; resend?: unknown };
-  if (r.kind === 'HELLO') return { kind: 'HELLO' };
+  if (r.kind === 'HELLO') {
+    const a = (raw as { ask?: unknown }).ask;
+    return a === undefined ? { kind: 'HELLO' } : a === true ? { kind: 'HELLO', ask: true } : null;
+  }
   if (r.kind !== 'REQUEST' && r.kind !== 'REPLY' && r.kind !== 'RELEASE') return null;
   const stamp = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (!stamp(r.ts)) return null;
@@ -82,7 +88,7 @@ export function parseMutexBody(raw: unknown): MutexBody | null {
 export function describeMutexBody(body: MutexBody): string {
   switch (body.kind) {
     case 'HELLO':
-      return 'kind=HELLO';
+      return body.ask ? 'kind=HELLO ask=1' : 'kind=HELLO';
     case 'RELEASE':
       return `kind=RELEASE ts=${body.ts}`;
     case 'REQUEST':
@@ -167,6 +173,14 @@ export function mutexPeerDown(state: { readonly membership: Membership }, peer: 
 export function noteRejoin(membership: Membership, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
   out.note(MEMBER_UP, [peer], { reason });
   if (!ctx.connected.has(peer)) membershipDown(membership, peer, ctx.now);
+}
+
+/**
+ * Live, connected peers not heard from yet: the ones an idle machine asks (HELLO ask=1) once it has
+ * waited the retransmit time for them.
+ */
+export function unheardPeers(m: Membership, heardFrom: ReadonlySet<MachineId>, ctx: Context): MachineId[] {
+  return ctx.peers.filter((p) => m.live.has(p) && !heardFrom.has(p) && ctx.connected.has(p));
 }
 
 /** Live peers in ctx.peers order (config order starting after self). */

@@ -18,7 +18,9 @@
  * re-sending: a waiting machine that has had no REPLY for retransmitAfterMs re-sends REQUEST(ts),
  * resend=1, to the peers that have not replied, every that long while stuck. A re-sent REQUEST
  * already answered is answered again (REPLY resend=1), one already deferred stays deferred, one
- * never seen is handled as new. A fault-free run never re-sends (see mutexCommon.ts).
+ * never seen is handled as new. An idle machine that has not heard from some peers for that long
+ * (their link-up HELLO lost) asks them, HELLO ask=1; they answer HELLO. A fault-free run never
+ * re-sends or asks (see mutexCommon.ts).
  * As in mutex.ts, a machine issues its first request only after it has heard from every live peer
  * (peers send HELLO when a link comes up and they have nothing else to say). Safety does not rest
  * on it: a machine inside defers every request, whatever its timestamp, and a waiting machine that
@@ -49,6 +51,7 @@ import {
   noteRejoin,
   parseMutexBody,
   retransmitAfterMs,
+  unheardPeers,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -184,6 +187,11 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
         state.myTs = ts;
         state.progressAt = ctx.now;
         state.repliedBy.clear();
+      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
+        // not synced: the link-up messages of some peers may be lost; ask them
+        state.progressAt = ctx.now;
+        const to = unheardPeers(state.membership, state.heardFrom, ctx);
+        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
       } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
         state.progressAt = ctx.now;
         const to = livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p));
@@ -214,8 +222,10 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
             state.progressAt = ctx.now;
           }
           break;
-        case 'RELEASE':
         case 'HELLO':
+          if (body.ask) out.send([from], { kind: 'HELLO' });
+          break;
+        case 'RELEASE':
           break;
       }
       tryEnter(state, out);
