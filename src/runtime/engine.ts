@@ -82,17 +82,18 @@ export const ERROR_ROW_LIMIT: RowLimit = { burst: 10, windowMs: 10_000 };
 export const QUEUE_FULL_ROW_LIMIT: RowLimit = { burst: 100, windowMs: 1000 };
 
 /**
- * Who an ERROR row is about, for rate limiting: the address of `remote=` (port stripped, so every
- * connection from one host counts as one source), else the peer of `from=`/`to=` or the peer column.
+ * Who an ERROR row is about, for rate limiting: the peer when the row names one in its peer column
+ * (an authenticated connection, or one we dialed), else the address of `remote=` (port stripped, so
+ * every connection from one host counts as one source), else `local`.
  */
 export function errorSource(detail: Map<string, string>, peer: string): string {
+  if (peer) return `peer:${peer}`;
   const remote = detail.get('remote');
   if (remote !== undefined) {
     const colon = remote.lastIndexOf(':');
     return colon > 0 ? remote.slice(0, colon) : remote;
   }
-  const id = detail.get('from') ?? detail.get('to') ?? peer;
-  return id ? `peer:${id}` : 'local';
+  return 'local';
 }
 
 const isoTime = (ms: number): string => new Date(ms).toISOString();
