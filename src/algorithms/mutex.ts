@@ -31,6 +31,23 @@
  *    MEMBER_DOWN, its requests leave the queue and we stop waiting for its messages. It rejoins
  *    (note MEMBER_UP) when its link comes up again or a message from it arrives, as a fresh member.
  *
+ * Lost messages on a link that stays up (transport-injected --loss and --partition, the
+ * simulator's --loss; delivery stays FIFO, copies just go missing):
+ *  - Every message states the sender's current request: REQUEST(ts) and REPLY(req=ts) "I hold
+ *    ts", RELEASE, HELLO and a REPLY without req "I hold none"; the receiver replaces what it knew.
+ *    Safety then needs no message to arrive: if j enters while i holds an earlier request ti,
+ *    j has from i a message stamped above j's ts ≥ ti, so sent after i requested, so it told j of
+ *    ti (still held: j cannot enter) or came after i's exit. Without it a lost REQUEST lets two in.
+ *  - Liveness needs lost messages made good: a waiting machine that has not heard from the peers it
+ *    waits for (no later message yet, or a request ahead of ours in the queue) for
+ *    retransmitAfterMs re-sends REQUEST(ts) with resend=1 to them, every that long while stuck,
+ *    so after a heal it recovers within that time. A REQUEST already queued only replaces itself;
+ *    it is answered again with a REPLY marked resend=1 (carrying the replier's current request,
+ *    which clears a request whose RELEASE was lost). Both are extra copies, marked so the
+ *    messages-per-entry count can leave them out; a fault-free run sends none (see
+ *    retransmitAfterMs). An idle machine still waiting to hear from some peers (their link-up
+ *    HELLO lost) asks them, HELLO ask=1, as often; they answer with their state.
+ *
  * Trade-off: the failure timeout is a guess. A crashed peer is dropped after failureTimeoutMs and
  * the others go on; but a peer that is only slow or cut off (a false suspicion) is still running
  * the algorithm with a membership of its own, and two such groups can be in the critical section at
@@ -60,6 +77,8 @@ import {
   noteRejoin,
   parseMutexBody,
   type RequestKey,
+  retransmitAfterMs,
+  unheardPeers,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -83,6 +102,10 @@ export interface LamportMutexState {
   readonly membership: Membership;
   /** Critical sections entered. */
   entries: number;
+  /** Peer → timestamp of the last request of it we replied to (a second REPLY to it is a resend). */
+  readonly repliedTo: Map<MachineId, number>;
+  /** ctx.now of our request, of the last message that left us fewer peers to wait for, or of the last re-send. */
+  progressAt: number;
 }
 
 /** Inserts a request in order, replacing any other request of the same machine (one per machine). */
@@ -119,6 +142,22 @@ export function isSynced(state: LamportMutexState): boolean {
   return true;
 }
 
+/**
+ * Peers a waiting machine waits for: live peers it has no message stamped after its request from,
+ * and the owners of requests ahead of its own in its queue.
+ */
+export function blockers(state: LamportMutexState, self: MachineId): MachineId[] {
+  if (state.phase !== 'waiting' || state.myTs === null) return [];
+  const out = new Set<MachineId>();
+  for (const p of state.membership.live) if ((state.latestFrom.get(p) ?? -1) <= state.myTs) out.add(p);
+  for (const k of state.queue) {
+    if (k.id === self && k.ts === state.myTs) break;
+    if (k.id !== self) out.add(k.id);
+  }
+  return [...out];
+}
+
+
 function stateMessage(state: LamportMutexState): MutexBody {
   return state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs } : { kind: 'HELLO' };
 }
@@ -135,12 +174,14 @@ function tryEnter(state: LamportMutexState, ctx: Context, out: EffectList): void
 function rejoin(state: LamportMutexState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
   noteRejoin(state.membership, peer, reason, ctx, out);
   state.latestFrom.delete(peer);
+  state.repliedTo.delete(peer);
   removeRequestsOf(state.queue, peer);
 }
 
 /** Builds Lamport's mutual exclusion. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
 export function createLamportMutex(options: MutexOptions): Algorithm<LamportMutexState, MutexBody> {
   const opts = validateMutexOptions(options);
+  const retransmit = retransmitAfterMs(opts);
   return {
     name: 'mutex',
     receiveMode: 'on-arrival',
@@ -154,6 +195,8 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
       heardFrom: new Set(),
       membership: initMembership(ctx),
       entries: 0,
+      repliedTo: new Map(),
+      progressAt: ctx.now,
     }),
     startDetail: mutexStartDetail,
 
@@ -181,7 +224,18 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
         out.event(CS_REQUEST, { ts });
         state.phase = 'waiting';
         state.myTs = ts;
+        state.progressAt = ctx.now;
         enqueueRequest(state.queue, { ts, id: ctx.self });
+      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
+        // not synced: the link-up messages of some peers may be lost; ask them for their state
+        state.progressAt = ctx.now;
+        const to = unheardPeers(state.membership, state.heardFrom, ctx);
+        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
+      } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
+        // stuck: what we sent or what they sent may be lost (the peers we wait for are all live)
+        state.progressAt = ctx.now;
+        const to = blockers(state, ctx.self);
+        if (to.length > 0) out.send(to, { kind: 'REQUEST', ts: state.myTs!, resend: true });
       }
       tryEnter(state, ctx, out);
       return out.effects;
@@ -195,22 +249,38 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
         out.send([from], stateMessage(state));
       }
       state.heardFrom.add(from);
+      const blockedBy = state.phase === 'waiting' ? blockers(state, ctx.self).length : 0;
       const latest = state.latestFrom.get(from) ?? -1;
       if (ctx.msgLamport > latest) state.latestFrom.set(from, ctx.msgLamport);
       switch (body.kind) {
-        case 'REQUEST':
+        case 'REQUEST': {
           enqueueRequest(state.queue, { ts: body.ts, id: from });
-          out.send([from], { kind: 'REPLY', ts: body.ts });
+          const again = state.repliedTo.get(from) === body.ts;
+          state.repliedTo.set(from, body.ts);
+          const reply: MutexBody = {
+            kind: 'REPLY',
+            ts: body.ts,
+            ...(state.myTs !== null ? { req: state.myTs } : {}),
+            ...(again ? { resend: true as const } : {}),
+          };
+          out.send([from], reply);
           break;
+        }
         case 'RELEASE':
           removeRequestsOf(state.queue, from, body.ts);
           break;
         case 'HELLO':
           removeRequestsOf(state.queue, from);
+          if (body.ask) out.send([from], state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs, resend: true } : { kind: 'HELLO' });
           break;
         case 'REPLY':
+          // the replier's current request, as of this message (FIFO: newer than anything before it)
+          if (body.req !== undefined) enqueueRequest(state.queue, { ts: body.req, id: from });
+          else removeRequestsOf(state.queue, from);
           break;
       }
+      // progress: fewer peers to wait for (a message that changes nothing does not delay a re-send)
+      if (state.phase === 'waiting' && blockers(state, ctx.self).length < blockedBy) state.progressAt = ctx.now;
       tryEnter(state, ctx, out);
       return out.effects;
     },

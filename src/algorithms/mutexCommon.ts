@@ -28,34 +28,74 @@ export interface MutexOptions {
    * Lets a run drain so that every request is granted and every message counted (tests, experiments).
    */
   readonly requestUntilMs?: number;
+  /**
+   * ms a waiting machine goes without progress before it re-sends its REQUEST (see
+   * retransmitAfterMs); undefined: the default, longer than any wait a fault-free run can have.
+   */
+  readonly retransmitMs?: number;
+}
+
+/**
+ * How long a waiting machine goes without progress (a message from a peer it waits for) before it
+ * re-sends its REQUEST, `resend=1`, to those peers: options.retransmitMs, else (csTicks + 2) s and
+ * at least 2 s. Without faults a waiter hears from one of them at least every critical section
+ * (csTicks ticks at ≥ 1 tick/s) plus two message delays, so a fault-free run never re-sends; after
+ * a loss or a partition's heal, the waiter recovers within this time.
+ */
+export function retransmitAfterMs(o: MutexOptions): number {
+  return o.retransmitMs ?? Math.max(2000, (o.csTicks + 2) * 1000);
 }
 
 /**
  * Protocol messages. `ts` is always the Lamport timestamp of the request the message is about:
  * REQUEST announces it, REPLY answers it, RELEASE gives it up. HELLO (sent when a link comes up
  * and the sender has no request outstanding) says "I hold no request".
+ * `req` (REPLY, Lamport's algorithm): the replier's own outstanding request, absent when it has
+ * none, so every message tells its receiver the sender's current request (see mutex.ts).
+ * `resend` marks a retransmission: a REQUEST re-sent after the retransmit timeout, or a REPLY
+ * repeated for a request already answered. Logged as `resend=1`; handled idempotently.
+ * `ask` (HELLO): sent by a machine that has not heard from that peer for the retransmit time (its
+ * link-up messages lost), which stops it requesting (fresh-member rule): the peer answers with its
+ * state (Lamport: REQUEST or HELLO; Ricart–Agrawala: HELLO), never with another ask.
  */
 export type MutexBody =
-  | { readonly kind: 'REQUEST'; readonly ts: number }
-  | { readonly kind: 'REPLY'; readonly ts: number }
+  | { readonly kind: 'REQUEST'; readonly ts: number; readonly resend?: true }
+  | { readonly kind: 'REPLY'; readonly ts: number; readonly req?: number; readonly resend?: true }
   | { readonly kind: 'RELEASE'; readonly ts: number }
-  | { readonly kind: 'HELLO' };
+  | { readonly kind: 'HELLO'; readonly ask?: true };
 
 export type MutexKind = MutexBody['kind'];
 
 /** Validates a body from the wire (null when malformed). */
 export function parseMutexBody(raw: unknown): MutexBody | null {
   if (raw === null || typeof raw !== 'object') return null;
-  const r = raw as { kind?: unknown; ts?: unknown };
-  if (r.kind === 'HELLO') return { kind: 'HELLO' };
+  const r = raw as { kind?: unknown; ts?: unknown; req?: unknown; resend?: unknown };
+  if (r.kind === 'HELLO') {
+    const a = (raw as { ask?: unknown }).ask;
+    return a === undefined ? { kind: 'HELLO' } : a === true ? { kind: 'HELLO', ask: true } : null;
+  }
   if (r.kind !== 'REQUEST' && r.kind !== 'REPLY' && r.kind !== 'RELEASE') return null;
-  if (typeof r.ts !== 'number' || !Number.isSafeInteger(r.ts) || r.ts < 0) return null;
-  return { kind: r.kind, ts: r.ts };
+  const stamp = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!stamp(r.ts)) return null;
+  if (r.resend !== undefined && r.resend !== true) return null;
+  if (r.kind === 'RELEASE') return r.resend === undefined ? { kind: 'RELEASE', ts: r.ts } : null;
+  if (r.kind === 'REQUEST') return r.resend ? { kind: 'REQUEST', ts: r.ts, resend: true } : { kind: 'REQUEST', ts: r.ts };
+  if (r.req !== undefined && !stamp(r.req)) return null;
+  return { kind: 'REPLY', ts: r.ts, ...(r.req !== undefined ? { req: r.req } : {}), ...(r.resend ? { resend: true as const } : {}) };
 }
 
-/** Detail of the SEND/RECEIVE rows: `kind=REQUEST ts=5` (HELLO: `kind=HELLO`). */
+/** Detail of the SEND/RECEIVE rows: `kind=REQUEST ts=5`, `kind=REPLY ts=5 req=7 resend=1` (HELLO: `kind=HELLO`). */
 export function describeMutexBody(body: MutexBody): string {
-  return body.kind === 'HELLO' ? 'kind=HELLO' : `kind=${body.kind} ts=${body.ts}`;
+  switch (body.kind) {
+    case 'HELLO':
+      return body.ask ? 'kind=HELLO ask=1' : 'kind=HELLO';
+    case 'RELEASE':
+      return `kind=RELEASE ts=${body.ts}`;
+    case 'REQUEST':
+      return body.resend ? `kind=REQUEST ts=${body.ts} resend=1` : `kind=REQUEST ts=${body.ts}`;
+    case 'REPLY':
+      return `kind=REPLY ts=${body.ts}${body.req !== undefined ? ` req=${body.req}` : ''}${body.resend ? ' resend=1' : ''}`;
+  }
 }
 
 /** A request in the total order of Lamport 1978: by timestamp, ties broken by machine id. */
@@ -117,7 +157,7 @@ export function membershipExpire(m: Membership, now: number, timeoutMs: number):
 /** The START row detail both mutex algorithms log. */
 export function mutexStartDetail(state: { readonly options: MutexOptions }): string {
   const o = state.options;
-  return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs}`;
+  return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs} retransmit_ms=${retransmitAfterMs(o)}`;
 }
 
 /** onPeerDown of both mutex algorithms: start the failure timeout; nothing is sent. */
@@ -133,6 +173,14 @@ export function mutexPeerDown(state: { readonly membership: Membership }, peer: 
 export function noteRejoin(membership: Membership, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
   out.note(MEMBER_UP, [peer], { reason });
   if (!ctx.connected.has(peer)) membershipDown(membership, peer, ctx.now);
+}
+
+/**
+ * Live, connected peers not heard from yet: the ones an idle machine asks (HELLO ask=1) once it has
+ * waited the retransmit time for them.
+ */
+export function unheardPeers(m: Membership, heardFrom: ReadonlySet<MachineId>, ctx: Context): MachineId[] {
+  return ctx.peers.filter((p) => m.live.has(p) && !heardFrom.has(p) && ctx.connected.has(p));
 }
 
 /** Live peers in ctx.peers order (config order starting after self). */
@@ -183,5 +231,6 @@ export function validateMutexOptions(o: MutexOptions): MutexOptions {
   if (!(o.csProbability >= 0 && o.csProbability <= 1)) throw new RangeError(`csProbability ${o.csProbability} not in [0, 1]`);
   if (!Number.isInteger(o.csTicks) || o.csTicks < 1) throw new RangeError(`csTicks ${o.csTicks} must be an integer ≥ 1`);
   if (!(o.failureTimeoutMs >= 0)) throw new RangeError(`failureTimeoutMs ${o.failureTimeoutMs} must be ≥ 0`);
+  if (o.retransmitMs !== undefined && !(o.retransmitMs > 0)) throw new RangeError(`retransmitMs ${o.retransmitMs} must be > 0`);
   return o;
 }

@@ -13,6 +13,14 @@
  * the checker reports it. When a link comes up we re-send what may have been DROPped while it was
  * down: our REQUEST if that peer has not replied to it, and our last REPLY to that peer (a REPLY
  * for a request that is no longer current is ignored by its receiver).
+ * Lost messages on a link that stays up (--loss, --partition): RA stays safe (entry needs an
+ * explicit REPLY to the current request from every live peer), and liveness is restored by
+ * re-sending: a waiting machine that has had no REPLY for retransmitAfterMs re-sends REQUEST(ts),
+ * resend=1, to the peers that have not replied, every that long while stuck. A re-sent REQUEST
+ * already answered is answered again (REPLY resend=1), one already deferred stays deferred, one
+ * never seen is handled as new. An idle machine that has not heard from some peers for that long
+ * (their link-up HELLO lost) asks them, HELLO ask=1; they answer HELLO. A fault-free run never
+ * re-sends or asks (see mutexCommon.ts).
  * As in mutex.ts, a machine issues its first request only after it has heard from every live peer
  * (peers send HELLO when a link comes up and they have nothing else to say). Safety does not rest
  * on it: a machine inside defers every request, whatever its timestamp, and a waiting machine that
@@ -42,6 +50,8 @@ import {
   mutexStartDetail,
   noteRejoin,
   parseMutexBody,
+  retransmitAfterMs,
+  unheardPeers,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -64,6 +74,8 @@ export interface RicartAgrawalaState {
   readonly heardFrom: Set<MachineId>;
   readonly membership: Membership;
   entries: number;
+  /** ctx.now of our request or of the last REPLY to it (phase 'waiting'). */
+  progressAt: number;
 }
 
 /** True when a REQUEST (ts, from) must wait for our exit: we are inside, or our request goes first. */
@@ -89,8 +101,9 @@ function tryEnter(state: RicartAgrawalaState, out: EffectList): void {
 }
 
 function reply(state: RicartAgrawalaState, to: MachineId, ts: number, out: EffectList): void {
+  const again = state.lastReplyTo.get(to) === ts;
   state.lastReplyTo.set(to, ts);
-  out.send([to], { kind: 'REPLY', ts });
+  out.send([to], again ? { kind: 'REPLY', ts, resend: true } : { kind: 'REPLY', ts });
 }
 
 /** True when this machine may issue a request: it has heard from every live peer. */
@@ -108,7 +121,7 @@ function resync(state: RicartAgrawalaState, peer: MachineId, out: EffectList): v
   }
   const last = state.lastReplyTo.get(peer);
   if (last !== undefined) {
-    out.send([peer], { kind: 'REPLY', ts: last });
+    out.send([peer], { kind: 'REPLY', ts: last, resend: true }); // a repeat: it may have been lost
     sent = true;
   }
   if (!sent) out.send([peer], { kind: 'HELLO' });
@@ -128,6 +141,7 @@ function rejoin(state: RicartAgrawalaState, peer: MachineId, reason: string, ctx
 /** Builds Ricart–Agrawala. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
 export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgrawalaState, MutexBody> {
   const opts = validateMutexOptions(options);
+  const retransmit = retransmitAfterMs(opts);
   return {
     name: 'ricart-agrawala',
     receiveMode: 'on-arrival',
@@ -142,6 +156,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
       heardFrom: new Set(),
       membership: initMembership(ctx),
       entries: 0,
+      progressAt: ctx.now,
     }),
     startDetail: mutexStartDetail,
 
@@ -170,7 +185,17 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
         out.event(CS_REQUEST, { ts });
         state.phase = 'waiting';
         state.myTs = ts;
+        state.progressAt = ctx.now;
         state.repliedBy.clear();
+      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
+        // not synced: the link-up messages of some peers may be lost; ask them
+        state.progressAt = ctx.now;
+        const to = unheardPeers(state.membership, state.heardFrom, ctx);
+        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
+      } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
+        state.progressAt = ctx.now;
+        const to = livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p));
+        if (to.length > 0) out.send(to, { kind: 'REQUEST', ts: state.myTs!, resend: true });
       }
       tryEnter(state, out);
       return out.effects;
@@ -185,14 +210,22 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
       state.heardFrom.add(from);
       switch (body.kind) {
         case 'REQUEST':
-          if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);
+          // a request already answered is answered again (its REPLY may be lost); one already deferred stays so
+          if (state.lastReplyTo.get(from) === body.ts) reply(state, from, body.ts, out);
+          else if (state.deferred.get(from) === body.ts) break;
+          else if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);
           else reply(state, from, body.ts, out);
           break;
         case 'REPLY':
-          if (state.phase === 'waiting' && body.ts === state.myTs) state.repliedBy.add(from);
+          if (state.phase === 'waiting' && body.ts === state.myTs && !state.repliedBy.has(from)) {
+            state.repliedBy.add(from);
+            state.progressAt = ctx.now;
+          }
+          break;
+        case 'HELLO':
+          if (body.ask) out.send([from], { kind: 'HELLO' });
           break;
         case 'RELEASE':
-        case 'HELLO':
           break;
       }
       tryEnter(state, out);

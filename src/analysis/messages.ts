@@ -30,11 +30,12 @@ const MAX_LOST_EXAMPLES = 20;
 /** Keys `msgId>receiverId` of every RECEIVE row. */
 /**
  * Why the sender dropped a copy, from its DROP row's `reason=`: the destination was down
- * (`destination-down`, the default), or a fault injected on the link (`partitioned`, `injected_loss`).
+ * (`destination-down`, the default), or a fault injected on the link (`partitioned`, `injected_loss`),
+ * or the receiver refused it (`queue_full`: its DROP row with dir=in).
  */
 function dropReasonOf(detail: string): DropReason {
   const reason = parseDetail(detail).get('reason');
-  return reason === 'partitioned' || reason === 'injected_loss' ? reason : 'destination-down';
+  return reason === 'partitioned' || reason === 'injected_loss' || reason === 'queue_full' ? reason : 'destination-down';
 }
 
 export function receivedKeys(run: Run): Set<string> {

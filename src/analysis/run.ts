@@ -104,7 +104,10 @@ export function indexRun(logs: RunLogs): Run {
         if (sends.has(r.msgId)) duplicateSends.push({ m, i });
         else sends.set(r.msgId, { m, i });
       } else if (ev === 'DROP') {
-        for (const to of parsePeers(r.peer)) drops.set(`${r.msgId}>${to}`, { m, i });
+        // a receiver's refusal (dir=in: its queue was full) is about the copy sent to it; summaries have no msg_id
+        if (r.detail.includes('dir=in')) {
+          if (r.msgId !== '') drops.set(`${r.msgId}>${log.machine}`, { m, i });
+        } else for (const to of parsePeers(r.peer)) drops.set(`${r.msgId}>${to}`, { m, i });
       } else if (ev === 'START') {
         if (algorithm === null) {
           const a = parseDetail(r.detail).get('algorithm');

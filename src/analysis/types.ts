@@ -152,7 +152,7 @@ export interface LostMessage {
 }
 
 /** Why a copy was dropped by its sender (DROP row). */
-export type DropReason = 'destination-down' | 'partitioned' | 'injected_loss';
+export type DropReason = 'destination-down' | 'partitioned' | 'injected_loss' | 'queue_full';
 
 export interface MessageAccounting {
   readonly sends: number;

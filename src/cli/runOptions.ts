@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
 import { intIn, integer, nonEmptyPath, numberIn, seconds } from './parsers.js';
 import { SECRET_ENV, resolveSecret } from './secret.js';
+import { DEFAULT_MAX_QUEUE } from '../runtime/engine.js';
 // network faults (issue 7); their raw values are RawLinkFaultOptions (linkFaultOptions.ts), not here:
 // `simulate` extends RawRunOptions with its own --delay/--loss/--partition
 import { LINK_FAULT_HELP, delayRuleOption, lossRuleOption, partitionOption } from './linkFaultOptions.js';
@@ -49,6 +50,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--secret-file <path>', `file holding the cluster's shared secret; peers must prove they know it (or set ${SECRET_ENV})`)
     .option('--allow-any-host', 'accept a peer connecting from any address, not only from its configured host')
     .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds)
+    .option('--max-queue <n>', `most messages waiting in a machine's network queue; more are refused and logged as DROP reason=queue_full (default ${DEFAULT_MAX_QUEUE})`, intIn(1))
     // network faults (issue 7), injected by the transport
     .option('--delay <spec>', LINK_FAULT_HELP.delay, delayRuleOption)
     .option('--loss <spec>', LINK_FAULT_HELP.loss, lossRuleOption)
@@ -77,6 +79,7 @@ export interface RawRunOptions {
   secretFile?: string;
   allowAnyHost?: boolean;
   helloTimeout?: number;
+  maxQueue?: number;
 }
 
 /** Options after merging command line, config defaults and built-ins. */
@@ -96,6 +99,8 @@ export interface RunSettings {
   readonly secret: Buffer | undefined;
   readonly allowAnyHost: boolean;
   readonly helloTimeoutMs: number | undefined;
+  /** Bound of the network queue (--max-queue, config `maxQueue`, default DEFAULT_MAX_QUEUE). */
+  readonly maxQueue: number;
 }
 
 /**
@@ -195,6 +200,7 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
     secret: resolveSecret(raw.secretFile),
     allowAnyHost: raw.allowAnyHost ?? false,
     helloTimeoutMs: raw.helloTimeout === undefined ? undefined : Math.round(raw.helloTimeout * 1000),
+    maxQueue: raw.maxQueue ?? d.maxQueue ?? DEFAULT_MAX_QUEUE,
   };
 }
 
@@ -232,5 +238,6 @@ export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
   if (raw.secretFile !== undefined) args.push('--secret-file', raw.secretFile);
   if (s.allowAnyHost) args.push('--allow-any-host');
   if (s.helloTimeoutMs !== undefined) args.push('--hello-timeout', String(s.helloTimeoutMs / 1000));
+  args.push('--max-queue', String(s.maxQueue));
   return args;
 }

@@ -30,6 +30,7 @@ export const defaultsSchema = z
     failureTimeout: z.number().positive(),
     heartbeat: z.number().positive(),
     leaderTimeout: z.number().positive(),
+    maxQueue: z.number().int().min(1),
   })
   .partial()
   .strict();

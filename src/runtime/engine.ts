@@ -12,6 +12,8 @@ import type { LogRow } from '../core/logRow.js';
 import type { Rng } from '../core/rng.js';
 import type { Envelope, MachineId } from '../core/types.js';
 import type { VectorLayout } from '../core/vector.js';
+import { formatDetail, parseDetail } from '../core/logRow.js';
+import { RowLimiter, type RowLimit, type RowSummary, formatReasons } from './rowLimiter.js';
 
 /** Receives every row the machine produces, in order. Must hand the row to the OS before returning. */
 export interface RowSink {
@@ -56,6 +58,42 @@ export interface EngineOptions {
    * view, and peerUp/peerDown only log their row and notify the algorithm.
    */
   readonly connectedView?: ReadonlySet<MachineId>;
+  /**
+   * Most messages the network queue may hold (one-per-tick algorithms); a message arriving at a
+   * full queue is refused: not queued, logged `DROP reason=queue_full dir=in` (rate-limited, see
+   * QUEUE_FULL_ROW_LIMIT). Undefined: unbounded (the simulator, whose peers are all honest).
+   */
+  readonly maxQueue?: number;
+}
+
+/** Real machines' default for EngineOptions.maxQueue (`--max-queue`): ~10 MB of queued envelopes at 3 machines. */
+export const DEFAULT_MAX_QUEUE = 10_000;
+
+/**
+ * ERROR rows per source (a remote address, else a peer): the first 10 of a 10 s window as they
+ * come, the rest as one `ERROR reason=rate_limited source=... count=...` row when the window ends.
+ */
+export const ERROR_ROW_LIMIT: RowLimit = { burst: 10, windowMs: 10_000 };
+
+/**
+ * DROP reason=queue_full rows per sender: the first 100 of a 1 s window one per message (with its
+ * msg_id), the rest as one `DROP reason=queue_full dir=in count=...` row (no msg_id) per window.
+ */
+export const QUEUE_FULL_ROW_LIMIT: RowLimit = { burst: 100, windowMs: 1000 };
+
+/**
+ * Who an ERROR row is about, for rate limiting: the peer when the row names one in its peer column
+ * (an authenticated connection, or one we dialed), else the address of `remote=` (port stripped, so
+ * every connection from one host counts as one source), else `local`.
+ */
+export function errorSource(detail: Map<string, string>, peer: string): string {
+  if (peer) return `peer:${peer}`;
+  const remote = detail.get('remote');
+  if (remote !== undefined) {
+    const colon = remote.lastIndexOf(':');
+    return colon > 0 ? remote.slice(0, colon) : remote;
+  }
+  return 'local';
 }
 
 const isoTime = (ms: number): string => new Date(ms).toISOString();
@@ -81,6 +119,11 @@ export class MachineEngine {
   private seq = 0;
   private ticks = 0;
   private readonly formatTime: (ms: number) => string;
+  private readonly maxQueueLength: number;
+  private readonly errorLimiter = new RowLimiter(ERROR_ROW_LIMIT);
+  private readonly refusalLimiter = new RowLimiter(QUEUE_FULL_ROW_LIMIT);
+  /** Messages refused by the full queue (all of them, logged one by one or in a summary). */
+  refused = 0;
   /** Per-event counts, for the summary. */
   readonly counts = new Map<string, number>();
   maxQueue = 0;
@@ -97,6 +140,7 @@ export class MachineEngine {
     this.connectedView = opts.connectedView ?? this.connectedPeers;
     this.ownsLinks = opts.connectedView === undefined;
     this.discards = opts.sink.discards === true;
+    this.maxQueueLength = opts.maxQueue ?? Infinity;
     this.state = this.algorithm.init(this.context());
   }
 
@@ -121,8 +165,17 @@ export class MachineEngine {
     if (lastSeq > this.seq) this.seq = lastSeq;
   }
 
-  /** Logs a row that does not advance the clocks (START, READY, CONNECT, ERROR, STOP, ...). */
+  /**
+   * Logs a row that does not advance the clocks (START, READY, CONNECT, ERROR, STOP, ...). ERROR
+   * rows are rate-limited per source (ERROR_ROW_LIMIT); STOP is preceded by the summary rows of
+   * whatever is still counted, so nothing refused or suppressed goes unreported.
+   */
   note(event: string, detail = '', peer = '', msgId = ''): void {
+    if (event === 'ERROR') {
+      const d = parseDetail(detail);
+      const now = this.opts.clock.sinceStartMs();
+      if (!this.errorLimiter.admit(errorSource(d, peer), d.get('reason') ?? 'unknown', peer, now, this.errorSummary)) return;
+    } else if (event === 'STOP') this.flushLimited(Infinity, true);
     this.emit(event, peer, msgId, detail);
   }
 
@@ -144,6 +197,10 @@ export class MachineEngine {
       this.receive(typed);
       return;
     }
+    if (this.queueLength >= this.maxQueueLength) {
+      this.refuse(typed);
+      return;
+    }
     this.queue.push(typed);
     const len = this.queueLength;
     if (len > this.maxQueue) this.maxQueue = len;
@@ -152,6 +209,7 @@ export class MachineEngine {
   /** One tick: take one queued message (one-per-tick mode) or let the algorithm act. */
   tick(): void {
     this.ticks++;
+    if (this.errorLimiter.active || this.refusalLimiter.active) this.flushLimited(this.opts.clock.sinceStartMs(), false);
     if (this.algorithm.receiveMode === 'one-per-tick' && this.queueHead < this.queue.length) {
       const env = this.queue[this.queueHead]!;
       this.queue[this.queueHead] = undefined as unknown as Envelope<unknown>;
@@ -200,6 +258,29 @@ export class MachineEngine {
   get algorithmState(): unknown {
     return this.state;
   }
+
+  /** A message arrived at a full queue: counted, logged as DROP dir=in (rate-limited), never queued. */
+  private refuse(env: Envelope<unknown>): void {
+    this.refused++;
+    const from = String(env.from);
+    if (this.refusalLimiter.admit(from, 'queue_full', from, this.opts.clock.sinceStartMs(), this.refusalSummary)) {
+      this.emit('DROP', from, env.id, formatDetail({ reason: 'queue_full', dir: 'in', limit: this.maxQueueLength }));
+    }
+  }
+
+  private flushLimited(nowMs: number, all: boolean): void {
+    this.refusalLimiter.flush(nowMs, this.refusalSummary, all);
+    this.errorLimiter.flush(nowMs, this.errorSummary, all);
+  }
+
+  private readonly refusalSummary = (s: RowSummary): void => {
+    this.emit('DROP', s.peer, '', formatDetail({ reason: 'queue_full', dir: 'in', limit: this.maxQueueLength, count: s.count, window_ms: s.windowMs }));
+  };
+
+  private readonly errorSummary = (s: RowSummary): void => {
+    const peer = s.source.startsWith('peer:') ? s.source.slice(5) : '';
+    this.emit('ERROR', peer, '', formatDetail({ reason: 'rate_limited', source: s.source, count: s.count, window_ms: s.windowMs, reasons: formatReasons(s.byReason) }));
+  };
 
   private receive(env: Envelope<unknown>): void {
     this.clock.receive(env.lamport, env.vector);

@@ -12,7 +12,7 @@ import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { makeLayout } from '../core/vector.js';
 import type { MachineEntry } from '../config/schema.js';
-import { MachineEngine, type RowSink } from './engine.js';
+import { DEFAULT_MAX_QUEUE, MachineEngine, type RowSink } from './engine.js';
 import { SyncCsvLog, logFailure } from './log/csvLog.js';
 import { archiveMachineLog } from './log/archive.js';
 import { RealTicker } from './scheduler.js';
@@ -91,6 +91,8 @@ export interface MachineRunOptions {
    * (just before the socket write) and arriving (into the queue) are written to this file at stop.
    */
   readonly traceFile?: string | undefined;
+  /** Most messages the network queue may hold (`--max-queue`; engine.ts DEFAULT_MAX_QUEUE when undefined). */
+  readonly maxQueue?: number | undefined;
   /** Side effects run after each row reached the log (see algorithmHooks.ts). */
   readonly rowHooks?: readonly ((row: LogRow) => void)[];
   /**
@@ -238,6 +240,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
         }
       : transport,
     clock: { epochMs: () => Date.now(), sinceStartMs: () => performance.now() - t0 },
+    maxQueue: opts.maxQueue ?? DEFAULT_MAX_QUEUE,
   });
   const eng = engine;
   if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);

@@ -1,10 +1,13 @@
 /**
  * Live-port fuzz: a real `run-machine` process (machine 1 of a 2-machine config, ticking at a fixed
  * 5/s, hello timeout 1 s) is fed random bytes, truncated frames, oversize frames, deep nesting,
- * wrong field types, terminal escapes, a flood of 200 connections at once and a slow-loris peer,
- * all from 127.0.0.1. Every case must be closed and/or logged as an ERROR row (attributed to its
- * connection by `remote=127.0.0.1:<our port>`), the machine must keep ticking at its rate
- * throughout, and its log must stay valid (strict CSV parse, every row well-formed).
+ * wrong field types, terminal escapes, a flood of 200 connections at once and a slow-loris peer.
+ * Each case comes from its own loopback address 127.0.0.<10+k> (cases that say hello as machine 2
+ * come from its configured 127.0.0.1). Every case must be closed and logged: as ERROR rows
+ * (attributed to its connection by `remote=<address>:<our port>`) or, beyond the per-source rate
+ * limit, counted in `ERROR reason=rate_limited source=<address or peer:2> count=` summaries. The
+ * machine must keep ticking at its rate throughout, and its log must stay valid (strict CSV parse,
+ * every row well-formed).
  * Random inputs come from fast-check with a fixed seed, so a failure replays.
  */
 import { join } from 'node:path';
@@ -26,8 +29,8 @@ const SEED = 20240607;
 
 interface Outcome {
   readonly name: string;
-  /** ERROR reasons logged for this case's connection(s), with counts. */
-  readonly reasons: string;
+  /** ERROR reasons logged for this case's connection(s), with counts (filled in once the machine stopped). */
+  reasons: string;
   /** How the connection(s) ended. */
   readonly closed: string;
 }
@@ -50,20 +53,32 @@ describe('a live machine under garbage and abuse', () => {
     await m.waitFor(/machine 1 ready/);
     const t0 = Date.now();
     const outcomes: Outcome[] = [];
+    const finalChecks: ((rows: LogRow[]) => void)[] = [];
 
-    /** Rows of the log whose detail names one of our local ports as the remote. */
-    const rowsFor = (rows: LogRow[], localPorts: number[]): LogRow[] => {
-      const tags = new Set(localPorts.map((p) => `remote=127.0.0.1:${p}`));
+    /** Rows of the log whose detail names one of our local endpoints as the remote. */
+    const rowsFor = (rows: LogRow[], localPorts: number[], address: string): LogRow[] => {
+      const tags = new Set(localPorts.map((p) => `remote=${address}:${p}`));
       return rows.filter((r) => r.detail.split(' ').some((t) => tags.has(t)));
     };
-    const summarize = (rows: LogRow[]): string => {
+    /** Rate-limit summaries of these sources logged since `sinceMs`. */
+    const summariesFor = (rows: LogRow[], sources: string[], sinceMs: number): LogRow[] =>
+      rows.filter((r) => r.event === 'ERROR' && r.epoch_ms >= sinceMs && /(^| )reason=rate_limited( |$)/.test(r.detail) && sources.includes(/source=(\S+)/.exec(r.detail)?.[1] ?? ''));
+    const countOf = (r: LogRow): number => Number(/count=(\d+)/.exec(r.detail)?.[1] ?? 0);
+    const summarize = (rows: LogRow[], summaries: LogRow[] = []): string => {
       const counts = new Map<string, number>();
       for (const r of rows) {
         const reason = r.event === 'ERROR' ? (/reason=(\S+)/.exec(r.detail)?.[1] ?? '?') : r.event.toLowerCase();
         counts.set(reason, (counts.get(reason) ?? 0) + 1);
       }
+      for (const r of summaries) {
+        for (const pair of (/reasons=(\S+)/.exec(r.detail)?.[1] ?? '').split(',')) {
+          const [reason, n] = pair.split(':');
+          if (reason) counts.set(reason, (counts.get(reason) ?? 0) + Number(n));
+        }
+      }
       return [...counts].map(([k, v]) => (v > 1 ? `${k}×${v}` : k)).join(', ') || 'none';
     };
+    let attacks = 0;
 
     /**
      * Opens `n` connections, runs `act` on each, waits (bounded) for every one to close, then for
@@ -72,9 +87,13 @@ describe('a live machine under garbage and abuse', () => {
     const attack = async (
       name: string,
       act: (p: RawPeer, i: number) => Promise<string | void> | string | void,
-      opts: { n?: number; serial?: boolean; closeWithinMs?: number; expectRows?: number; expectReasons?: RegExp } = {},
+      opts: { n?: number; serial?: boolean; closeWithinMs?: number; expectRows?: number; expectReasons?: RegExp; asPeer?: boolean } = {},
     ): Promise<void> => {
       const n = opts.n ?? 1;
+      // a case that says hello as 2 must come from 2's configured host; its rows after the hello are 2's (source peer:2)
+      const address = opts.asPeer ? '127.0.0.1' : `127.0.0.${10 + attacks++}`;
+      const sources = opts.asPeer ? ['127.0.0.1', 'peer:2'] : [address];
+      const sinceMs = Date.now() - 50;
       const closeWithinMs = opts.closeWithinMs ?? 5000;
       const ports: number[] = [];
       const notes = new Set<string>();
@@ -87,27 +106,40 @@ describe('a live machine under garbage and abuse', () => {
       if (opts.serial) {
         // one connection at a time (e.g. each claims the same peer id)
         for (let i = 0; i < n; i++) {
-          const p = await rawConnect(port);
+          const p = await rawConnect(port, '127.0.0.1', 5000, address);
           ports.push(p.socket.localPort!);
           closes.push(await runOne(p, i));
         }
       } else {
-        const peers = await Promise.all(Array.from({ length: n }, () => rawConnect(port)));
+        const peers = await Promise.all(Array.from({ length: n }, () => rawConnect(port, '127.0.0.1', 5000, address)));
         ports.push(...peers.map((p) => p.socket.localPort!));
         closes = await Promise.all(peers.map(runOne));
       }
       const open = closes.filter((cl) => cl.timedOut).length;
       const ms = closes.filter((cl) => !cl.timedOut).map((cl) => cl.value!);
       const expectRows = opts.expectRows ?? n;
-      const rows = await waitForRows(logPath, (rs) => rowsFor(rs, ports).filter((r) => r.event === 'ERROR').length >= expectRows, `${expectRows} ERROR rows for ${name}`);
+      // logged one by one, or counted in a summary, which comes when the source's 10 s window ends
+      // (or before STOP): a case beyond the rate limit (more than 10 rows) waits here only for its
+      // first rows and is checked in full once the machine has stopped
+      const logged = (rs: LogRow[]): number =>
+        rowsFor(rs, ports, address).filter((r) => r.event === 'ERROR').length + summariesFor(rs, sources, sinceMs).reduce((k, r) => k + countOf(r), 0);
+      const waitRows = expectRows > 10 ? 1 : expectRows;
+      await waitForRows(logPath, (rs) => logged(rs) >= waitRows, `${waitRows} ERROR rows for ${name}`, 20_000);
       const outcome = {
         name,
-        reasons: [summarize(rowsFor(rows, ports)), ...notes].join('; '),
+        reasons: notes.size ? [...notes].join('; ') : '',
         closed: open ? `${open}/${n} still open after ${closeWithinMs} ms` : `all ${n} closed, last after ${Math.round(Math.max(...ms))} ms`,
       };
       outcomes.push(outcome);
       expect(open, `${name}: connections left open`).toBe(0);
-      if (opts.expectReasons) expect(outcome.reasons, name).toMatch(opts.expectReasons);
+      finalChecks.push((rows) => {
+        // summaries only for a case whose own rows fall short (the cases as 2 share the sources peer:2 and 127.0.0.1)
+        const own = rowsFor(rows, ports, address);
+        const summaries = own.filter((r) => r.event === 'ERROR').length >= expectRows ? [] : summariesFor(rows, sources, sinceMs);
+        outcome.reasons = [summarize(own, summaries), ...notes].join('; ');
+        expect(logged(rows), `${name}: rows logged or counted`).toBeGreaterThanOrEqual(expectRows);
+        if (opts.expectReasons) expect(outcome.reasons, name).toMatch(opts.expectReasons);
+      });
     };
 
     // ── random bytes (fast-check, fixed seed), sent after the challenge, then half-closed ──
@@ -134,7 +166,7 @@ describe('a live machine under garbage and abuse', () => {
       p.socket.write(hello2);
       await p.line(1); // welcome
       p.socket.end(msg().slice(0, 40));
-    }, { expectReasons: /truncated_frame/ });
+    }, { expectReasons: /truncated_frame/, asPeer: true });
 
     // ── oversize frames ──
     await attack('65537-byte line (limit + 1)', async (p) => {
@@ -151,7 +183,7 @@ describe('a live machine under garbage and abuse', () => {
       p.socket.write(hello2);
       await p.line(1);
       p.socket.write(msg({ body: { kind: 'tick', pad: 'y'.repeat(70 * 1024) } }));
-    }, { expectReasons: /line_too_long/ });
+    }, { expectReasons: /line_too_long/, asPeer: true });
 
     // ── deep nesting (as deep as a 64 KiB line allows) ──
     const deep = '['.repeat(32_000) + ']'.repeat(32_000);
@@ -173,7 +205,7 @@ describe('a live machine under garbage and abuse', () => {
       const stillUp = !p.socket.destroyed;
       p.socket.end();
       return `frame accepted; engine logged ERROR reason=bad_body; link ${stillUp ? 'stayed up' : 'closed'}`;
-    }, { expectRows: 0, expectReasons: /bad_body; link stayed up/ });
+    }, { expectRows: 0, expectReasons: /bad_body; link stayed up/, asPeer: true });
 
     // ── wrong field types in the hello ──
     const badHellos: unknown[] = [
@@ -200,7 +232,7 @@ describe('a live machine under garbage and abuse', () => {
       p.socket.write(hello2);
       await p.line(1);
       p.socket.write(msg(badMsgs[i]));
-    }, { n: badMsgs.length, serial: true, expectRows: badMsgs.length, expectReasons: /^(bad_schema|bad_vector|from_mismatch|unexpected_frame)(×\d+)?(, (bad_schema|bad_vector|from_mismatch|unexpected_frame)(×\d+)?)*$/ });
+    }, { n: badMsgs.length, serial: true, asPeer: true, expectRows: badMsgs.length, expectReasons: /^(bad_schema|bad_vector|from_mismatch|unexpected_frame)(×\d+)?(, (bad_schema|bad_vector|from_mismatch|unexpected_frame)(×\d+)?)*$/ });
 
     // ── peer-chosen text must not reach the log or a terminal as control characters ──
     await attack('unknown type made of terminal escapes and bidi overrides', async (p) => {
@@ -218,7 +250,7 @@ describe('a live machine under garbage and abuse', () => {
       p.socket.write(hello2);
       await p.closed;
       first.socket.destroy();
-    }, { expectReasons: /duplicate_peer/ });
+    }, { expectReasons: /duplicate_peer/, asPeer: true });
 
     // ── a flood: 200 connections at once that never say hello ──
     const floodStart = Date.now();
@@ -256,7 +288,7 @@ describe('a live machine under garbage and abuse', () => {
       const rows = await waitForRows(logPath, (rs) => rs.some((r) => r.queue_len >= burst - 50), `queue_len near ${burst}`);
       p.socket.end();
       return `all accepted: queue_len rose to ${Math.max(...rows.map((r) => r.queue_len))} (drains 1 per tick)`;
-    }, { expectRows: 0 });
+    }, { expectRows: 0, asPeer: true });
 
     // ── keep going a little to measure ticking after the last case, then stop ──
     const t1 = Date.now();
@@ -266,6 +298,7 @@ describe('a live machine under garbage and abuse', () => {
     expect(res.exitCode, res.all).toBe(0);
 
     const rows = readLogFile(logPath); // strict CSV parse: throws on a torn or malformed row
+    for (const check of finalChecks) check(rows);
     expect(logProblems(rows, 1)).toEqual([]);
     expect(rows.at(-1)!.event).toBe('STOP');
     const perSecond = ticksPerSecond(rows, t0, rows.at(-1)!.epoch_ms);

@@ -37,6 +37,10 @@ export interface MutexSimOptions {
    */
   readonly stops?: readonly { id: number; atMs: number }[];
   readonly partitions?: readonly { groups: number[][]; fromMs: number; toMs: number; text: string }[];
+  /** Probability that each message copy is lost in flight (the simulator's --loss). */
+  readonly loss?: number;
+  /** MutexOptions.retransmitMs (undefined: the algorithms' default). */
+  readonly retransmitMs?: number;
   /** Replaces the algorithm (e.g. a deliberately broken variant). */
   readonly build?: (options: MutexOptions, id: number) => AnyAlgorithm;
 }
@@ -63,6 +67,7 @@ export function runMutexSim(o: MutexSimOptions): MutexSimRun {
     csTicks: o.csTicks ?? 2,
     failureTimeoutMs: o.failureTimeoutMs ?? 3000,
     ...(o.requestUntilMs !== undefined ? { requestUntilMs: o.requestUntilMs } : {}),
+    ...(o.retransmitMs !== undefined ? { retransmitMs: o.retransmitMs } : {}),
   };
   const build = o.build ?? ((opts: MutexOptions) => (o.algorithm === 'mutex' ? createLamportMutex(opts) : createRicartAgrawala(opts)));
   const result = runSimulation({
@@ -75,6 +80,7 @@ export function runMutexSim(o: MutexSimOptions): MutexSimRun {
     crashes: [...(o.crashes ?? []), ...(o.stops ?? [])],
     restarts: o.restarts ?? [],
     partitions: o.partitions ?? [],
+    ...(o.loss !== undefined ? { loss: o.loss } : {}),
     sink: (id) => {
       let list = rows.get(id);
       if (!list) rows.set(id, (list = []));

@@ -24,10 +24,13 @@ export interface RawPeer {
   nonce(timeoutMs?: number): Promise<string>;
 }
 
-/** Connects to host:port; resolves once connected, rejects on error (e.g. ECONNREFUSED). */
-export function rawConnect(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<RawPeer> {
+/**
+ * Connects to host:port (from `localAddress` when given, e.g. another loopback address, so a test
+ * can look like a different source); resolves once connected, rejects on error (e.g. ECONNREFUSED).
+ */
+export function rawConnect(port: number, host = '127.0.0.1', timeoutMs = 5000, localAddress?: string): Promise<RawPeer> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host });
+    const socket = connect(localAddress === undefined ? { port, host } : { port, host, localAddress });
     open.add(socket);
     const lines: string[] = [];
     const waiters: (() => void)[] = [];

@@ -298,6 +298,20 @@ describe('a machine crashed and restarted while the others contend, outliving th
         return s;
       },
       onPeerUp: (s, peer, ctx) => inner.onPeerUp!(s, peer, ctx).filter((e) => !(e.kind === 'send' && e.body.kind === 'REQUEST')),
+      // nor does it learn a peer's request from the peer's REPLY (`req`): REPLYs leave the queue alone
+      onMessage: (s, from, body, ctx) => {
+        if (body.kind !== 'REPLY') return inner.onMessage(s, from, body, ctx);
+        const kept = s.queue.filter((k) => k.id === from);
+        const { req: _req, ...plain } = body;
+        const fx = inner.onMessage(s, from, { ...plain, req: undefined } as MutexBody, ctx);
+        for (let i = s.queue.length - 1; i >= 0; i--) if (s.queue[i]!.id === from) s.queue.splice(i, 1);
+        for (const k of kept) {
+          let at = s.queue.length;
+          while (at > 0 && (s.queue[at - 1]!.ts > k.ts || (s.queue[at - 1]!.ts === k.ts && s.queue[at - 1]!.id > k.id))) at--;
+          s.queue.splice(at, 0, k);
+        }
+        return fx;
+      },
     };
   }
 

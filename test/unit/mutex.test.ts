@@ -88,7 +88,8 @@ describe("Lamport's mutual exclusion", () => {
     expect(canEnter(s, 1)).toBe(false);
     // 3's REQUEST with a larger timestamp counts as "later message" too, and queues behind us
     const fx = alg.onMessage(s, 3, { kind: 'REQUEST', ts: 12 }, ctxFor(1, { msgLamport: 12, lamport: 15 }));
-    expect(sends(fx)).toEqual([{ kind: 'send', to: [3], body: { kind: 'REPLY', ts: 12 } }]);
+    // the REPLY states our own outstanding request (req)
+    expect(sends(fx)).toEqual([{ kind: 'send', to: [3], body: { kind: 'REPLY', ts: 12, req: 11 } }]);
     expect(events(fx)).toEqual(['CS_ENTER ts=11']);
     expect(s.phase).toBe('held');
     expect(s.queue).toEqual([
@@ -110,7 +111,8 @@ describe("Lamport's mutual exclusion", () => {
     alg.onMessage(s, 3, { kind: 'REQUEST', ts: 4 }, ctxFor(1, { msgLamport: 4, lamport: 5 }));
     alg.onTick(s, ctxFor(1, { lamport: 10 })); // ts 11
     alg.onMessage(s, 2, { kind: 'REPLY', ts: 11 }, ctxFor(1, { msgLamport: 12, lamport: 13 }));
-    alg.onMessage(s, 3, { kind: 'REPLY', ts: 11 }, ctxFor(1, { msgLamport: 12, lamport: 14 }));
+    // 3 still holds its request ts 4, and its REPLY says so
+    alg.onMessage(s, 3, { kind: 'REPLY', ts: 11, req: 4 }, ctxFor(1, { msgLamport: 12, lamport: 14 }));
     expect(s.phase).toBe('waiting');
     expect(canEnter(s, 1)).toBe(false);
     const fx = alg.onMessage(s, 3, { kind: 'RELEASE', ts: 4 }, ctxFor(1, { msgLamport: 15, lamport: 16 }));

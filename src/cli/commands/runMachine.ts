@@ -157,6 +157,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
         beginGate,
         dialGate,
         durationSec: settings.durationSec,
+        maxQueue: settings.maxQueue,
         logDir: settings.logDir,
         append: raw.append ?? false,
         archiveEarlier: !underStartAll, // start-all archived the earlier run before starting us
