@@ -55,6 +55,8 @@ export interface SystemToolSpec {
   readonly candidates: readonly string[];
   /** Arguments of a probe run of the found executable that must exit 0 (e.g. ['version']); none: existing is enough. */
   readonly probe?: readonly string[];
+  /** A further check once the executable is found (e.g. "a daemon answers"): why it is unusable, or null. */
+  readonly unusable?: (path: string) => string | null;
   /** How to install it ("apt-get install chromium"). */
   readonly install: string;
   /** What does not run without it ("report.browser.test.ts: the report in a real browser"). */
@@ -92,6 +94,7 @@ export function systemTool(spec: SystemToolSpec): SystemTool {
     if (r.error) missing = `${path} ${spec.probe.join(' ')} failed to run: ${r.error.message}`;
     else if (r.status !== 0) missing = `${path} ${spec.probe.join(' ')} exited ${r.status ?? r.signal}: ${`${r.stderr}${r.stdout}`.trim().slice(0, 300)}`;
   }
+  if (path !== null && missing === null && spec.unusable !== undefined) missing = spec.unusable(path);
   const decision = decide(missing === null, env);
   const message =
     missing === null

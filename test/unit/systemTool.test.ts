@@ -77,4 +77,12 @@ describe('systemTool: the rule', () => {
     expect(good.require()).toBe(join(dir, 'bin', 'good-tool'));
     expect(lines).toHaveLength(1);
   });
+
+  it('a further check (unusable) counts as missing', () => {
+    const { path } = fakeBin();
+    const lines: string[] = [];
+    const t = systemTool({ name: 'docker', candidates: ['good-tool'], unusable: (p) => `no daemon for ${p}`, install: 'start dockerd', needs: 'containers', env: { PATH: path, CI: '1' }, log: (l) => lines.push(l) });
+    expect(t.decision).toBe('fail');
+    expect(() => t.require()).toThrow(/containers: no daemon for .*good-tool, and CI is set/);
+  });
 });
