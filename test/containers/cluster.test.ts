@@ -177,4 +177,29 @@ describe.skipIf(dockerTool.skip || composeTool.skip)('a compose cluster in real 
     expect(rows.get(leader)!.at(-1)!.event, 'the killed leader wrote no STOP').not.toBe('STOP');
     for (const id of survivors) expect(rows.get(id)!.at(-1)!.event).toBe('STOP');
   }, 240_000);
+
+  it('up --scale on a generated file is refused loudly: the extra replicas of a machine id exit 2 and say why', async () => {
+    const run = await project('workload');
+    await compose(run, ['up', '-d', '--no-build', '--scale', 'machine-1=2']);
+    const { all } = await compose(run, ['ps', '-q', 'machine-1']);
+    const replicas = all.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{12,}$/.test(l));
+    expect(replicas).toHaveLength(2);
+    // wait until at most one replica is still running (the scale check runs at start, before listening)
+    const deadline = Date.now() + 60_000;
+    let states: { running: boolean; exitCode: number }[] = [];
+    for (;;) {
+      const r = await docker(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', ...replicas]);
+      states = r.all.trim().split('\n').map((l) => ({ running: l.startsWith('true'), exitCode: Number(l.split(' ')[1]) }));
+      if (states.filter((st) => st.running).length <= 1 && states.some((st) => !st.running)) break;
+      if (Date.now() > deadline) throw new Error(`replicas still running: ${r.all}`);
+      await sleep(300);
+    }
+    const refused = replicas.filter((_, i) => !states[i]!.running);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const [i, cid] of replicas.entries()) {
+      if (states[i]!.running) continue;
+      expect(states[i]!.exitCode).toBe(2);
+      expect(await logsOf(cid)).toMatch(/lamport-lab: error: service machine-1 has [2-9] containers .*scale with lamport-lab compose --machines N/);
+    }
+  }, 120_000);
 });

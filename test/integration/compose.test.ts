@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load.js';
-import { generateCompose } from '../../src/runtime/deploy/compose.js';
+import { ENTRYPOINT_SCRIPT, generateCompose } from '../../src/runtime/deploy/compose.js';
 import { type YamlValue, quoteYamlString, toYaml } from '../../src/runtime/deploy/yaml.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { systemTool } from '../helpers/systemTool.js';
@@ -70,7 +70,7 @@ describe('lamport-lab compose', () => {
 
   it('rejects a bad machine count and a missing secret file (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-compose-'));
-    for (const args of [['--machines', '0'], ['--machines', 'x'], ['--machines', '2', '--secret-file', 'nope']]) {
+    for (const args of [['--machines', '0'], ['--machines', 'x'], ['--machines', '2', '--secret-file', 'nope'], ['--machines', '2', '--algorithm', 'paxos']]) {
       const r = await runCli(['compose', ...args], dir);
       expect(r.exitCode, r.all).toBe(2);
     }
@@ -80,17 +80,26 @@ describe('lamport-lab compose', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-compose-'));
     writeFileSync(join(dir, 'lab.secret'), 'compose secret\n', { mode: 0o600 });
     const out = join(dir, 'docker-compose.yml');
-    const r = await runCli(['compose', '--machines', '3', '--out', out, '--config-out', join(dir, 'cfg $HOME.json'), '--secret-file', join(dir, 'lab.secret'), '--duration', '30'], dir);
+    const r = await runCli(['compose', '--machines', '3', '--out', out, '--config-out', join(dir, 'cfg $HOME.json'), '--secret-file', join(dir, 'lab.secret'), '--duration', '30', '--algorithm', 'mutex'], dir);
     expect(r.exitCode, r.all).toBe(0);
     const checked = composeConfig(out);
     expect(checked.status, checked.out).toBe(0);
     // `config` prints a file compose would read back, so a literal "$" stays escaped as "$$" there
     const [normalized] = pyLoad([checked.out.replaceAll('$$', '$')]) as [
-      { services: Record<string, { command: string[]; build: { context: string }; volumes: { source: string; target: string }[]; secrets: unknown[] }>; volumes: object; secrets: Record<string, { file: string }> },
+      {
+        services: Record<string, { command: string[]; entrypoint: string[]; environment: Record<string, string>; hostname?: string; build: { context: string }; volumes: { source: string; target: string }[]; secrets: unknown[] }>;
+        volumes: object;
+        secrets: Record<string, { file: string }>;
+      },
     ];
     expect(Object.keys(normalized.services).sort()).toEqual(['machine-1', 'machine-2', 'machine-3']);
     const m2 = normalized.services['machine-2']!;
-    expect(m2.command).toEqual(['run-machine', '2', '--config', '/app/cfg $HOME.json', '--log-dir', '/app/logs', '--secret-file', '/run/secrets/lamport_lab_secret', '--duration', '30']);
+    expect(m2.command).toEqual(['run-machine', '2', '--config', '/app/cfg $HOME.json', '--log-dir', '/app/logs', '--secret-file', '/run/secrets/lamport_lab_secret', '--duration', '30', '--algorithm', 'mutex']);
+    // the entrypoint (append on restart, refuse --scale) reaches the container verbatim; no hostname
+    // (it would make /etc/hosts answer the service name and hide the other replicas from the check)
+    expect(m2.entrypoint).toEqual(['/bin/sh', '-c', ENTRYPOINT_SCRIPT, 'lamport-lab']);
+    expect(m2.environment).toEqual({ LAMPORT_LAB_SERVICE: 'machine-2' });
+    expect(m2.hostname).toBeUndefined();
     expect(m2.build.context).toBe(ROOT); // the Dockerfile's directory, resolved by compose
     expect(m2.volumes).toEqual(
       expect.arrayContaining([
