@@ -10,6 +10,8 @@
 ARG BASE=node:20-slim
 
 FROM ${BASE} AS build
+# the label lets scripts/build-image.sh prune this project's superseded build images
+LABEL lamport-lab=build
 WORKDIR /app
 # npm-ca.pe[m]: a pattern, so the build works without the file
 COPY package.json package-lock.json npm-ca.pe[m] ./
@@ -22,6 +24,7 @@ COPY scripts/bundle.mjs ./scripts/bundle.mjs
 RUN npx tsc -p tsconfig.json && node scripts/bundle.mjs && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${BASE}
+LABEL lamport-lab=runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -29,6 +29,7 @@ fi
 docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
 
 t=$(now)
+build_started=$(date +%s)
 args=(--build-arg "BASE=$BASE" --label "lamport-lab.base=$BASE" -t "$IMAGE" .)
 if [ "${LAMPORT_LAB_BUILD_VERBOSE:-}" = 1 ]; then
   docker build "${args[@]}" >&2 || { log "error: docker build failed"; exit 1; }
@@ -38,4 +39,6 @@ elif ! out=$(docker build -q "${args[@]}" 2>&1); then
   exit 1
 fi
 log "docker build $IMAGE on $BASE ($(took "$t"))"
+# superseded images of earlier builds (untagged, made before this one): this build's own stay as cache
+docker image prune -f --filter label=lamport-lab --filter "until=$build_started" >/dev/null || true
 log "done: $IMAGE in $(took "$start")"
