@@ -9,7 +9,8 @@
  *   passes and the restarted machine continued its own log (--append: a second START with
  *   restored_rows, clocks never going back, no archived log);
  * - ring election with the leader's container killed: the others elect a new leader and analyze
- *   reports that recovery.
+ *   reports that recovery;
+ * - `up --scale machine-1=2` on a generated file: the replicas refuse to run (exit 2, saying why).
  * Every project is removed with `docker-compose down -v` (containers, network, volume), even on
  * failure. Missing docker / docker-compose: skipped with the reason outside CI, a failure under CI.
  */
