@@ -40,5 +40,7 @@ elif ! out=$(docker build -q "${args[@]}" 2>&1); then
 fi
 log "docker build $IMAGE on $BASE ($(took "$t"))"
 # superseded images of earlier builds (untagged, made before this one): this build's own stay as cache
+t=$(now)
 docker image prune -f --filter label=lamport-lab --filter "until=$build_started" >/dev/null || true
+log "pruned superseded untagged lamport-lab images ($(took "$t"))"
 log "done: $IMAGE in $(took "$start")"
