@@ -2,8 +2,9 @@
  * `lamport-lab compose` and its YAML: the generated file is validated by a real compose parser
  * (`docker-compose -f <file> config`, Debian package docker-compose), the generated config by the
  * project's own schema, and the YAML emitter round-trips random values through PyYAML (the YAML 1.1
- * reader docker-compose v1 uses). No container is started: no engine runs here. Skipped, with the
- * reason printed, where docker-compose / PyYAML are missing.
+ * reader docker-compose v1 uses). No container is started here (test/containers/ does that). Where
+ * docker-compose / PyYAML are missing: skipped with the reason outside CI, a failure under CI
+ * (test/helpers/systemTool.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,33 +13,36 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load.js';
-import { generateCompose } from '../../src/runtime/deploy/compose.js';
+import { ENTRYPOINT_SCRIPT, generateCompose } from '../../src/runtime/deploy/compose.js';
 import { type YamlValue, quoteYamlString, toYaml } from '../../src/runtime/deploy/yaml.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { systemTool } from '../helpers/systemTool.js';
 
-function has(cmd: string, args: string[]): string | null {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
-  if (r.error) return `${cmd} not found (${(r.error as NodeJS.ErrnoException).code})`;
-  if (r.status !== 0) return `${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().slice(0, 200)}`;
-  return null;
-}
-
-const noCompose = has('docker-compose', ['version']);
-/** A Python with PyYAML: the one docker-compose runs on (its shebang) if it has it, else python3 on PATH. */
-const PYTHON = ['/usr/bin/python3', 'python3'].find((py) => has(py, ['-c', 'import yaml']) === null) ?? 'python3';
-const noPyYaml = has(PYTHON, ['-c', 'import yaml']);
-if (noCompose) console.warn(`compose.test.ts: docker-compose validation SKIPPED: ${noCompose} (Debian/Ubuntu: apt-get install docker-compose)`);
-if (noPyYaml) console.warn(`compose.test.ts: PyYAML round-trip SKIPPED: ${noPyYaml} (Debian/Ubuntu: apt-get install python3-yaml)`);
+const composeTool = systemTool({
+  name: 'docker-compose',
+  candidates: ['docker-compose'],
+  probe: ['version'],
+  install: 'Debian/Ubuntu: apt-get install docker-compose',
+  needs: 'compose.test.ts (validating the generated file with docker-compose)',
+});
+/** A Python with PyYAML (the YAML 1.1 reader docker-compose v1 uses): the one docker-compose runs on (its shebang) if it has it, else python3 on PATH. */
+const pyYamlTool = systemTool({
+  name: 'python3 with PyYAML',
+  candidates: ['/usr/bin/python3', 'python3'],
+  probe: ['-c', 'import yaml'],
+  install: 'Debian/Ubuntu: apt-get install python3-yaml',
+  needs: 'compose.test.ts (PyYAML round-trip of the YAML emitter)',
+});
 
 /** Loads YAML documents with PyYAML's safe_load (what docker-compose v1 uses); returns them as JSON values. */
 function pyLoad(docs: string[]): unknown[] {
   const script = 'import sys, json, yaml\nprint(json.dumps([yaml.safe_load(d) for d in json.load(sys.stdin)]))';
-  const out = execFileSync(PYTHON, ['-c', script], { input: JSON.stringify(docs), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(pyYamlTool.require(), ['-c', script], { input: JSON.stringify(docs), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out) as unknown[];
 }
 
 function composeConfig(file: string): { status: number | null; out: string } {
-  const r = spawnSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(composeTool.require(), ['-f', file, 'config'], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -66,27 +70,36 @@ describe('lamport-lab compose', () => {
 
   it('rejects a bad machine count and a missing secret file (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-compose-'));
-    for (const args of [['--machines', '0'], ['--machines', 'x'], ['--machines', '2', '--secret-file', 'nope']]) {
+    for (const args of [['--machines', '0'], ['--machines', 'x'], ['--machines', '2', '--secret-file', 'nope'], ['--machines', '2', '--algorithm', 'paxos']]) {
       const r = await runCli(['compose', ...args], dir);
       expect(r.exitCode, r.all).toBe(2);
     }
   });
 
-  it.skipIf(noCompose !== null)('docker-compose accepts the file: one service per machine, config mounted, shared log volume, secret as a compose secret', async () => {
+  it.skipIf(composeTool.skip)('docker-compose accepts the file: one service per machine, config mounted, shared log volume, secret as a compose secret', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-compose-'));
     writeFileSync(join(dir, 'lab.secret'), 'compose secret\n', { mode: 0o600 });
     const out = join(dir, 'docker-compose.yml');
-    const r = await runCli(['compose', '--machines', '3', '--out', out, '--config-out', join(dir, 'cfg $HOME.json'), '--secret-file', join(dir, 'lab.secret'), '--duration', '30'], dir);
+    const r = await runCli(['compose', '--machines', '3', '--out', out, '--config-out', join(dir, 'cfg $HOME.json'), '--secret-file', join(dir, 'lab.secret'), '--duration', '30', '--algorithm', 'mutex'], dir);
     expect(r.exitCode, r.all).toBe(0);
     const checked = composeConfig(out);
     expect(checked.status, checked.out).toBe(0);
     // `config` prints a file compose would read back, so a literal "$" stays escaped as "$$" there
     const [normalized] = pyLoad([checked.out.replaceAll('$$', '$')]) as [
-      { services: Record<string, { command: string[]; build: { context: string }; volumes: { source: string; target: string }[]; secrets: unknown[] }>; volumes: object; secrets: Record<string, { file: string }> },
+      {
+        services: Record<string, { command: string[]; entrypoint: string[]; environment: Record<string, string>; hostname?: string; build: { context: string }; volumes: { source: string; target: string }[]; secrets: unknown[] }>;
+        volumes: object;
+        secrets: Record<string, { file: string }>;
+      },
     ];
     expect(Object.keys(normalized.services).sort()).toEqual(['machine-1', 'machine-2', 'machine-3']);
     const m2 = normalized.services['machine-2']!;
-    expect(m2.command).toEqual(['run-machine', '2', '--config', '/app/cfg $HOME.json', '--log-dir', '/app/logs', '--secret-file', '/run/secrets/lamport_lab_secret', '--duration', '30']);
+    expect(m2.command).toEqual(['run-machine', '2', '--config', '/app/cfg $HOME.json', '--log-dir', '/app/logs', '--secret-file', '/run/secrets/lamport_lab_secret', '--duration', '30', '--algorithm', 'mutex']);
+    // the entrypoint (append on restart, refuse --scale) reaches the container verbatim; no hostname
+    // (it would make /etc/hosts answer the service name and hide the other replicas from the check)
+    expect(m2.entrypoint).toEqual(['/bin/sh', '-c', ENTRYPOINT_SCRIPT, 'lamport-lab']);
+    expect(m2.environment).toEqual({ LAMPORT_LAB_SERVICE: 'machine-2' });
+    expect(m2.hostname).toBeUndefined();
     expect(m2.build.context).toBe(ROOT); // the Dockerfile's directory, resolved by compose
     expect(m2.volumes).toEqual(
       expect.arrayContaining([
@@ -99,7 +112,7 @@ describe('lamport-lab compose', () => {
     expect(readFileSync(out, 'utf8')).not.toContain('compose secret'); // the path, never the secret
   });
 
-  it.skipIf(noCompose !== null)('docker-compose accepts generated files for 1 and 50 machines', () => {
+  it.skipIf(composeTool.skip)('docker-compose accepts generated files for 1 and 50 machines', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-compose-'));
     for (const n of [1, 50]) {
       const { yaml } = generateCompose({ machines: n, port: 7000, image: 'lamport-lab:test', buildContext: ROOT, configFile: './c.json', configName: 'c.json' });
@@ -149,7 +162,7 @@ describe('the YAML emitter', () => {
     expect(() => toYaml([2 ** 53])).toThrow(RangeError);
   });
 
-  it.skipIf(noPyYaml !== null)('round-trips random documents through PyYAML exactly', () => {
+  it.skipIf(pyYamlTool.skip)('round-trips random documents through PyYAML exactly', () => {
     const docs = fc.sample(value, { numRuns: 400, seed: 7 });
     const loaded = pyLoad(docs.map((d) => toYaml(d, ['a comment', 'with: colon # and hash'])));
     docs.forEach((d, i) => {

@@ -2,12 +2,14 @@
  * `lamport-lab compose --machines N [--out docker-compose.yml] [--config-out config.compose.json]`:
  * writes a Docker Compose file with one service per machine and the config.json those services use
  * (hosts by service name). The generation itself is runtime/deploy/compose.ts; this only resolves
- * paths, refuses to overwrite without --force, and writes the two files.
+ * paths, refuses to overwrite without --force, and writes the two files. `--machines N` is the way
+ * to scale (one service per machine id; a service scaled with `up --scale` refuses to run).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { packageRoot } from '../paths.js';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { algorithmNames } from '../../algorithms/registry.js';
 import { LabError } from '../../core/errors.js';
 import { generateCompose } from '../../runtime/deploy/compose.js';
 import { EXIT_OK } from '../exitCodes.js';
@@ -22,6 +24,7 @@ interface ComposeCliOptions {
   image: string;
   secretFile?: string;
   duration?: number;
+  algorithm?: string;
   force?: boolean;
 }
 
@@ -55,6 +58,7 @@ export function registerCompose(program: Command, setExit: SetExit): void {
     .option('--image <tag>', 'image tag to build and run', 'lamport-lab:local')
     .option('--secret-file <path>', 'shared secret file, handed to the containers as a compose secret (never inlined)')
     .option('--duration <s>', 'stop every machine after this many seconds (default: run until stopped)', seconds)
+    .addOption(new Option('--algorithm <name>', 'algorithm every machine runs (default: the machines\' default, workload)').choices(algorithmNames()))
     .option('--force', 'overwrite existing output files')
     .action((o: ComposeCliOptions) => {
       const outPath = resolve(o.out);
@@ -76,6 +80,7 @@ export function registerCompose(program: Command, setExit: SetExit): void {
         configName: basename(configPath),
         ...(secretFile !== undefined ? { secretFile } : {}),
         ...(o.duration !== undefined ? { durationSec: o.duration } : {}),
+        ...(o.algorithm !== undefined ? { algorithm: o.algorithm } : {}),
       });
       // check both before writing either, so a refusal leaves nothing half-written
       refuseOverwrite(configPath, o.force ?? false);
@@ -84,7 +89,8 @@ export function registerCompose(program: Command, setExit: SetExit): void {
       write(outPath, result.yaml);
       process.stdout.write(
         `compose: wrote ${o.out} (${o.machines} services machine-1..machine-${o.machines}) and ${o.configOut}\n` +
-          `compose: run with: docker compose -f ${o.out} up --build\n`,
+          `compose: run with: docker compose -f ${o.out} up --build\n` +
+          `compose: to scale, run compose again with another --machines (ids come from service names; up --scale is refused)\n`,
       );
       setExit(EXIT_OK);
     });
