@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { killAll, ROOT, runCli, startCli, tempCluster } from '../helpers/cli.js';
+import { systemTool } from '../helpers/systemTool.js';
 
 // page functions run in the browser; the project's lib has no DOM types
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,20 +11,9 @@ declare const window: any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/**
- * Stand-in for the shared guard (test/helpers/systemTool.ts, being added): the browser's path, or
- * null when it is missing and CI is not set (the test then skips, saying why); under CI=true a
- * missing browser fails.
- */
-function chromiumPath(): string | null {
-  if (existsSync(CHROMIUM)) return CHROMIUM;
-  if (process.env.CI) throw new Error(`chromium not found at ${CHROMIUM}: CI needs it for the live view's browser test`);
-  console.warn(`skipping the live view's browser test: chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  return null;
-}
-const chromiumExe = chromiumPath();
+// no Chromium: skipped with the reason outside CI, a failure under CI=true (test/helpers/systemTool.ts)
+const chromiumTool = systemTool({ name: 'chromium', candidates: ['chromium', 'chromium-browser'], install: 'Debian/Ubuntu: apt-get install chromium', needs: 'ui.browser.test.ts (the live view in a real browser)' });
+const chromiumExe = chromiumTool.skip ? null : chromiumTool.require(); // under CI a missing browser fails the file here
 
 /** Where the README's screenshot is written when UI_SCREENSHOT is set (e.g. docs/ui-screenshot.png). */
 const SCREENSHOT = process.env.UI_SCREENSHOT ? resolve(ROOT, process.env.UI_SCREENSHOT) : null;
