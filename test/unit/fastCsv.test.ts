@@ -9,7 +9,7 @@ type Rec = { record: string[]; line: number };
 /** csv-parse with the reader's options: records and `info.lines` at each record. */
 function csvParse(text: string): Rec[] | 'error' {
   try {
-    const out = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as { record: string[]; info: { lines: number } }[];
+    const out = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
     return out.map((r) => ({ record: r.record, line: r.info.lines }));
   } catch {
     return 'error';
