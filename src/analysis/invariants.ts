@@ -11,7 +11,7 @@
  */
 import type { RunChecker } from './checkers.js';
 import { Violations } from './violations.js';
-import { formatDense, type Run, whereIn } from './run.js';
+import { formatDense, peerListIncludes, type Run, whereIn } from './run.js';
 import type { CheckResult, MachineLog } from './types.js';
 
 /** The paired SEND of RECEIVE row i of machine m, if it exists (by msg_id). */
@@ -170,10 +170,13 @@ export function checkMessagePairing(run: Run): CheckResult {
     const log = run.machines[ref.m]!;
     v.add(whereIn(log, ref.i), `SEND reuses msg_id ${log.rows[ref.i]!.msgId}`);
   }
-  const seen = new Set<string>();
+  const seen = new Set<number>(); // firstSend × machines + receiver: `${msgId}>${receiver}` by number
+  const M = run.machines.length;
   for (let m = 0; m < run.machines.length; m++) {
     const log = run.machines[m]!;
     const rows = log.rows;
+    const first = run.firstSendOf[m]!;
+    const self = String(log.machine);
     const prefix = `${log.machine}-`;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -195,14 +198,14 @@ export function checkMessagePairing(run: Run): CheckResult {
       const sendAt = whereIn(s.log, s.i);
       if (String(s.log.machine) !== r.peer) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} names sender ${r.peer || '(none)'} but the SEND is by ${s.log.machine} (${sendAt})`);
-      } else if (!sr.peer.split(';').includes(String(log.machine))) {
+      } else if (!peerListIncludes(sr.peer, self)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} on ${log.machine}, but the SEND (${sendAt}) went to ${sr.peer}`);
-      } else if (seen.has(`${r.msgId}>${log.machine}`)) {
+      } else if (seen.has(first[i]! * M + m)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} received twice by ${log.machine}`);
       } else if (!(sr.lamport < r.lamport)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} lamport ${r.lamport} not above SEND's ${sr.lamport} (${sendAt})`);
       }
-      seen.add(`${r.msgId}>${log.machine}`);
+      seen.add(first[i]! * M + m);
     }
   }
   return v.result('message-pairing', 'every RECEIVE pairs with exactly one SEND (msg_id, sender, destination) and L(send) < L(receive)');

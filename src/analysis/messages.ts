@@ -5,7 +5,7 @@
  * queued when the receiver stopped). Lost and dropped copies are facts of the run, not violations.
  */
 import type { MachineId } from '../core/types.js';
-import { parsePeers, type Run, where } from './run.js';
+import { copyReceived, parsePeers, type Run, where } from './run.js';
 import type { DropReason, LostMessage, LostReason, MessageAccounting } from './types.js';
 import { parseDetail } from '../core/logRow.js';
 
@@ -40,7 +40,7 @@ export function receivedKeys(run: Run): Set<string> {
 }
 
 /** Classifies every message copy of the run. O(rows). */
-export function accountMessages(run: Run, received: Set<string> = receivedKeys(run)): MessageTally {
+export function accountMessages(run: Run, received?: Set<string>): MessageTally {
   const lostBySender = new Array<number>(run.machines.length).fill(0);
   const copiesBySender = new Array<number>(run.machines.length).fill(0);
   const lostByReason: Record<string, number> = {};
@@ -70,11 +70,12 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
       for (const to of parsePeers(r.peer)) {
         copies++;
         copiesBySender[m]!++;
-        const key = `${r.msgId}>${to}`;
-        if (received.has(key)) {
+        // without `received`, the run's index answers (copyReceived: the same set, by number)
+        if (received ? received.has(`${r.msgId}>${to}`) : copyReceived(run, m, i, to)) {
           got++;
           continue;
         }
+        const key = `${r.msgId}>${to}`;
         let fate: 'dropped' | 'lost';
         let reason: LostReason | DropReason;
         const drop = run.drops.get(key);

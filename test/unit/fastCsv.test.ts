@@ -20,7 +20,7 @@ function csvParse(text: string): Rec[] | 'error' {
 function scan(text: string, cuts: number[] = []): Rec[] | 'bail' {
   const out: Rec[] = [];
   const scanner = new CsvScanner({
-    line: (t, a, b, line) => void out.push({ record: splitLine(t, a, b), line }),
+    line: (t, _codes, a, b, line) => void out.push({ record: splitLine(t, a, b), line }),
     quoted: (fields, line) => void out.push({ record: fields, line }),
   });
   const lfs: number[] = [];

@@ -13,6 +13,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { LabError } from '../../core/errors.js';
@@ -21,7 +22,7 @@ import { LOG_COLUMNS } from '../../core/logRow.js';
 import { parseVector } from '../../core/vector.js';
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
-import { CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
+import { type CharCodes, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
 
 /** File names the reader picks up, capturing the machine id. */
 export const LOG_FILE_RE = /^log_(\d+)\.csv$/;
@@ -68,6 +69,41 @@ function parseVectorAt(text: string, ids: readonly number[], out: Int32Array, of
     digits = 0;
     for (; k < b; k++) {
       const c = text.charCodeAt(k) - 48;
+      if (c < 0 || c > 9) break;
+      count = count * 10 + c;
+      digits++;
+    }
+    if (digits === 0 || digits > 9) return -1;
+    out[off + j] = count;
+  }
+  return k;
+}
+
+/**
+ * {@link parseVectorAt} over code units (the fast path): the same result.
+ */
+function parseVectorCodes(codes: CharCodes, ids: readonly number[], out: Int32Array, off: number, a: number, b: number): number {
+  const n = ids.length;
+  let k = a;
+  for (let j = 0; j < n; j++) {
+    if (j > 0) {
+      if (k >= b || codes[k]! !== 59 /* ; */) return -1;
+      k++;
+    }
+    let id = 0;
+    let digits = 0;
+    for (; k < b; k++) {
+      const c = codes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      id = id * 10 + c;
+      digits++;
+    }
+    if (digits === 0 || id !== ids[j] || k >= b || codes[k]! !== 58 /* : */) return -1;
+    k++;
+    let count = 0;
+    digits = 0;
+    for (; k < b; k++) {
+      const c = codes[k]! - 48;
       if (c < 0 || c > 9) break;
       count = count * 10 + c;
       digits++;
@@ -244,7 +280,7 @@ class LogBuilder implements CsvSink {
    * left-to-right pass over the line, without splitting it. Anything but an ordinary row of the
    * known layout goes through {@link record} as strings.
    */
-  line(text: string, a: number, b: number, line: number): void {
+  line(text: string, codes: CharCodes, a: number, b: number, line: number): void {
     const ids = this.fastIds;
     fast: if (ids !== null && this.pending === null && this.sawHeader) {
       // time
@@ -255,20 +291,20 @@ class LogBuilder implements CsvSink {
       let v = 0;
       let k = i;
       for (; k < b; k++) {
-        const c = text.charCodeAt(k) - 48;
+        const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
         v = v * 10 + c;
       }
-      if (k === i || k - i > 15 || text.charCodeAt(k) !== 44 || k >= b) break fast;
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
       const epochMs = v;
       // machine
       i = k + 1;
       const m = this.machineText;
-      if (!text.startsWith(m, i) || text.charCodeAt(i + m.length) !== 44 || i + m.length >= b) break fast;
+      if (!text.startsWith(m, i) || codes[i + m.length]! !== 44 || i + m.length >= b) break fast;
       // event
       i += m.length + 1;
       k = i;
-      while (k < b && text.charCodeAt(k) !== 44) k++;
+      while (k < b && codes[k]! !== 44) k++;
       if (k === i || k >= b) break fast;
       const ev = this.eventAt(text, i, k);
       if (ev < 0) break fast;
@@ -276,39 +312,39 @@ class LogBuilder implements CsvSink {
       i = k + 1;
       v = 0;
       for (k = i; k < b; k++) {
-        const c = text.charCodeAt(k) - 48;
+        const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
         v = v * 10 + c;
       }
-      if (k === i || k - i > 15 || text.charCodeAt(k) !== 44 || k >= b) break fast;
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
       const lamport = v;
       // vector
       i = k + 1;
       const idx = this.rows.length;
       this.reserve(idx);
-      k = parseVectorAt(text, ids, this.vectors, idx * this.n, i, b);
-      if (k < 0 || text.charCodeAt(k) !== 44 || k >= b) break fast;
+      k = parseVectorCodes(codes, ids, this.vectors, idx * this.n, i, b);
+      if (k < 0 || codes[k]! !== 44 || k >= b) break fast;
       // queue_len
       i = k + 1;
       v = 0;
       for (k = i; k < b; k++) {
-        const c = text.charCodeAt(k) - 48;
+        const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
         v = v * 10 + c;
       }
-      if (k === i || k - i > 15 || text.charCodeAt(k) !== 44 || k >= b) break fast;
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
       const queueLen = v;
       // peer, msg_id, detail (the rest: no more commas)
       const p0 = k + 1;
       let p1 = p0;
-      while (p1 < b && text.charCodeAt(p1) !== 44) p1++;
+      while (p1 < b && codes[p1]! !== 44) p1++;
       if (p1 >= b) break fast;
       const m0 = p1 + 1;
       let m1 = m0;
-      while (m1 < b && text.charCodeAt(m1) !== 44) m1++;
+      while (m1 < b && codes[m1]! !== 44) m1++;
       if (m1 >= b) break fast;
       const d0 = m1 + 1;
-      for (k = d0; k < b; k++) if (text.charCodeAt(k) === 44) break fast;
+      for (k = d0; k < b; k++) if (codes[k]! === 44) break fast;
       this.rows.push({
         line,
         time: text.slice(a, t1),
@@ -377,7 +413,8 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
       }
       const nl = buf.lastIndexOf(0x0a, have - 1);
       if (nl >= from) {
-        if (!scanner.push(buf.toString('utf8', from, nl + 1))) return null;
+        const piece = buf.subarray(from, nl + 1);
+        if (!scanner.push(buf.toString('utf8', from, nl + 1), isAscii(piece) ? piece : undefined)) return null;
         from = nl + 1;
       }
       if (from > 0) {
