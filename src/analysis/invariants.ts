@@ -96,7 +96,7 @@ export function checkVectorRules(run: Run): CheckResult {
       const r = rows[i]!;
       if (!r.clock) continue;
       const b = i * n;
-      if (i > 0) expected.set(vec.subarray(b - n, b));
+      if (i > 0) for (let j = 0; j < n; j++) expected[j] = vec[b - n + j]!;
       else expected.fill(0);
       let exact = true;
       if (r.event === 'RECEIVE') {
@@ -195,15 +195,15 @@ export function checkMessagePairing(run: Run): CheckResult {
         continue;
       }
       const sr = s.log.rows[s.i]!;
-      const sendAt = whereIn(s.log, s.i);
+      const sendAt = (): string => whereIn(s.log, s.i); // only for a violation: a string per RECEIVE is costly
       if (String(s.log.machine) !== r.peer) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} names sender ${r.peer || '(none)'} but the SEND is by ${s.log.machine} (${sendAt})`);
+        v.add(whereIn(log, i), `RECEIVE ${r.msgId} names sender ${r.peer || '(none)'} but the SEND is by ${s.log.machine} (${sendAt()})`);
       } else if (!peerListIncludes(sr.peer, self)) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} on ${log.machine}, but the SEND (${sendAt}) went to ${sr.peer}`);
+        v.add(whereIn(log, i), `RECEIVE ${r.msgId} on ${log.machine}, but the SEND (${sendAt()}) went to ${sr.peer}`);
       } else if (seen.has(first[i]! * M + m)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} received twice by ${log.machine}`);
       } else if (!(sr.lamport < r.lamport)) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} lamport ${r.lamport} not above SEND's ${sr.lamport} (${sendAt})`);
+        v.add(whereIn(log, i), `RECEIVE ${r.msgId} lamport ${r.lamport} not above SEND's ${sr.lamport} (${sendAt()})`);
       }
       seen.add(first[i]! * M + m);
     }
