@@ -11,7 +11,7 @@
  */
 import type { RunChecker } from './checkers.js';
 import { Violations } from './violations.js';
-import { formatDense, peerListIncludes, type Run, whereIn } from './run.js';
+import { CopySet, formatDense, peerListIncludes, type Run, whereIn } from './run.js';
 import type { CheckResult, MachineLog } from './types.js';
 
 /** The paired SEND of RECEIVE row i of machine m, if it exists (by msg_id). */
@@ -170,8 +170,7 @@ export function checkMessagePairing(run: Run): CheckResult {
     const log = run.machines[ref.m]!;
     v.add(whereIn(log, ref.i), `SEND reuses msg_id ${log.rows[ref.i]!.msgId}`);
   }
-  const seen = new Set<number>(); // firstSend × machines + receiver: `${msgId}>${receiver}` by number
-  const M = run.machines.length;
+  const seen = new CopySet(run.totalRows, run.machines.length); // `${msgId}>${receiver}` by number
   for (let m = 0; m < run.machines.length; m++) {
     const log = run.machines[m]!;
     const rows = log.rows;
@@ -200,12 +199,12 @@ export function checkMessagePairing(run: Run): CheckResult {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} names sender ${r.peer || '(none)'} but the SEND is by ${s.log.machine} (${sendAt()})`);
       } else if (!peerListIncludes(sr.peer, self)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} on ${log.machine}, but the SEND (${sendAt()}) went to ${sr.peer}`);
-      } else if (seen.has(first[i]! * M + m)) {
+      } else if (seen.has(first[i]!, m)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} received twice by ${log.machine}`);
       } else if (!(sr.lamport < r.lamport)) {
         v.add(whereIn(log, i), `RECEIVE ${r.msgId} lamport ${r.lamport} not above SEND's ${sr.lamport} (${sendAt()})`);
       }
-      seen.add(first[i]! * M + m);
+      seen.add(first[i]!, m);
     }
   }
   return v.result('message-pairing', 'every RECEIVE pairs with exactly one SEND (msg_id, sender, destination) and L(send) < L(receive)');

@@ -48,10 +48,36 @@ export interface Run {
    */
   readonly firstSendOf: readonly Int32Array[];
   /**
-   * Message copies that arrived: firstSend × machines.length + receiver's machine index, for every
-   * RECEIVE row paired with a SEND. See {@link copyReceived}.
+   * Message copies that arrived: (first SEND's run-wide row number, receiver's machine index) of
+   * every RECEIVE row with the msg_id of a SEND. See {@link copyReceived}.
    */
-  readonly receivedCopies: ReadonlySet<number>;
+  readonly receivedCopies: { has(firstSend: number, m: number): boolean };
+}
+
+/**
+ * A set of (first SEND row number, machine index) pairs, e.g. copies of a message received by a
+ * machine: a bit mask per row when the run has at most 32 machine logs, numbers in a Set otherwise.
+ */
+export class CopySet {
+  private readonly masks: Uint32Array | null;
+  private readonly pairs: Set<number> | null;
+
+  constructor(
+    totalRows: number,
+    private readonly machines: number,
+  ) {
+    this.masks = machines <= 32 ? new Uint32Array(totalRows) : null;
+    this.pairs = machines <= 32 ? null : new Set();
+  }
+
+  has(firstSend: number, m: number): boolean {
+    return this.masks !== null ? (this.masks[firstSend]! & (1 << m)) !== 0 : this.pairs!.has(firstSend * this.machines + m);
+  }
+
+  add(firstSend: number, m: number): void {
+    if (this.masks !== null) this.masks[firstSend]! |= 1 << m;
+    else this.pairs!.add(firstSend * this.machines + m);
+  }
 }
 
 /**
@@ -62,7 +88,7 @@ export function copyReceived(run: Run, m: number, i: number, to: MachineId): boo
   const r = run.machineIndex.get(to);
   if (r === undefined) return false;
   const g = run.firstSendOf[m]![i]!;
-  return g >= 0 && run.receivedCopies.has(g * run.machines.length + r);
+  return g >= 0 && run.receivedCopies.has(g, r);
 }
 
 /** `file:line` of a row. */
@@ -264,7 +290,7 @@ export function indexRun(logs: RunLogs): Run {
 
   const pairedSendM: Int32Array[] = [];
   const pairedSendI: Int32Array[] = [];
-  const receivedCopies = new Set<number>();
+  const receivedCopies = new CopySet(totalRows, M);
   logs.machines.forEach((log, m) => {
     const rows = log.rows;
     const first = firstSendOf[m]!;
@@ -278,14 +304,14 @@ export function indexRun(logs: RunLogs): Run {
       if (g < 0) continue;
       if (r.msgId === '') {
         // not paired, but it is the receipt of a copy of a SEND without msg_id (as in receivedKeys)
-        receivedCopies.add(g * M + m);
+        receivedCopies.add(g, m);
         continue;
       }
       if (!(rowBase[sm]! <= g && (sm + 1 === M || g < rowBase[sm + 1]!))) sm = machineOfRow(g);
       pm[i] = sm;
       pi[i] = g - rowBase[sm]!;
       first[i] = g;
-      receivedCopies.add(g * M + m);
+      receivedCopies.add(g, m);
     }
     pairedSendM.push(pm);
     pairedSendI.push(pi);
