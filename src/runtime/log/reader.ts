@@ -22,7 +22,7 @@ import { LOG_COLUMNS } from '../../core/logRow.js';
 import { parseVector } from '../../core/vector.js';
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
-import { type CharCodes, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
+import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
 
 /** File names the reader picks up, capturing the machine id. */
 export const LOG_FILE_RE = /^log_(\d+)\.csv$/;
@@ -163,6 +163,8 @@ class LogBuilder implements CsvSink {
   private fastIds: number[] | null = null;
   private readonly events: string[] = [];
   private readonly eventClock: boolean[] = [];
+  private readonly eventCodes: Uint16Array[] = [];
+  private readonly machineCodes: Uint16Array;
   private readonly sharedSlots = new Array<string | undefined>(SHARED_SLOTS);
 
   constructor(
@@ -172,6 +174,7 @@ class LogBuilder implements CsvSink {
   ) {
     this.n = layout.ids?.length ?? 0;
     this.machineText = String(machine);
+    this.machineCodes = charCodesOf(this.machineText);
     if (layout.ids !== null && layout.ids.includes(machine)) this.fastIds = layout.ids;
   }
 
@@ -247,27 +250,32 @@ class LogBuilder implements CsvSink {
   }
 
   /** Index into `events` of the event name text[a..b) (a non-empty name), or -1 when the table is full. */
-  private eventAt(text: string, a: number, b: number): number {
-    const events = this.events;
+  private eventAt(text: string, codes: CharCodes, a: number, b: number): number {
+    const known = this.eventCodes;
     const len = b - a;
-    for (let k = 0; k < events.length; k++) {
-      const e = events[k]!;
-      if (e.length === len && text.startsWith(e, a)) return k;
+    for (let k = 0; k < known.length; k++) {
+      const e = known[k]!;
+      if (e.length !== len) continue;
+      let j = 0;
+      while (j < len && codes[a + j] === e[j]) j++;
+      if (j === len) return k;
     }
+    const events = this.events;
     if (events.length >= MAX_INTERNED_EVENTS) return -1;
     // a property key is V8's internalized copy: `row.event === 'SEND'` is then a pointer compare
     const e = Object.keys({ [text.slice(a, b)]: 0 })[0]!;
     events.push(e);
+    this.eventCodes.push(charCodesOf(e));
     this.eventClock.push(isClockEvent(e));
     return events.length - 1;
   }
 
   /** text[a..b) as a string, shared with earlier equal short values (peer lists, details repeat). */
-  private shared(text: string, a: number, b: number): string {
+  private shared(text: string, codes: CharCodes, a: number, b: number): string {
     const len = b - a;
     if (len === 0) return '';
     if (len > MAX_SHARED_LENGTH) return text.slice(a, b);
-    const h = (len * 31 + text.charCodeAt(a) * 7 + text.charCodeAt(b - 1) * 3 + text.charCodeAt((a + b) >> 1)) & (SHARED_SLOTS - 1);
+    const h = (len * 31 + codes[a]! * 7 + codes[b - 1]! * 3 + codes[(a + b) >> 1]!) & (SHARED_SLOTS - 1);
     const hit = this.sharedSlots[h];
     if (hit !== undefined && hit.length === len && text.startsWith(hit, a)) return hit;
     const v = text.slice(a, b);
@@ -299,14 +307,16 @@ class LogBuilder implements CsvSink {
       const epochMs = v;
       // machine
       i = k + 1;
-      const m = this.machineText;
-      if (!text.startsWith(m, i) || codes[i + m.length]! !== 44 || i + m.length >= b) break fast;
+      const m = this.machineCodes;
+      const ml = m.length;
+      if (i + ml >= b || codes[i + ml]! !== 44) break fast;
+      for (let j = 0; j < ml; j++) if (codes[i + j] !== m[j]) break fast;
       // event
-      i += m.length + 1;
+      i += ml + 1;
       k = i;
       while (k < b && codes[k]! !== 44) k++;
       if (k === i || k >= b) break fast;
-      const ev = this.eventAt(text, i, k);
+      const ev = this.eventAt(text, codes, i, k);
       if (ev < 0) break fast;
       // lamport
       i = k + 1;
@@ -352,9 +362,9 @@ class LogBuilder implements CsvSink {
         event: this.events[ev]!,
         lamport,
         queueLen,
-        peer: this.shared(text, p0, p1),
+        peer: this.shared(text, codes, p0, p1),
         msgId: text.slice(m0, m1),
-        detail: this.shared(text, d0, b),
+        detail: this.shared(text, codes, d0, b),
         clock: this.eventClock[ev]!,
       });
       return;
