@@ -11,7 +11,7 @@
  * The same name and meaning as simulate's "queued at end". None of these is a violation.
  */
 import type { MachineId } from '../core/types.js';
-import { parsePeers, type Run, where } from './run.js';
+import { copyReceived, parsePeers, type Run, where } from './run.js';
 import type { DropReason, LostMessage, LostReason, MessageAccounting } from './types.js';
 import { parseDetail } from '../core/logRow.js';
 
@@ -58,7 +58,7 @@ export function receivedKeys(run: Run): Set<string> {
  * since: still on the wire or queued) and the newest `q` ones, q = the queue length of its STOP
  * row, are queued at end; older ones cannot have been in its queue and are lost in flight.
  */
-function queuedAtEndCopies(run: Run, received: Set<string>, lastDelivered: ReadonlyMap<string, number>): Set<string> {
+function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: ReadonlyMap<string, number>): Set<string> {
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
   run.machines.forEach((log, m) => {
     if (run.killed[m]) return;
@@ -70,7 +70,7 @@ function queuedAtEndCopies(run: Run, received: Set<string>, lastDelivered: Reado
         const toM = run.machineIndex.get(to);
         if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
         const key = `${r.msgId}>${to}`;
-        if (received.has(key) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
+        if (isReceived(m, i, r.msgId, to) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
         let list = candidates.get(toM);
         if (!list) candidates.set(toM, (list = []));
         list.push({ key: `${m}:${i}>${to}`, epochMs: r.epochMs });
@@ -96,8 +96,13 @@ function queuedAtEndCopies(run: Run, received: Set<string>, lastDelivered: Reado
   return out;
 }
 
+/** Whether the copy of the SEND at row `i` of machine index `m` (msg_id `msgId`) to `to` was received. */
+type CopyReceived = (m: number, i: number, msgId: string, to: MachineId) => boolean;
+
 /** Classifies every message copy of the run. O(rows). */
-export function accountMessages(run: Run, received: Set<string> = receivedKeys(run)): MessageTally {
+export function accountMessages(run: Run, received?: Set<string>): MessageTally {
+  // without `received`, the run's index answers (copyReceived: the same set, by number)
+  const isReceived: CopyReceived = received ? (_m, _i, msgId, to) => received.has(`${msgId}>${to}`) : (m, i, _msgId, to) => copyReceived(run, m, i, to);
   const lostBySender = new Array<number>(run.machines.length).fill(0);
   const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
   // per link `senderIndex>to`: row index of the sender's last SEND whose copy on that link arrived
@@ -107,10 +112,10 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) if (received.has(`${r.msgId}>${to}`)) lastDelivered.set(`${m}>${to}`, i);
+      for (const to of parsePeers(r.peer)) if (isReceived(m, i, r.msgId, to)) lastDelivered.set(`${m}>${to}`, i);
     }
   });
-  const queuedKeys = queuedAtEndCopies(run, received, lastDelivered);
+  const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);
   const copiesBySender = new Array<number>(run.machines.length).fill(0);
   const lostByReason: Record<string, number> = {};
   const droppedByReason: Record<string, number> = {};
@@ -139,11 +144,11 @@ export function accountMessages(run: Run, received: Set<string> = receivedKeys(r
       for (const to of parsePeers(r.peer)) {
         copies++;
         copiesBySender[m]!++;
-        const key = `${r.msgId}>${to}`;
-        if (received.has(key)) {
+        if (isReceived(m, i, r.msgId, to)) {
           got++;
           continue;
         }
+        const key = `${r.msgId}>${to}`;
         let fate: LostMessage['fate'];
         let reason: LostReason | DropReason;
         const drop = run.drops.get(key);

@@ -1,7 +1,9 @@
 /**
  * The indexed run: parsed logs plus the lookups every statistic and checker needs (SEND rows by
- * msg_id, which machines were killed, the algorithm named in the START rows). Built once, in
- * O(rows), then shared read-only.
+ * msg_id, which machines were killed, the algorithm named in the START rows, which message copies
+ * arrived). Built once, in one pass over the rows plus one over the RECEIVE rows, then shared
+ * read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
+ * number, not hashed as strings; any other msg_id goes through a string map with the same result.
  */
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
@@ -38,6 +40,55 @@ export interface Run {
    */
   readonly pairedSendM: readonly Int32Array[];
   readonly pairedSendI: readonly Int32Array[];
+  /** Per machine: index of its first row in a numbering of all rows, machine after machine. */
+  readonly rowBase: readonly number[];
+  /**
+   * Per machine, per row: for a SEND, or a RECEIVE whose msg_id has a SEND, the run-wide row
+   * number (rowBase + row index) of the first SEND with that msg_id; -1 otherwise.
+   */
+  readonly firstSendOf: readonly Int32Array[];
+  /**
+   * Message copies that arrived: (first SEND's run-wide row number, receiver's machine index) of
+   * every RECEIVE row with the msg_id of a SEND. See {@link copyReceived}.
+   */
+  readonly receivedCopies: { has(firstSend: number, m: number): boolean };
+}
+
+/**
+ * A set of (first SEND row number, machine index) pairs, e.g. copies of a message received by a
+ * machine: a bit mask per row when the run has at most 32 machine logs, numbers in a Set otherwise.
+ */
+export class CopySet {
+  private readonly masks: Uint32Array | null;
+  private readonly pairs: Set<number> | null;
+
+  constructor(
+    totalRows: number,
+    private readonly machines: number,
+  ) {
+    this.masks = machines <= 32 ? new Uint32Array(totalRows) : null;
+    this.pairs = machines <= 32 ? null : new Set();
+  }
+
+  has(firstSend: number, m: number): boolean {
+    return this.masks !== null ? (this.masks[firstSend]! & (1 << m)) !== 0 : this.pairs!.has(firstSend * this.machines + m);
+  }
+
+  add(firstSend: number, m: number): void {
+    if (this.masks !== null) this.masks[firstSend]! |= 1 << m;
+    else this.pairs!.add(firstSend * this.machines + m);
+  }
+}
+
+/**
+ * Whether machine `to` logged a RECEIVE with the msg_id of SEND row i of machine m: the same
+ * answer as `receivedKeys(run).has(`${msgId}>${to}`)` (messages.ts), without building keys.
+ */
+export function copyReceived(run: Run, m: number, i: number, to: MachineId): boolean {
+  const r = run.machineIndex.get(to);
+  if (r === undefined) return false;
+  const g = run.firstSendOf[m]![i]!;
+  return g >= 0 && run.receivedCopies.has(g, r);
 }
 
 /** `file:line` of a row. */
@@ -72,11 +123,106 @@ export function parsePeers(peer: string): MachineId[] {
   return out;
 }
 
+/** Whether the `;`-separated list (a peer column) has `token` as one of its items: `list.split(';').includes(token)` without the array. */
+export function peerListIncludes(list: string, token: string): boolean {
+  let from = 0;
+  for (;;) {
+    const k = list.indexOf(';', from);
+    const end = k < 0 ? list.length : k;
+    if (end - from === token.length && list.startsWith(token, from)) return true;
+    if (k < 0) return false;
+    from = k + 1;
+  }
+}
+
 /** Formats a dense vector as the log does (`1:4;2:0`). */
 export function formatDense(layout: readonly MachineId[], v: ArrayLike<number>): string {
   let s = '';
   for (let j = 0; j < layout.length; j++) s += (j ? ';' : '') + layout[j] + ':' + v[j];
   return s;
+}
+
+/**
+ * A msg_id `<sender>-<seq>` in canonical decimal (no sign, no leading zero, both < 2^31): sets
+ * MSG.sender and MSG.seq and returns true; false for any other text. Two canonical msg_ids are
+ * equal strings iff their numbers are equal, so numbers can stand for them.
+ */
+const MSG = { sender: 0, seq: 0 };
+function canonicalMsgId(id: string): boolean {
+  const len = id.length;
+  let k = 0;
+  let v = 0;
+  for (; k < len; k++) {
+    const c = id.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) break;
+    if (k === 10 || (k > 0 && v === 0)) return false;
+    v = v * 10 + c;
+  }
+  if (k === 0 || k === len || id.charCodeAt(k) !== 45 /* - */ || v > 0x7fffffff) return false;
+  MSG.sender = v;
+  const s0 = ++k;
+  v = 0;
+  for (; k < len; k++) {
+    const c = id.charCodeAt(k) - 48;
+    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return false;
+    v = v * 10 + c;
+  }
+  if (k === s0 || v > 0x7fffffff) return false;
+  MSG.seq = v;
+  return true;
+}
+
+/**
+ * msg_id → run-wide row number of its first SEND. Canonical ids of senders in the layout live in
+ * one array per sender indexed by seq (seqs are dense: 1, 2, 3, ...); the rest in a string map.
+ */
+class SendIndex {
+  private readonly bySeq: Int32Array[];
+  private readonly other = new Map<string, number>();
+
+  constructor(
+    private readonly layoutIndex: ReadonlyMap<MachineId, number>,
+    /** Largest seq kept in the arrays (larger ones, from odd logs, go to the map). */
+    private readonly maxSeq: number,
+  ) {
+    this.bySeq = Array.from({ length: layoutIndex.size }, () => new Int32Array(0));
+  }
+
+  /** Run-wide row number of the first SEND of msgId, or -1. */
+  get(msgId: string): number {
+    if (canonicalMsgId(msgId)) {
+      const j = this.layoutIndex.get(MSG.sender);
+      if (j !== undefined && MSG.seq <= this.maxSeq) {
+        const arr = this.bySeq[j]!;
+        return MSG.seq < arr.length ? arr[MSG.seq]! - 1 : -1;
+      }
+    }
+    return this.other.get(msgId) ?? -1;
+  }
+
+  /** Records g as the first SEND of msgId unless one is known; returns the first SEND's row number. */
+  add(msgId: string, g: number): number {
+    if (canonicalMsgId(msgId)) {
+      const j = this.layoutIndex.get(MSG.sender);
+      if (j !== undefined && MSG.seq <= this.maxSeq) {
+        let arr = this.bySeq[j]!;
+        const seq = MSG.seq;
+        if (seq >= arr.length) {
+          const grown = new Int32Array(Math.max(seq + 1, arr.length * 2, 64));
+          grown.set(arr);
+          this.bySeq[j] = arr = grown;
+        }
+        const known = arr[seq]!;
+        if (known !== 0) return known - 1;
+        arr[seq] = g + 1;
+        return g;
+      }
+    }
+    const known = this.other.get(msgId);
+    if (known !== undefined) return known;
+    this.other.set(msgId, g);
+    return g;
+  }
 }
 
 /** Builds the indexes of a run. O(total rows). */
@@ -85,24 +231,47 @@ export function indexRun(logs: RunLogs): Run {
   logs.layout.forEach((id, j) => layoutIndex.set(id, j));
   const machineIndex = new Map<MachineId, number>();
   logs.machines.forEach((log, m) => machineIndex.set(log.machine, m));
-  const sends = new Map<string, RowRef>();
+  const M = logs.machines.length;
+  const rowBase: number[] = [];
+  let totalRows = 0;
+  for (const log of logs.machines) {
+    rowBase.push(totalRows);
+    totalRows += log.rows.length;
+  }
+  // run-wide row number → (machine, row)
+  const machineOfRow = (g: number): number => {
+    let lo = 0;
+    let hi = M - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (rowBase[mid]! <= g) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const sendIndex = new SendIndex(layoutIndex, totalRows + 1024);
+  const firstSends: number[] = [];
   const duplicateSends: RowRef[] = [];
   const drops = new Map<string, RowRef>();
   const killed: boolean[] = [];
   const stopped: boolean[] = [];
+  const firstSendOf: Int32Array[] = [];
   let algorithm: string | null = null;
-  let totalRows = 0;
 
   logs.machines.forEach((log, m) => {
     const rows = log.rows;
-    totalRows += rows.length;
+    const base = rowBase[m]!;
+    const first = new Int32Array(rows.length).fill(-1);
+    firstSendOf.push(first);
     let wasKilled = false;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       const ev = r.event;
       if (ev === 'SEND') {
-        if (sends.has(r.msgId)) duplicateSends.push({ m, i });
-        else sends.set(r.msgId, { m, i });
+        const g = sendIndex.add(r.msgId, base + i);
+        first[i] = g;
+        if (g !== base + i) duplicateSends.push({ m, i });
+        else firstSends.push(g);
       } else if (ev === 'DROP') {
         // a receiver's refusal (dir=in: its queue was full) is about the copy sent to it; summaries have no msg_id
         if (r.detail.includes('dir=in')) {
@@ -124,23 +293,34 @@ export function indexRun(logs: RunLogs): Run {
 
   const pairedSendM: Int32Array[] = [];
   const pairedSendI: Int32Array[] = [];
-  for (const log of logs.machines) {
+  const receivedCopies = new CopySet(totalRows, M);
+  logs.machines.forEach((log, m) => {
     const rows = log.rows;
+    const first = firstSendOf[m]!;
     const pm = new Int32Array(rows.length).fill(-1);
     const pi = new Int32Array(rows.length).fill(-1);
+    let sm = 0; // machine of the last paired SEND: most lookups hit it or a neighbour
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      if (r.event !== 'RECEIVE' || r.msgId === '') continue;
-      const ref = sends.get(r.msgId);
-      if (ref) {
-        pm[i] = ref.m;
-        pi[i] = ref.i;
+      if (r.event !== 'RECEIVE') continue;
+      const g = sendIndex.get(r.msgId);
+      if (g < 0) continue;
+      if (r.msgId === '') {
+        // not paired, but it is the receipt of a copy of a SEND without msg_id (as in receivedKeys)
+        receivedCopies.add(g, m);
+        continue;
       }
+      if (!(rowBase[sm]! <= g && (sm + 1 === M || g < rowBase[sm + 1]!))) sm = machineOfRow(g);
+      pm[i] = sm;
+      pi[i] = g - rowBase[sm]!;
+      first[i] = g;
+      receivedCopies.add(g, m);
     }
     pairedSendM.push(pm);
     pairedSendI.push(pi);
-  }
+  });
 
+  let sends: Map<string, RowRef> | null = null;
   return {
     logs,
     machines: logs.machines,
@@ -149,7 +329,18 @@ export function indexRun(logs: RunLogs): Run {
     layoutIndex,
     machineIndex,
     algorithm,
-    sends,
+    // built when first asked for (the report): analysis itself looks SENDs up through firstSendOf
+    get sends(): ReadonlyMap<string, RowRef> {
+      if (sends === null) {
+        sends = new Map();
+        for (const g of firstSends) {
+          const m = machineOfRow(g);
+          const i = g - rowBase[m]!;
+          sends.set(logs.machines[m]!.rows[i]!.msgId, { m, i });
+        }
+      }
+      return sends;
+    },
     duplicateSends,
     drops,
     killed,
@@ -157,5 +348,8 @@ export function indexRun(logs: RunLogs): Run {
     totalRows,
     pairedSendM,
     pairedSendI,
+    rowBase,
+    firstSendOf,
+    receivedCopies,
   };
 }

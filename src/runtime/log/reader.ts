@@ -1,7 +1,10 @@
 /**
- * Streaming reader of a run's event logs: every `log_<id>.csv` of a directory, parsed with
- * csv-parse's stream API (no `columns`, no casts: fields stay strings and are converted here,
- * which is several times faster) into typed rows with file and line numbers.
+ * Streaming reader of a run's event logs: every `log_<id>.csv` of a directory into typed rows with
+ * file and line numbers. Each file is read in 1 MiB pieces and scanned by fastCsv.ts, which
+ * gives csv-parse's records on the files we write (LF or CRLF, quoted fields) without making a
+ * string per field; rows are converted from the field bounds. Whatever the scanner does not follow
+ * exactly (a stray CR, bad quoting, UTF-16) makes the file be read again with csv-parse's stream API,
+ * so the result is always csv-parse's. Both paths feed one row builder (same checks, same errors).
  *
  * Unreadable input throws LabError: LOG_NOT_FOUND for a missing directory or one without logs,
  * LOG_UNREADABLE `<file>:<line>: <what>` for a bad header, wrong column count, non-numeric field,
@@ -10,6 +13,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { LabError } from '../../core/errors.js';
@@ -18,19 +22,20 @@ import { LOG_COLUMNS } from '../../core/logRow.js';
 import { parseVector } from '../../core/vector.js';
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
+import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
 
 /** File names the reader picks up, capturing the machine id. */
 export const LOG_FILE_RE = /^log_(\d+)\.csv$/;
 
 const NCOLS = LOG_COLUMNS.length;
 
-/** Non-negative integer from decimal digits only (no sign, no spaces); -1 when malformed. */
-function parseUint(s: string): number {
-  const len = s.length;
-  if (len === 0 || len > 15) return -1;
+/** Non-negative integer from the decimal digits text[a..b) only (no sign, no spaces); -1 when malformed. */
+function parseUint(text: string, a = 0, b = text.length): number {
+  const len = b - a;
+  if (len <= 0 || len > 15) return -1;
   let v = 0;
-  for (let k = 0; k < len; k++) {
-    const c = s.charCodeAt(k) - 48;
+  for (let k = a; k < b; k++) {
+    const c = text.charCodeAt(k) - 48;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
   }
@@ -38,40 +43,80 @@ function parseUint(s: string): number {
 }
 
 /**
- * Parses `1:4;2:0;3:7` into out[off..off+ids.length) when its ids equal `ids` in order.
- * Returns false when malformed or the ids differ.
+ * Parses the vector `1:4;2:0;3:7` starting at text[a], not reading at or past b, into
+ * out[off..off+ids.length) when its ids equal `ids` in order. Returns the index after it (where
+ * the caller expects the column's end), or -1 when malformed or the ids differ.
  */
-function parseVectorInto(text: string, ids: readonly number[], out: Int32Array, off: number): boolean {
+function parseVectorAt(text: string, ids: readonly number[], out: Int32Array, off: number, a: number, b: number): number {
   const n = ids.length;
-  const len = text.length;
-  let k = 0;
+  let k = a;
   for (let j = 0; j < n; j++) {
     if (j > 0) {
-      if (text.charCodeAt(k) !== 59 /* ; */) return false;
+      if (k >= b || text.charCodeAt(k) !== 59 /* ; */) return -1;
       k++;
     }
     let id = 0;
     let digits = 0;
-    for (; k < len; k++) {
+    for (; k < b; k++) {
       const c = text.charCodeAt(k) - 48;
       if (c < 0 || c > 9) break;
       id = id * 10 + c;
       digits++;
     }
-    if (digits === 0 || id !== ids[j] || text.charCodeAt(k) !== 58 /* : */) return false;
+    if (digits === 0 || id !== ids[j] || k >= b || text.charCodeAt(k) !== 58 /* : */) return -1;
     k++;
     let count = 0;
     digits = 0;
-    for (; k < len; k++) {
+    for (; k < b; k++) {
       const c = text.charCodeAt(k) - 48;
       if (c < 0 || c > 9) break;
       count = count * 10 + c;
       digits++;
     }
-    if (digits === 0 || digits > 9) return false;
+    if (digits === 0 || digits > 9) return -1;
     out[off + j] = count;
   }
-  return k === len;
+  return k;
+}
+
+/**
+ * {@link parseVectorAt} over code units (the fast path): the same result.
+ */
+function parseVectorCodes(codes: CharCodes, ids: readonly number[], out: Int32Array, off: number, a: number, b: number): number {
+  const n = ids.length;
+  let k = a;
+  for (let j = 0; j < n; j++) {
+    if (j > 0) {
+      if (k >= b || codes[k]! !== 59 /* ; */) return -1;
+      k++;
+    }
+    let id = 0;
+    let digits = 0;
+    for (; k < b; k++) {
+      const c = codes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      id = id * 10 + c;
+      digits++;
+    }
+    if (digits === 0 || id !== ids[j] || k >= b || codes[k]! !== 58 /* : */) return -1;
+    k++;
+    let count = 0;
+    digits = 0;
+    for (; k < b; k++) {
+      const c = codes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      count = count * 10 + c;
+      digits++;
+    }
+    if (digits === 0 || digits > 9) return -1;
+    out[off + j] = count;
+  }
+  return k;
+}
+
+/** Parses a whole vector column `text` (see {@link parseVectorAt}); false when malformed or the ids differ. */
+function parseVectorInto(text: string, ids: readonly number[], out: Int32Array, off: number): boolean {
+  return parseVectorAt(text, ids, out, off, 0, text.length) === text.length;
 }
 
 /** Shared state while reading the files of one run. */
@@ -93,81 +138,307 @@ async function endsWithNewline(path: string): Promise<boolean> {
   }
 }
 
-/**
- * Reads one log file. `layout` is shared across files: the first vector seen fixes it.
- * Throws LabError LOG_UNREADABLE on bad input (see module doc).
- */
-export async function readLogFile(
-  path: string,
-  file: string,
-  machine: MachineId,
-  layout: LayoutState = { ids: null, from: '' },
-  warnings: string[] = [],
-): Promise<MachineLog> {
-  const rows: LogEntry[] = [];
-  let vectors = new Int32Array(0);
-  let n = layout.ids?.length ?? 0;
-  let sawHeader = false;
-  let pending: LabError | null = null; // a bad record; fatal unless it turns out to be a torn last line
-  const machineText = String(machine);
-  const fail = (line: number, what: string): LabError => new LabError('LOG_UNREADABLE', `${file}:${line}: ${what}`);
+/** Most runs use a handful of event names: rows share one string per name (and its `clock`). */
+const MAX_INTERNED_EVENTS = 64;
+/** Short peer/detail values are shared through a direct-mapped table of this many slots. */
+const SHARED_SLOTS = 1024;
+const MAX_SHARED_LENGTH = 32;
 
-  const onRecord = (rec: string[], line: number): void => {
-    if (pending) throw pending;
-    if (!sawHeader) {
-      sawHeader = true;
+/**
+ * Builds one file's rows from its records, in file order. Both parsers feed it: csv-parse through
+ * {@link record}, the scanner through {@link line}/{@link quoted}. `line` converts straight
+ * from the line's text; any record it does not take as an ordinary row (wrong column count,
+ * a bad number, the first row fixing the layout, ...) goes through `record` as strings, so the
+ * checks and messages are exactly those of `record`.
+ */
+class LogBuilder implements CsvSink {
+  rows: LogEntry[] = [];
+  vectors = new Int32Array(0);
+  sawHeader = false;
+  /** A bad record; fatal unless it turns out to be a torn last line. */
+  pending: LabError | null = null;
+  private n: number;
+  private readonly machineText: string;
+  /** The layout's ids once known and this machine is in it (the fast path's precondition). */
+  private fastIds: number[] | null = null;
+  private readonly events: string[] = [];
+  private readonly eventClock: boolean[] = [];
+  private readonly eventCodes: Uint16Array[] = [];
+  private readonly machineCodes: Uint16Array;
+  private readonly sharedSlots = new Array<string | undefined>(SHARED_SLOTS);
+
+  constructor(
+    private readonly file: string,
+    private readonly machine: MachineId,
+    private readonly layout: LayoutState,
+  ) {
+    this.n = layout.ids?.length ?? 0;
+    this.machineText = String(machine);
+    this.machineCodes = charCodesOf(this.machineText);
+    if (layout.ids !== null && layout.ids.includes(machine)) this.fastIds = layout.ids;
+  }
+
+  private fail(line: number, what: string): LabError {
+    return new LabError('LOG_UNREADABLE', `${this.file}:${line}: ${what}`);
+  }
+
+  /** One record as strings (any parser). Throws LabError for a bad header or a vector layout the run does not use. */
+  record(rec: string[], line: number): void {
+    const layout = this.layout;
+    const machine = this.machine;
+    if (this.pending) throw this.pending;
+    if (!this.sawHeader) {
+      this.sawHeader = true;
       if (rec.length !== NCOLS || rec.some((h, k) => h !== LOG_COLUMNS[k])) {
-        throw fail(line, `bad header "${rec.join(',')}", expected "${LOG_COLUMNS.join(',')}"`);
+        throw this.fail(line, `bad header "${rec.join(',')}", expected "${LOG_COLUMNS.join(',')}"`);
       }
       return;
     }
     if (rec.length !== NCOLS) {
-      pending = fail(line, `expected ${NCOLS} columns, got ${rec.length}`);
+      this.pending = this.fail(line, `expected ${NCOLS} columns, got ${rec.length}`);
       return;
     }
     const [time, epochText, machineCol, event, lamportText, vectorText, queueText, peer, msgId, detail] = rec as [
       string, string, string, string, string, string, string, string, string, string,
     ];
     const epochMs = parseUint(epochText);
-    if (epochMs < 0) return void (pending = fail(line, `epoch_ms is not a non-negative integer: "${epochText}"`));
-    if (machineCol !== machineText) return void (pending = fail(line, `machine column "${machineCol}" in the log of machine ${machine}`));
-    if (event === '') return void (pending = fail(line, 'empty event'));
+    if (epochMs < 0) return void (this.pending = this.fail(line, `epoch_ms is not a non-negative integer: "${epochText}"`));
+    if (machineCol !== this.machineText) return void (this.pending = this.fail(line, `machine column "${machineCol}" in the log of machine ${machine}`));
+    if (event === '') return void (this.pending = this.fail(line, 'empty event'));
     const lamport = parseUint(lamportText);
-    if (lamport < 0) return void (pending = fail(line, `lamport is not a non-negative integer: "${lamportText}"`));
+    if (lamport < 0) return void (this.pending = this.fail(line, `lamport is not a non-negative integer: "${lamportText}"`));
     const queueLen = parseUint(queueText);
-    if (queueLen < 0) return void (pending = fail(line, `queue_len is not a non-negative integer: "${queueText}"`));
+    if (queueLen < 0) return void (this.pending = this.fail(line, `queue_len is not a non-negative integer: "${queueText}"`));
     if (layout.ids === null) {
       const parsed = parseVector(vectorText);
-      if (parsed === null || parsed.size === 0) return void (pending = fail(line, `malformed vector "${vectorText}"`));
+      if (parsed === null || parsed.size === 0) return void (this.pending = this.fail(line, `malformed vector "${vectorText}"`));
       const ids = [...parsed.keys()];
       for (let k = 1; k < ids.length; k++) {
-        if (ids[k]! <= ids[k - 1]!) return void (pending = fail(line, `vector ids not ascending: "${vectorText}"`));
+        if (ids[k]! <= ids[k - 1]!) return void (this.pending = this.fail(line, `vector ids not ascending: "${vectorText}"`));
       }
       layout.ids = ids;
-      layout.from = `${file}:${line}`;
-      n = ids.length;
+      layout.from = `${this.file}:${line}`;
+      this.n = ids.length;
     }
     if (!layout.ids.includes(machine)) {
-      throw fail(line, `machine ${machine} is not in the vector layout ${layout.ids.join(',')}`);
+      throw this.fail(line, `machine ${machine} is not in the vector layout ${layout.ids.join(',')}`);
     }
-    const idx = rows.length;
-    if ((idx + 1) * n > vectors.length) {
-      const grown = new Int32Array(Math.max(1024 * n, vectors.length * 2));
-      grown.set(vectors);
-      vectors = grown;
-    }
-    if (!parseVectorInto(vectorText, layout.ids, vectors, idx * n)) {
+    this.fastIds = layout.ids;
+    const n = this.n;
+    const idx = this.rows.length;
+    this.reserve(idx);
+    if (!parseVectorInto(vectorText, layout.ids, this.vectors, idx * n)) {
       const p = parseVector(vectorText);
-      return void (pending = fail(
+      return void (this.pending = this.fail(
         line,
         p === null
           ? `malformed vector "${vectorText}"`
           : `vector ids ${[...p.keys()].join(',')} differ from the run's layout ${layout.ids.join(',')} (${layout.from})`,
       ));
     }
-    rows.push({ line, time, epochMs, event, lamport, queueLen, peer, msgId, detail, clock: isClockEvent(event) });
-  };
+    this.rows.push({ line, time, epochMs, event, lamport, queueLen, peer, msgId, detail, clock: isClockEvent(event) });
+  }
 
+  /** Room for the vector of row idx. */
+  private reserve(idx: number): void {
+    const n = this.n;
+    if ((idx + 1) * n > this.vectors.length) {
+      const grown = new Int32Array(Math.max(1024 * n, this.vectors.length * 2));
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
+  }
+
+  /** Index into `events` of the event name text[a..b) (a non-empty name), or -1 when the table is full. */
+  private eventAt(text: string, codes: CharCodes, a: number, b: number): number {
+    const known = this.eventCodes;
+    const len = b - a;
+    for (let k = 0; k < known.length; k++) {
+      const e = known[k]!;
+      if (e.length !== len) continue;
+      let j = 0;
+      while (j < len && codes[a + j] === e[j]) j++;
+      if (j === len) return k;
+    }
+    const events = this.events;
+    if (events.length >= MAX_INTERNED_EVENTS) return -1;
+    // a property key is V8's internalized copy: `row.event === 'SEND'` is then a pointer compare
+    const e = Object.keys({ [text.slice(a, b)]: 0 })[0]!;
+    events.push(e);
+    this.eventCodes.push(charCodesOf(e));
+    this.eventClock.push(isClockEvent(e));
+    return events.length - 1;
+  }
+
+  /** text[a..b) as a string, shared with earlier equal short values (peer lists, details repeat). */
+  private shared(text: string, codes: CharCodes, a: number, b: number): string {
+    const len = b - a;
+    if (len === 0) return '';
+    if (len > MAX_SHARED_LENGTH) return text.slice(a, b);
+    const h = (len * 31 + codes[a]! * 7 + codes[b - 1]! * 3 + codes[(a + b) >> 1]!) & (SHARED_SLOTS - 1);
+    const hit = this.sharedSlots[h];
+    if (hit !== undefined && hit.length === len && text.startsWith(hit, a)) return hit;
+    const v = text.slice(a, b);
+    this.sharedSlots[h] = v;
+    return v;
+  }
+
+  /**
+   * An unquoted record, the line text[a..b) (fastCsv.ts): the fixed schema is converted in one
+   * left-to-right pass over the line, without splitting it. Anything but an ordinary row of the
+   * known layout goes through {@link record} as strings.
+   */
+  line(text: string, codes: CharCodes, a: number, b: number, line: number): void {
+    const ids = this.fastIds;
+    fast: if (ids !== null && this.pending === null && this.sawHeader) {
+      // time
+      const t1 = text.indexOf(',', a);
+      if (t1 < 0 || t1 >= b) break fast;
+      // epoch_ms: 1..15 digits
+      let i = t1 + 1;
+      let v = 0;
+      let k = i;
+      for (; k < b; k++) {
+        const c = codes[k]! - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+      }
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
+      const epochMs = v;
+      // machine
+      i = k + 1;
+      const m = this.machineCodes;
+      const ml = m.length;
+      if (i + ml >= b || codes[i + ml]! !== 44) break fast;
+      for (let j = 0; j < ml; j++) if (codes[i + j] !== m[j]) break fast;
+      // event
+      i += ml + 1;
+      k = i;
+      while (k < b && codes[k]! !== 44) k++;
+      if (k === i || k >= b) break fast;
+      const ev = this.eventAt(text, codes, i, k);
+      if (ev < 0) break fast;
+      // lamport
+      i = k + 1;
+      v = 0;
+      for (k = i; k < b; k++) {
+        const c = codes[k]! - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+      }
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
+      const lamport = v;
+      // vector
+      i = k + 1;
+      const idx = this.rows.length;
+      this.reserve(idx);
+      k = parseVectorCodes(codes, ids, this.vectors, idx * this.n, i, b);
+      if (k < 0 || codes[k]! !== 44 || k >= b) break fast;
+      // queue_len
+      i = k + 1;
+      v = 0;
+      for (k = i; k < b; k++) {
+        const c = codes[k]! - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+      }
+      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
+      const queueLen = v;
+      // peer, msg_id, detail (the rest: no more commas)
+      const p0 = k + 1;
+      let p1 = p0;
+      while (p1 < b && codes[p1]! !== 44) p1++;
+      if (p1 >= b) break fast;
+      const m0 = p1 + 1;
+      let m1 = m0;
+      while (m1 < b && codes[m1]! !== 44) m1++;
+      if (m1 >= b) break fast;
+      const d0 = m1 + 1;
+      for (k = d0; k < b; k++) if (codes[k]! === 44) break fast;
+      this.rows.push({
+        line,
+        time: text.slice(a, t1),
+        epochMs,
+        event: this.events[ev]!,
+        lamport,
+        queueLen,
+        peer: this.shared(text, codes, p0, p1),
+        msgId: text.slice(m0, m1),
+        detail: this.shared(text, codes, d0, b),
+        clock: this.eventClock[ev]!,
+      });
+      return;
+    }
+    this.record(splitLine(text, a, b), line);
+  }
+
+  quoted(fields: string[], line: number): void {
+    this.record(fields, line);
+  }
+
+  result(): MachineLog {
+    return { file: this.file, machine: this.machine, rows: this.rows, vectors: this.vectors.subarray(0, this.rows.length * this.n) };
+  }
+}
+
+/** Bytes read at a time by the fast path (a piece grows while it holds no line end). */
+export const READ_CHUNK = 1 << 20;
+
+/**
+ * The fast path: reads `path` in pieces cut at line ends and scans them (fastCsv.ts). Returns the
+ * builder and whether the file ends with a newline, or null when the scanner bailed (the caller
+ * then reads the file with csv-parse). Throws the builder's LabErrors.
+ */
+async function scanFile(path: string, builder: LogBuilder, chunk: number): Promise<{ endsWithNewline: boolean } | null> {
+  const fh = await open(path, 'r');
+  try {
+    const scanner = new CsvScanner(builder);
+    let buf = Buffer.allocUnsafe(chunk);
+    let have = 0;
+    let bomDone = false;
+    let last = -1;
+    for (;;) {
+      if (have === buf.length) {
+        const grown = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(grown, 0, 0, have);
+        buf = grown;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      const eof = bytesRead === 0;
+      if (!eof) {
+        have += bytesRead;
+        last = buf[have - 1]!;
+      }
+      let from = 0;
+      if (!bomDone) {
+        if (have < 3 && !eof) continue;
+        bomDone = true;
+        if (have >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return null; // csv-parse reads UTF-16 LE then
+        if (have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
+      }
+      if (eof) {
+        if (have > from && !scanner.push(buf.toString('utf8', from, have))) return null;
+        if (!scanner.end()) return null;
+        return { endsWithNewline: last === -1 || last === 0x0a };
+      }
+      const nl = buf.lastIndexOf(0x0a, have - 1);
+      if (nl >= from) {
+        const piece = buf.subarray(from, nl + 1);
+        if (!scanner.push(buf.toString('utf8', from, nl + 1), isAscii(piece) ? piece : undefined)) return null;
+        from = nl + 1;
+      }
+      if (from > 0) {
+        buf.copy(buf, 0, from, have);
+        have -= from;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The csv-parse path: parses `path` with csv-parse's stream API into the builder. */
+async function parseFileWithCsvParse(path: string, file: string, builder: LogBuilder): Promise<void> {
   // Records are consumed from 'data' events: in flowing mode csv-parse emits each record
   // synchronously while parsing, so `parser.info.lines` is the record's last line (on_record
   // would cost an info object per record, measured ~25% slower).
@@ -193,7 +464,7 @@ export async function readLogFile(
     parser.on('data', (rec: string[]) => {
       if (done) return;
       try {
-        onRecord(rec, parser.info.lines);
+        builder.record(rec, parser.info.lines);
       } catch (e) {
         finish(e);
       }
@@ -206,12 +477,58 @@ export async function readLogFile(
     });
     input.pipe(parser);
   });
-  if (!sawHeader) throw fail(1, 'empty file (no header)');
-  if (pending) {
-    if (await endsWithNewline(path)) throw pending;
-    warnings.push(`${(pending as LabError).message} (torn last line, skipped)`);
+}
+
+/** Which parser read a file: `fast` (fastCsv.ts) or `csv-parse` (the scanner bailed, or was not asked). */
+export type ParserPath = 'fast' | 'csv-parse';
+
+export interface ReadLogFileOptions {
+  /** `csv-parse` skips the fast path (the reference the tests compare with). Default `auto`. */
+  parser?: 'auto' | 'csv-parse';
+  /** Told which parser produced the result. */
+  onPath?: (path: ParserPath) => void;
+  /** Fast path piece size in bytes (tests use small ones to cut records across pieces). */
+  chunkBytes?: number;
+}
+
+/**
+ * Reads one log file. `layout` is shared across files: the first vector seen fixes it.
+ * Throws LabError LOG_UNREADABLE on bad input (see module doc). The result (rows, vectors,
+ * warnings, errors) is the same whichever parser reads the file.
+ */
+export async function readLogFile(
+  path: string,
+  file: string,
+  machine: MachineId,
+  layout: LayoutState = { ids: null, from: '' },
+  warnings: string[] = [],
+  options: ReadLogFileOptions = {},
+): Promise<MachineLog> {
+  const before = { ids: layout.ids, from: layout.from };
+  let builder = new LogBuilder(file, machine, layout);
+  let ending: { endsWithNewline: boolean } | null = null;
+  if (options.parser !== 'csv-parse') {
+    try {
+      ending = await scanFile(path, builder, options.chunkBytes ?? READ_CHUNK);
+    } catch (e) {
+      if (e instanceof LabError) throw e;
+      throw new LabError('LOG_UNREADABLE', `${file}: ${(e as Error).message}`, { cause: e });
+    }
   }
-  return { file, machine, rows, vectors: vectors.subarray(0, rows.length * n) };
+  if (ending === null) {
+    // csv-parse reads it from the start, as if the fast path had not run
+    layout.ids = before.ids;
+    layout.from = before.from;
+    builder = new LogBuilder(file, machine, layout);
+    await parseFileWithCsvParse(path, file, builder);
+  }
+  options.onPath?.(ending === null ? 'csv-parse' : 'fast');
+  if (!builder.sawHeader) throw new LabError('LOG_UNREADABLE', `${file}:1: empty file (no header)`);
+  if (builder.pending) {
+    if (ending ? ending.endsWithNewline : await endsWithNewline(path)) throw builder.pending;
+    warnings.push(`${(builder.pending as LabError).message} (torn last line, skipped)`);
+  }
+  return builder.result();
 }
 
 /**
