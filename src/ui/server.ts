@@ -8,7 +8,8 @@
  *   GET /api/stats        the hub's counters (clients, dropped slow clients, bytes sent)
  *
  * Listens on loopback unless told otherwise. Errors binding map to LabError PORT_IN_USE /
- * ADDRESS_UNAVAILABLE.
+ * ADDRESS_UNAVAILABLE. On a loopback address a request must name a loopback host in its Host
+ * header (403 otherwise), so a web page elsewhere cannot read the run through DNS rebinding.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,24 @@ export function resumeEvents(store: RunStore, seq: number, faultSeq: number): st
   return out;
 }
 
+/** True when `address` is a loopback address (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/**
+ * Whether a request with this Host header may be served by a server listening on `listenHost`.
+ * Invariant: a loopback listener serves only requests that name a loopback host (any port);
+ * a listener the user put elsewhere (--ui-host) serves every host.
+ */
+export function hostAllowed(hostHeader: string | undefined, listenHost: string): boolean {
+  if (!isLoopback(listenHost)) return true;
+  if (hostHeader === undefined) return false;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d*$/, '');
+  return isLoopback(name);
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -57,6 +76,7 @@ export async function listenUi(opts: UiServerOptions): Promise<ListeningUi> {
   const { store, hub } = opts;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hostAllowed(req.headers.host, opts.host)) return send(res, 403, 'text/plain', 'forbidden: this live view answers only to a loopback host name\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
     switch (url.pathname) {
       case '/':

@@ -8,7 +8,7 @@ import { FileTail, LogDirFollower } from '../../src/ui/tail.js';
 import { analyseView, LiveRun } from '../../src/ui/liveRun.js';
 import { RunStore } from '../../src/ui/store.js';
 import { SseHub } from '../../src/ui/sseHub.js';
-import { listenUi, resumeEvents, type ListeningUi } from '../../src/ui/server.js';
+import { hostAllowed, listenUi, resumeEvents, type ListeningUi } from '../../src/ui/server.js';
 import { toTuple } from '../../src/ui/live.js';
 import { checkersForDir } from '../../src/runtime/log/analyzeLogDir.js';
 import { makeRun, writeLogs } from '../helpers/makeLogs.js';
@@ -158,6 +158,19 @@ describe('live view server', () => {
     expect(text).not.toMatch(/id: 1\.0/); // what it had is not sent again
     stream.destroy();
     expect((await get(served.url + 'nope')).statusCode).toBe(404);
+  });
+
+  it('on loopback answers only to a loopback Host header (no DNS rebinding)', async () => {
+    const store = new RunStore('live', 'logs', false);
+    served = await listenUi({ host: '127.0.0.1', port: 0, store, hub: new SseHub(), page: () => '<!doctype html>' });
+    const port = new URL(served.url).port;
+    expect((await get(served.url, { host: `localhost:${port}` })).statusCode).toBe(200);
+    expect((await get(served.url, { host: `127.0.0.1:${port}` })).statusCode).toBe(200);
+    expect((await get(served.url + 'api/snapshot', { host: `evil.example:${port}` })).statusCode).toBe(403);
+    expect(hostAllowed('[::1]:8080', '127.0.0.1')).toBe(true);
+    expect(hostAllowed('127.0.0.1.evil.example', '127.0.0.1')).toBe(false);
+    expect(hostAllowed(undefined, '127.0.0.1')).toBe(false);
+    expect(hostAllowed('classroom.example:9000', '0.0.0.0')).toBe(true); // --ui-host elsewhere: the user chose
   });
 
   it('drops a browser that stops reading instead of buffering without bound, without waiting for it', async () => {
