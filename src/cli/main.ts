@@ -16,6 +16,7 @@ const COMMANDS: CommandTable = [
   ['experiment', async () => (await import('./commands/experiment.js')).registerExperiment],
   ['simulate', async () => (await import('./commands/simulate.js')).registerSimulate],
   ['compose', async () => (await import('./commands/compose.js')).registerCompose],
+  ['check', async () => (await import('./commands/check.js')).registerCheck],
 ];
 
 /** Runs the CLI with `argv` (process.argv form); resolves to the exit status. */
