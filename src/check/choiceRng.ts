@@ -93,8 +93,11 @@ export class ChoiceRng extends Rng {
     return this.values.length;
   }
 
+  /** When true, every chance() is false (the model's request bound, model.ts `maxRequests`). */
+  denyChance = false;
+
   override chance(p: number): boolean {
-    if (!(p > 0)) return false;
+    if (!(p > 0) || this.denyChance) return false;
     if (p >= 1) return true;
     const v = this.choose(2) === 0;
     this.log?.push(`chance(${p})=${v}`);

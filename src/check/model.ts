@@ -53,6 +53,8 @@ export interface MachineSnap {
   readonly starts: number;
   /** Inside the critical section: between a CS_ENTER and a CS_EXIT effect of this incarnation. */
   readonly inside: boolean;
+  /** CS_REQUEST effects so far (all incarnations); counted only under `maxRequests`. */
+  readonly requests: number;
   /** Memo of this running machine's part of the key, written with Lamport base 0. */
   keyCache?: { readonly ints: readonly number[]; readonly lams: readonly number[] } | undefined;
 }
@@ -110,6 +112,13 @@ export interface ModelConfig {
   readonly abstraction: Abstraction;
   /** Epoch of the synthetic log times (default 2026-01-01T00:00:00Z). */
   readonly startEpochMs?: number;
+  /**
+   * Bound on the workload of the mutex algorithms: once a machine has made this many requests
+   * (CS_REQUEST effects), its chance() draws are false. The mutex algorithms draw only to decide
+   * whether an idle machine requests, so this explores every run in which each machine requests at
+   * most this often. Undefined: no bound.
+   */
+  readonly maxRequests?: number;
 }
 
 /** A broken rule on a transition, or a property broken in a state. */
@@ -154,6 +163,7 @@ export class Model {
   private freshInit = false;
   private clockEffects = 0;
   private inside = false;
+  private requests = 0;
   /** Set when the engine broke a clock rule in the step just applied. */
   violation: Finding | null = null;
 
@@ -212,6 +222,7 @@ export class Model {
         this.clockEffects++;
         if (e.event === 'CS_ENTER') this.inside = true;
         else if (e.event === 'CS_EXIT') this.inside = false;
+        else if (e.event === 'CS_REQUEST') this.requests++;
       }
     }
     return effects;
@@ -257,6 +268,9 @@ export class Model {
     this.curTicks = op === OP_TICK ? snap.ticks + 1 : fresh ? 0 : snap.ticks;
     this.clockEffects = 0;
     this.inside = fresh ? false : snap.inside;
+    this.requests = snap.requests;
+    const limit = this.config.maxRequests;
+    this.rng.denyChance = limit !== undefined && snap.requests >= limit;
     const engine = new MachineEngine({
       self: this.ids[m]!,
       members: this.ids,
@@ -330,6 +344,7 @@ export class Model {
       queue,
       starts: op === OP_RESTART ? snap.starts + 1 : snap.starts,
       inside: this.inside,
+      requests: this.config.maxRequests === undefined ? 0 : this.requests,
     };
   }
 
@@ -396,7 +411,7 @@ export class Model {
   /** The state after start-up: every machine STARTs, then connects to every peer and is READY. */
   initial(): GlobalState {
     const n = this.n;
-    const blank: MachineSnap = { alive: true, state: null, lamport: 0, vector: new Array<number>(n).fill(0), seq: 0, ticks: 0, queue: [], starts: 1, inside: false };
+    const blank: MachineSnap = { alive: true, state: null, lamport: 0, vector: new Array<number>(n).fill(0), seq: 0, ticks: 0, queue: [], starts: 1, inside: false, requests: 0 };
     const links: Envelope<unknown>[][] = Array.from({ length: n * n }, () => []);
     const s0: GlobalState = { machines: this.ids.map(() => blank), links, aliveMask: (1 << n) - 1, partition: 0, faults: 0 };
     this.begin(s0);
@@ -527,6 +542,7 @@ export class Model {
     for (const m of s.machines) {
       if (!m.alive) {
         w.str('D');
+        w.num(m.requests);
         w.lam(m.lamport);
         continue;
       }
@@ -564,6 +580,7 @@ export class Model {
     const lams: number[] = [];
     w.lamAt = abs.shiftLamport ? lams : null;
     w.str(m.inside ? 'I' : 'A');
+    if (this.config.maxRequests !== undefined) w.num(m.requests);
     w.now = m.ticks * this.config.tickMs;
     if (abs.keepsNow) w.num(w.now);
     abs.state(m.state, w);

@@ -24,6 +24,8 @@ export interface CheckOptions {
   readonly tickMs?: number;
   readonly seed?: number;
   readonly walks?: number;
+  /** Mutex algorithms: each machine requests at most this often (model.ts `maxRequests`). */
+  readonly maxRequests?: number;
   /** Replaces the registry's algorithm (tests: a deliberately broken variant). */
   readonly build?: (id: MachineId) => AnyAlgorithm;
   readonly now?: () => number;
@@ -74,7 +76,7 @@ export function runCheck(o: CheckOptions): CheckResult {
   const faults = o.faults ?? NO_FAULTS;
   const abstraction = abstractionFor(o.algorithm, o.algorithmOptions, faults.crash || faults.partition);
   const properties = propertiesFor(o.algorithm);
-  const model = new Model({ algorithmName: o.algorithm, build, machines: o.machines, tickMs: o.tickMs ?? DEFAULT_TICK_MS, faults, abstraction });
+  const model = new Model({ algorithmName: o.algorithm, build, machines: o.machines, tickMs: o.tickMs ?? DEFAULT_TICK_MS, faults, abstraction, ...(o.maxRequests !== undefined ? { maxRequests: o.maxRequests } : {}) });
   const result = explore(model, {
     strategy: o.strategy ?? 'bfs',
     maxDepth: o.maxDepth ?? DEFAULT_DEPTH,
@@ -90,7 +92,7 @@ export function runCheck(o: CheckOptions): CheckResult {
     const election = o.algorithm === 'election' || o.algorithm === 'bully';
     const f = faults === NO_FAULTS ? 'none' : [faults.crash && 'crash', faults.partition && 'partition', faults.drop && 'drop'].filter(Boolean).join(',') + ` (at most ${faults.max})`;
     counterexample = replayCounterexample(model, result.violation.path, result.violation.finding, {
-      header: [`# lamport-lab check --algorithm ${o.algorithm} --machines ${o.machines}: faults ${f}, ${o.strategy ?? 'bfs'}, tick ${model.config.tickMs} ms`],
+      header: [`# lamport-lab check --algorithm ${o.algorithm} --machines ${o.machines}: faults ${f}, ${o.strategy ?? 'bfs'}, tick ${model.config.tickMs} ms${o.maxRequests !== undefined ? `, at most ${o.maxRequests} requests per machine` : ''}`],
       holdMs: election ? settleMs(o.algorithmOptions) + 1000 : model.config.tickMs,
       check: (s) => properties.check(s, model),
     });

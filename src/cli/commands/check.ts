@@ -33,6 +33,7 @@ interface RawCheckOptions {
   out: string;
   seed: number;
   walks?: number;
+  maxRequests?: number;
   tickMs: number;
   csProbability?: number;
   csTicks?: number;
@@ -112,6 +113,7 @@ export function runCheckCommand(raw: RawCheckOptions): number {
     tickMs: raw.tickMs,
     seed: raw.seed,
     ...(raw.walks !== undefined ? { walks: raw.walks } : {}),
+    ...(raw.maxRequests !== undefined ? { maxRequests: raw.maxRequests } : {}),
     now: () => performance.now(),
     ...(tty
       ? {
@@ -158,7 +160,8 @@ export function runCheckCommand(raw: RawCheckOptions): number {
   const out = (line: string): void => {
     process.stdout.write(line + '\n');
   };
-  out(`check: ${raw.algorithm}, ${raw.machines} machines, faults ${faultText}, ${raw.strategy}, tick ${raw.tickMs} ms, depth ≤ ${raw.depth}, at most ${fmt(raw.maxStates)} states`);
+  const bound = raw.maxRequests !== undefined ? `, at most ${raw.maxRequests} requests per machine` : '';
+  out(`check: ${raw.algorithm}, ${raw.machines} machines, faults ${faultText}, ${raw.strategy}, tick ${raw.tickMs} ms${bound}, depth ≤ ${raw.depth}, at most ${fmt(raw.maxStates)} states`);
   const how =
     s.stoppedBy === 'exhausted'
       ? 'exhausted: yes (every reachable abstract state explored)'
@@ -200,6 +203,7 @@ export function registerCheck(program: Command, setExit: SetExit): void {
     .option('--out <dir>', 'where a counterexample goes (log_<id>.csv, trace.txt; earlier run files are archived)', 'logs')
     .option('--seed <n>', 'random-walk: seed of the walks', intIn(0, 2147483646), 1)
     .option('--walks <n>', 'random-walk: most walks (default 1000)', intIn(1))
+    .option('--max-requests <k>', 'mutex algorithms: each machine requests at most k times (a bound that makes the space finite)', intIn(0))
     .option('--tick-ms <ms>', `virtual ms one tick stands for (default ${DEFAULT_TICK_MS})`, numberIn(1, 60_000), DEFAULT_TICK_MS)
     .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick; both outcomes are explored when 0 < p < 1 (default 0.2)', numberIn(0, 1))
     .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
