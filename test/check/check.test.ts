@@ -128,3 +128,23 @@ describe('lamport-lab check finds what it must', () => {
     expect(parseFaults('crash,partition', 2)).toEqual({ crash: true, partition: true, drop: false, max: 2 });
   });
 });
+
+describe('lamport-lab check: leader election with a crash', () => {
+  for (const algorithm of ['bully', 'election'] as const) {
+    it(`${algorithm}, 3 machines, one crash (the leader's included) with restart: uniqueness and agreement in every quiet state`, () => {
+      // heartbeat 1 s, leader timeout 2 s (1 tick = 1 s): election, crash of the leader and a new
+      // election fit in 10 steps (start-up election 4, crash 1, detection and re-election 5)
+      const r = runCheck({
+        algorithm,
+        machines: 3,
+        algorithmOptions: options(3, { heartbeatMs: 1000, leaderTimeoutMs: 2000 }),
+        faults: parseFaults('crash', 1),
+        maxDepth: 12,
+        maxStates: 400_000,
+      });
+      console.log(`${algorithm} 3 machines, crash: ${r.stats.distinct} states, depth ${r.stats.depthReached}, stopped by ${r.stats.stoppedBy}`);
+      expect(r.violation).toBeNull();
+      expect(r.stats.depthReached).toBeGreaterThanOrEqual(10);
+    }, 900_000);
+  }
+});
