@@ -133,15 +133,12 @@ export class KeyWriter {
     for (let i = 0; i < at.length; i++) {
       const v = buf[at[i]!]!;
       if (v >= base) buf[at[i]!] = v - base;
-      else (old ??= []).push(v);
+      else (old ??= []).push(i);
     }
     if (!old) return;
     const ranks = new Map<number, number>();
-    for (const v of [...new Set(old)].sort((a, b) => b - a)) ranks.set(v, -1 - ranks.size);
-    for (let i = 0; i < at.length; i++) {
-      const v = buf[at[i]!]!;
-      if (v < base) buf[at[i]!] = ranks.get(v)!;
-    }
+    for (const v of [...new Set(old.map((i) => buf[at[i]!]!))].sort((a, b) => b - a)) ranks.set(v, -1 - ranks.size);
+    for (const i of old) buf[at[i]!] = ranks.get(buf[at[i]!]!)!;
   }
 
   /** A stored time (ms since start): its age now, clamped; null/undefined as a marker. */

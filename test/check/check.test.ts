@@ -82,6 +82,9 @@ describe('choice points and keys', () => {
     expect(key([10, 12, 3, 7], 10)).toEqual(key([20, 22, 1, 5], 20));
     expect(key([10, 12, 3, 7], 10)).not.toEqual(key([10, 12, 7, 3], 10));
     expect(key([10, 11], 10)).not.toEqual(key([10, 12], 10));
+    // values just above the base are shifted, not taken for old ones (a bug once gave them NaN)
+    expect(key([12, 16, 17, 10], 12)).toEqual(key([5, 9, 10, 3], 5));
+    expect(key([12, 16, 17, 10], 12)).toEqual([0, 4, 5, -1]);
   });
 });
 
