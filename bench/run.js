@@ -4,7 +4,7 @@
 // figure against its target with how it was measured, and writes bench/results.json.
 //   npm run bench                 full run (60 s tick accuracy; ~6 minutes)
 //   npm run bench -- --quick      under a minute (written to bench/results-quick.json)
-//   npm run bench -- --only startup|steady|rate|analyze   one section (written to bench/results-<section>.json)
+//   npm run bench -- --only startup|steady|rate|analyze|check   one section (written to bench/results-<section>.json)
 //   npm run bench -- --soak 30    only the soak run: 10 machines, 30 minutes, random kills/restarts
 //                                 (written to bench/soak-results.json)
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -24,7 +24,7 @@ const QUICK = args.includes('--quick');
 const soakAt = args.indexOf('--soak');
 const SOAK_MINUTES = soakAt >= 0 ? Number(args[soakAt + 1] ?? 30) : 0;
 const onlyAt = args.indexOf('--only');
-const ONLY = onlyAt >= 0 ? args[onlyAt + 1] : null; // startup | steady | rate | analyze
+const ONLY = onlyAt >= 0 ? args[onlyAt + 1] : null; // startup | steady | rate | analyze | check
 const CLK_TCK = 100; // Linux USER_HZ
 
 const results = [];
@@ -287,6 +287,25 @@ async function benchAnalyze() {
   rmSync(dir, { recursive: true, force: true });
 }
 
+async function benchCheck() {
+  console.log('model checker (lamport-lab check, ricart-agrawala and mutex, 3 machines, no faults):');
+  // ricart-agrawala: the whole abstract space (exhausted); mutex: a fixed number of distinct states
+  const cases = [
+    ['ricart-agrawala', ['--cs-ticks', '1']],
+    ['mutex', ['--cs-ticks', '1', '--max-states', QUICK ? '50000' : '300000']],
+  ];
+  for (const [alg, extra] of cases) {
+    const res = await cli(['check', '--algorithm', alg, '--machines', '3', '--json', ...extra], { timeout: 1_800_000 });
+    if (res.exitCode !== 0) throw new Error(`check ${alg} failed:\n${res.all?.slice(-2000)}`);
+    const j = JSON.parse(res.stdout);
+    const target = alg === 'mutex' ? '≥ 100,000 states/s' : 'none';
+    record(`check ${alg} 3 machines (distinct states/s, wall)`, j.distinct / j.wallSeconds, 'states/s', target, alg === 'mutex' ? j.distinct / j.wallSeconds >= 1e5 : null,
+      `${j.distinct} distinct states, ${j.transitions} transitions, depth ${j.depthReached}, ${j.stoppedBy} in ${j.wallSeconds.toFixed(2)} s wall, peak RSS ${j.peakRssMiB.toFixed(0)} MiB, as printed by \`check --json\``);
+    record(`check ${alg} 3 machines (distinct states per CPU second)`, j.statesPerCpuSecond, 'states/s', 'none', null,
+      `the same run: distinct states / process CPU time (less sensitive to other load on the host; ${j.cpuSeconds.toFixed(2)} s CPU)`);
+  }
+}
+
 async function soak(minutes) {
   console.log(`soak: 10 machines for ${minutes} min with random kills and restarts:`);
   const c = await cluster(10);
@@ -333,6 +352,7 @@ try {
     if (!ONLY || ONLY === 'steady') await benchSteadyRun();
     if (!ONLY || ONLY === 'rate') await benchMaxRate();
     if (!ONLY || ONLY === 'analyze') await benchAnalyze();
+    if (!ONLY || ONLY === 'check') await benchCheck();
   }
 } finally {
   const out = { date: new Date().toISOString(), quick: QUICK, soakMinutes: SOAK_MINUTES, node: process.version, seconds: (performance.now() - started) / 1000, results };

@@ -44,6 +44,15 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly (readonly [string, 
     ['lamport-lab simulate --algorithm mutex --machines 5 --loss 0.2 --delay uniform:1-50ms --seed 7', 'then: lamport-lab analyze'],
     ['lamport-lab simulate --check --seeds 1000', 'every seed through the analysis checks'],
   ],
+  check: [
+    ['lamport-lab check --algorithm ricart-agrawala --machines 3', 'every interleaving of 3 machines, breadth-first'],
+    ['lamport-lab check --algorithm mutex --max-requests 1 --depth 40', 'Lamport mutex, one request per machine, exhaustively'],
+    ['lamport-lab check --algorithm mutex --faults partition --out cex', 'a counterexample as logs in cex/: then analyze --log-dir cex'],
+  ],
+  ui: [
+    ['lamport-lab ui', 'replay the finished run in logs/ in the browser'],
+    ['lamport-lab ui --log-dir logs/experiments/default/trial-1 --port 8080', 'one trial, on a fixed port'],
+  ],
   compose: [
     ['lamport-lab compose --machines 5', 'docker-compose.yml and config.compose.json for 5 containers'],
     ['lamport-lab compose --machines 3 --duration 60 --force', '3 containers that stop after 60 s, overwriting'],

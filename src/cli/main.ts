@@ -17,6 +17,7 @@ const COMMANDS: CommandTable = [
   ['simulate', async () => (await import('./commands/simulate.js')).registerSimulate],
   ['compose', async () => (await import('./commands/compose.js')).registerCompose],
   ['ui', async () => (await import('./commands/ui.js')).registerUi],
+  ['check', async () => (await import('./commands/check.js')).registerCheck],
 ];
 
 /** Runs the CLI with `argv` (process.argv form); resolves to the exit status. */
