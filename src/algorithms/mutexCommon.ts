@@ -157,7 +157,8 @@ export function membershipExpire(m: Membership, now: number, timeoutMs: number):
 /** The START row detail both mutex algorithms log. */
 export function mutexStartDetail(state: { readonly options: MutexOptions }): string {
   const o = state.options;
-  return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs} retransmit_ms=${retransmitAfterMs(o)}`;
+  const retransmit = retransmitAfterMs(o);
+  return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs} retransmit_ms=${Number.isFinite(retransmit) ? retransmit : 'off'}`;
 }
 
 /** onPeerDown of both mutex algorithms: start the failure timeout; nothing is sent. */

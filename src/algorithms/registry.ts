@@ -20,6 +20,11 @@ export interface AlgorithmOptions {
   readonly csTicks: number;
   /** mutex algorithms: ms a peer may be unreachable before it is dropped from the membership. */
   readonly failureTimeoutMs: number;
+  /**
+   * mutex algorithms: ms without progress before a waiting machine re-sends its REQUEST (undefined:
+   * the algorithm's default, mutexCommon.ts retransmitAfterMs; Infinity: never re-send).
+   */
+  readonly retransmitMs?: number;
   /** election algorithms: ms between leader checks. */
   readonly heartbeatMs: number;
   /** election algorithms: ms without an answer before the leader is presumed lost. */
@@ -42,8 +47,8 @@ type Factory = (options: AlgorithmOptions) => AnyAlgorithm;
 
 const FACTORIES = new Map<string, Factory>([
   ['workload', (o) => createWorkload({ internalMax: o.internalMax })],
-  ['mutex', (o) => createLamportMutex({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs })],
-  ['ricart-agrawala', (o) => createRicartAgrawala({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs })],
+  ['mutex', (o) => createLamportMutex({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs, ...(o.retransmitMs !== undefined ? { retransmitMs: o.retransmitMs } : {}) })],
+  ['ricart-agrawala', (o) => createRicartAgrawala({ csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs, ...(o.retransmitMs !== undefined ? { retransmitMs: o.retransmitMs } : {}) })],
   ['election', (o) => createRingElection({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks })],
   ['bully', (o) => createBully({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks })],
 ]);

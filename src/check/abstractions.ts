@@ -27,6 +27,7 @@
  */
 import type { AlgorithmOptions } from '../algorithms/registry.js';
 import { electionTiming } from '../algorithms/electionCommon.js';
+import { retransmitAfterMs } from '../algorithms/mutexCommon.js';
 import { type KeyWriter, writeFields } from './canonical.js';
 
 /** How states of one algorithm are keyed (see the module header). */
@@ -87,12 +88,27 @@ const requestQueue: Writer = (v: { ts: number; id: number }[], w) => {
   w.end();
 };
 
-/** Mutex bodies: `kind` and a Lamport `ts`; anything else raw. */
+/** Mutex bodies: `kind`, the Lamport stamps `ts` and `req` (a REPLY's own request); anything else (resend, ask) raw. */
 function mutexBody(b: unknown, w: KeyWriter): void {
-  writeFields(b as object, w, { kind: str, ts: lam }, NONE);
+  writeFields(b as object, w, { kind: str, ts: lam, req: lam }, NONE);
 }
 
 const MUTEX_CONSTANT: ReadonlySet<string> = new Set(['options']);
+
+/**
+ * The mutex algorithms' `progressAt` (when a waiter last made progress, or an idle machine last
+ * asked): read only as `now - progressAt >= retransmit`. With re-sending off (retransmit = ∞) that
+ * is never true, so the field is left out; otherwise it is an age like the failure detector's.
+ */
+function retransmitField(o: AlgorithmOptions): Writer {
+  return Number.isFinite(o.retransmitMs ?? 0) ? age : skip;
+}
+
+/** Largest timeout a mutex algorithm compares an age with: the failure timeout, and the retransmit time when re-sending is on. */
+function mutexMaxAge(o: AlgorithmOptions): number {
+  const r = o.retransmitMs ?? retransmitAfterMs(o);
+  return Number.isFinite(r) ? Math.max(o.failureTimeoutMs, r) : o.failureTimeoutMs;
+}
 
 function lamportMutex(o: AlgorithmOptions): Abstraction {
   const fields = {
@@ -104,12 +120,13 @@ function lamportMutex(o: AlgorithmOptions): Abstraction {
     heardFrom: ids,
     membership,
     entries: skip,
+    progressAt: retransmitField(o),
   };
   return {
     name: 'mutex',
     readsLamport: true,
     shiftLamport: true,
-    maxAgeMs: o.failureTimeoutMs,
+    maxAgeMs: mutexMaxAge(o),
     keepsNow: false,
     state: (st, w) => writeFields(st as object, w, fields, MUTEX_CONSTANT),
     body: mutexBody,
@@ -117,6 +134,9 @@ function lamportMutex(o: AlgorithmOptions): Abstraction {
       'Lamport values relative to the least machine clock, older ones by their order only (the algorithm compares them; the engine adds 1)',
       `failure-detector times as ages clamped at the failure timeout (${o.failureTimeoutMs} ms)`,
       'vector clocks, msg numbers, absolute time and the entry counter left out (never read by the algorithm)',
+      Number.isFinite(o.retransmitMs ?? 0)
+        ? `re-sending on (every ${o.retransmitMs ?? retransmitAfterMs(o)} ms without progress): progressAt as an age clamped at ${mutexMaxAge(o)} ms`
+        : 're-sending off (check\'s default; --retransmit-ms turns it on): progressAt left out, never compared',
     ],
   };
 }
@@ -133,12 +153,13 @@ function ricartAgrawala(o: AlgorithmOptions, linksChange: boolean): Abstraction 
     heardFrom: ids,
     membership,
     entries: skip,
+    progressAt: retransmitField(o),
   };
   return {
     name: 'ricart-agrawala',
     readsLamport: true,
     shiftLamport: true,
-    maxAgeMs: o.failureTimeoutMs,
+    maxAgeMs: mutexMaxAge(o),
     keepsNow: false,
     state: (st, w) => writeFields(st as object, w, fields, MUTEX_CONSTANT),
     body: mutexBody,
@@ -146,6 +167,9 @@ function ricartAgrawala(o: AlgorithmOptions, linksChange: boolean): Abstraction 
       'Lamport values relative to the least machine clock, older ones by their order only (the algorithm compares them; the engine adds 1)',
       `failure-detector times as ages clamped at the failure timeout (${o.failureTimeoutMs} ms)`,
       'vector clocks, msg numbers, absolute time and the entry counter left out (never read by the algorithm)',
+      Number.isFinite(o.retransmitMs ?? 0)
+        ? `re-sending on (every ${o.retransmitMs ?? retransmitAfterMs(o)} ms without progress): progressAt as an age clamped at ${mutexMaxAge(o)} ms`
+        : 're-sending off (check\'s default; --retransmit-ms turns it on): progressAt left out, never compared',
       ...(linksChange ? [] : ['lastReplyTo left out: it is read only when a link comes up again, which needs a crash or a partition']),
     ],
   };

@@ -68,8 +68,23 @@ export function parseFaults(text: string, max: number): FaultModel {
   return { crash: names.includes('crash'), partition: names.includes('partition'), drop: names.includes('drop'), max };
 }
 
+/**
+ * The checker's defaults for the algorithm options: the mutex algorithms' re-sending is off
+ * (retransmitMs = Infinity) unless asked for. A re-send repeats a REQUEST its receivers already
+ * hold or have lost; it matters for liveness after message loss, which check does not verify, and
+ * with it on a machine that ticks while nothing is delivered adds a copy to its links every period,
+ * so no space closes. Safety with re-sends is covered by the simulator's loss sweeps and by
+ * `check --retransmit-ms <ms>` to a bounded depth.
+ */
+function withCheckDefaults(o: CheckOptions): CheckOptions {
+  const mutex = o.algorithm === 'mutex' || o.algorithm === 'ricart-agrawala';
+  if (!mutex || o.algorithmOptions.retransmitMs !== undefined) return o;
+  return { ...o, algorithmOptions: { ...o.algorithmOptions, retransmitMs: Number.POSITIVE_INFINITY } };
+}
+
 /** Runs one check. Throws LabError INVALID_OPTION for an unknown algorithm or bad sizes. */
-export function runCheck(o: CheckOptions): CheckResult {
+export function runCheck(given: CheckOptions): CheckResult {
+  const o = withCheckDefaults(given);
   if (!Number.isInteger(o.machines) || o.machines < 2 || o.machines > 8) throw new LabError('INVALID_OPTION', `--machines ${o.machines}: the checker takes 2 to 8 machines`);
   const build = o.build ?? ((): AnyAlgorithm => createAlgorithm(o.algorithm, o.algorithmOptions));
   build(1); // validates the name

@@ -40,6 +40,7 @@ interface RawCheckOptions {
   failureTimeout?: number;
   heartbeat?: number;
   leaderTimeout?: number;
+  retransmitMs?: number;
   json?: boolean;
 }
 
@@ -56,6 +57,7 @@ function algorithmOptions(raw: RawCheckOptions, n: number): AlgorithmOptions {
     failureTimeoutMs: raw.failureTimeout !== undefined ? Math.round(raw.failureTimeout * 1000) : d.failureTimeoutMs,
     heartbeatMs: raw.heartbeat !== undefined ? Math.round(raw.heartbeat * 1000) : d.heartbeatMs,
     leaderTimeoutMs: raw.leaderTimeout !== undefined ? Math.round(raw.leaderTimeout * 1000) : d.leaderTimeoutMs,
+    ...(raw.retransmitMs !== undefined ? { retransmitMs: raw.retransmitMs } : {}),
     ranks,
   };
 }
@@ -208,6 +210,7 @@ export function registerCheck(program: Command, setExit: SetExit): void {
     .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick; both outcomes are explored when 0 < p < 1 (default 0.2)', numberIn(0, 1))
     .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
     .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
+    .option('--retransmit-ms <ms>', 'mutex: re-send a REQUEST after this many ms without progress (default: off in check, see README)', numberIn(1, 3_600_000))
     .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
     .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
     .option('--json', 'print the result as JSON')
