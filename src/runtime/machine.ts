@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import type { LabError } from '../core/errors.js';
 import type { AnyAlgorithm } from '../core/algorithm.js';
@@ -249,6 +250,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     `tick_rate=${tickRate}`,
     `algorithm=${opts.algorithm.name}`,
     `pid=${process.pid}`,
+    `host=${hostname()}`,
     restored ? `restored_rows=${restored.rows}` : undefined,
     opts.startDetail,
   ]

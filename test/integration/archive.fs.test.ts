@@ -13,9 +13,10 @@ import { archiveMachineLog, archiveRun } from '../../src/runtime/log/archive.js'
 const HEADER = 'time,epoch_ms,machine,event,lamport,vector,queue_len,peer,msg_id,detail\n';
 
 /** A log of machine `id` from `from` to `to` (epoch ms); `pid` in START; STOP unless `running`. */
-function log(dir: string, id: number, from: number, to: number, pid = 4194305, running = false): void {
+function log(dir: string, id: number, from: number, to: number, pid = 4194305, running = false, host?: string): void {
   const row = (t: number, event: string, detail = '') => `${new Date(t).toISOString()},${t},${id},${event},0,${id}:0,0,,,${detail}\n`;
-  writeFileSync(join(dir, `log_${id}.csv`), HEADER + row(from, 'START', `seed=1 tick_rate=1 algorithm=workload pid=${pid}`) + row(to, running ? 'INTERNAL' : 'STOP', running ? '' : 'reason=duration'));
+  const start = `seed=1 tick_rate=1 algorithm=workload pid=${pid}` + (host ? ` host=${host}` : '');
+  writeFileSync(join(dir, `log_${id}.csv`), HEADER + row(from, 'START', start) + row(to, running ? 'INTERNAL' : 'STOP', running ? '' : 'reason=duration'));
 }
 
 function tempLogDir(): string {
@@ -72,5 +73,22 @@ describe('archive folders', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('a peer in another container (another host name: its pid is not visible here) keeps the shared file in place while it runs', () => {
+    const dir = tempLogDir();
+    const now = Date.now();
+    // machine 1 of the same compose run, in its own container: pid 7 means nothing in this pid namespace
+    log(dir, 1, now - 2000, now, 7, true, 'container-of-machine-1');
+    log(dir, 2, now - 60_000 * 10, now - 60_000 * 9); // this machine's own earlier log
+    writeFileSync(join(dir, 'critical_section.log'), 'ENTER 1\n');
+    archiveMachineLog(dir, join(dir, 'log_2.csv'));
+    expect(existsSync(join(dir, 'log_2.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'critical_section.log'))).toBe(true); // machine 1 still appends to it
+    // the same peer's log once stopped (down flushed it): the shared file moves with the next archive
+    log(dir, 1, now - 2000, now, 7, false, 'container-of-machine-1');
+    log(dir, 3, now - 60_000 * 10, now - 60_000 * 9);
+    archiveMachineLog(dir, join(dir, 'log_3.csv'));
+    expect(existsSync(join(dir, 'critical_section.log'))).toBe(false);
   });
 });

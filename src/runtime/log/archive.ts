@@ -8,6 +8,7 @@
  * live machine is never moved.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { LabError } from '../../core/errors.js';
 import { fileError } from './csvLog.js';
@@ -26,6 +27,10 @@ interface LogFacts {
   readonly first: number;
   readonly last: number;
   readonly pid: number | null;
+  /** The START row's host= (the writer's host name), null in logs from before it was recorded. */
+  readonly host: string | null;
+  /** The file's last modification (ms since the epoch). */
+  readonly mtime: number;
   readonly stopped: boolean;
 }
 
@@ -55,18 +60,34 @@ function logFacts(path: string): LogFacts {
       const first = epochOf(firstRow) ?? mtime;
       const last = Math.max(first, epochOf(lastRow) ?? mtime);
       const pid = /(?:^|[ ,"])pid=(\d+)/.exec(firstRow ?? '')?.[1];
-      return { first, last, pid: pid ? Number(pid) : null, stopped: lastRow?.split(',')[3] === 'STOP' };
+      const host = /(?:^|[ ,"])host=([^\s,"]+)/.exec(firstRow ?? '')?.[1] ?? null;
+      return { first, last, pid: pid ? Number(pid) : null, host, mtime, stopped: lastRow?.split(',')[3] === 'STOP' };
     } finally {
       closeSync(fd);
     }
   } catch {
-    return { first: mtime, last: mtime, pid: null, stopped: false };
+    return { first: mtime, last: mtime, pid: null, host: null, mtime, stopped: false };
   }
 }
 
-/** Whether a live machine other than this process is still writing the log at `path`. */
+/** Whether a live machine of this host, other than this process, is still writing the log at `path`. */
 function beingWritten(facts: LogFacts): boolean {
+  if (facts.host !== null && facts.host !== hostname()) return false; // its pid is not ours to look up
   return !facts.stopped && facts.pid !== null && facts.pid !== process.pid && labProcessAlive(facts.pid);
+}
+
+/** How recently a log of another host (another container, or a shared volume) must have been written to count as live. */
+export const FOREIGN_LIVE_MS = 60_000;
+
+/**
+ * Whether the log may still be written by a machine of the current run, as far as shared files are
+ * concerned: a live machine of this host (beingWritten), or a log of another host (a container of
+ * the same compose run: its pid lives in another pid namespace) without STOP, written in the last
+ * FOREIGN_LIVE_MS.
+ */
+function mayBeLive(facts: LogFacts, now: number): boolean {
+  if (facts.host !== null && facts.host !== hostname()) return !facts.stopped && now - facts.mtime < FOREIGN_LIVE_MS;
+  return beingWritten(facts);
 }
 
 /** Folder name for a run start: ISO time with ':' and '.' made filesystem-safe. */
@@ -152,7 +173,8 @@ function archive(logDir: string, only?: readonly string[]): string[] {
       else used.push({ folder, span: { first: l.facts.first, last: l.facts.last } });
     }
     // shared files move when nothing live writes here any more (the first machine of a new run)
-    if (!others.some((l) => beingWritten(l.facts))) {
+    const now = Date.now();
+    if (!others.some((l) => mayBeLive(l.facts, now))) {
       for (const name of shared) {
         const path = join(logDir, name);
         const mtime = statSync(path).mtimeMs;
