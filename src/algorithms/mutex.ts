@@ -78,7 +78,7 @@ import {
   parseMutexBody,
   type RequestKey,
   retransmitAfterMs,
-  unheardPeers,
+  retransmitIfStuck,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -226,17 +226,7 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
         state.myTs = ts;
         state.progressAt = ctx.now;
         enqueueRequest(state.queue, { ts, id: ctx.self });
-      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
-        // not synced: the link-up messages of some peers may be lost; ask them for their state
-        state.progressAt = ctx.now;
-        const to = unheardPeers(state.membership, state.heardFrom, ctx);
-        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
-      } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
-        // stuck: what we sent or what they sent may be lost (the peers we wait for are all live)
-        state.progressAt = ctx.now;
-        const to = blockers(state, ctx.self);
-        if (to.length > 0) out.send(to, { kind: 'REQUEST', ts: state.myTs!, resend: true });
-      }
+      } else retransmitIfStuck(state, ctx, retransmit, () => blockers(state, ctx.self), out);
       tryEnter(state, ctx, out);
       return out.effects;
     },

@@ -227,6 +227,29 @@ export function wantsToRequest(options: MutexOptions, ctx: Context): boolean {
   return ctx.rng.chance(options.csProbability);
 }
 
+/** What the re-send step reads and updates of either mutex algorithm's state. */
+export interface RetransmitState {
+  readonly phase: 'idle' | 'waiting' | 'held';
+  readonly myTs: number | null;
+  readonly membership: Membership;
+  readonly heardFrom: ReadonlySet<MachineId>;
+  progressAt: number;
+}
+
+/**
+ * The re-send step of both mutex algorithms, on a tick that neither exits nor requests: once
+ * `retransmitMs` pass without progress, an idle machine asks the live peers it never heard from
+ * (`HELLO ask=1`: their link-up messages may be lost) and a waiting one re-sends its REQUEST
+ * (`resend=1`) to the peers it still waits for (`waitingFor`: what we sent or what they sent may be
+ * lost). Either way the wait starts again. Nothing happens while the machine holds the section.
+ */
+export function retransmitIfStuck(state: RetransmitState, ctx: Context, retransmitMs: number, waitingFor: () => MachineId[], out: EffectList): void {
+  if (state.phase === 'held' || ctx.now - state.progressAt < retransmitMs) return;
+  state.progressAt = ctx.now;
+  if (state.phase === 'idle') out.send(unheardPeers(state.membership, state.heardFrom, ctx), { kind: 'HELLO', ask: true });
+  else out.send(waitingFor(), { kind: 'REQUEST', ts: state.myTs!, resend: true });
+}
+
 /** Checks options; throws RangeError on nonsense (the CLI validates ranges before this). */
 export function validateMutexOptions(o: MutexOptions): MutexOptions {
   if (!(o.csProbability >= 0 && o.csProbability <= 1)) throw new RangeError(`csProbability ${o.csProbability} not in [0, 1]`);

@@ -51,7 +51,7 @@ import {
   noteRejoin,
   parseMutexBody,
   retransmitAfterMs,
-  unheardPeers,
+  retransmitIfStuck,
   validateMutexOptions,
   wantsToRequest,
 } from './mutexCommon.js';
@@ -187,16 +187,7 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
         state.myTs = ts;
         state.progressAt = ctx.now;
         state.repliedBy.clear();
-      } else if (state.phase === 'idle' && ctx.now - state.progressAt >= retransmit) {
-        // not synced: the link-up messages of some peers may be lost; ask them
-        state.progressAt = ctx.now;
-        const to = unheardPeers(state.membership, state.heardFrom, ctx);
-        if (to.length > 0) out.send(to, { kind: 'HELLO', ask: true });
-      } else if (state.phase === 'waiting' && ctx.now - state.progressAt >= retransmit) {
-        state.progressAt = ctx.now;
-        const to = livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p));
-        if (to.length > 0) out.send(to, { kind: 'REQUEST', ts: state.myTs!, resend: true });
-      }
+      } else retransmitIfStuck(state, ctx, retransmit, () => livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p)), out);
       tryEnter(state, out);
       return out.effects;
     },
