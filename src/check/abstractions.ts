@@ -110,20 +110,10 @@ function mutexMaxAge(o: AlgorithmOptions): number {
   return Number.isFinite(r) ? Math.max(o.failureTimeoutMs, r) : o.failureTimeoutMs;
 }
 
-function lamportMutex(o: AlgorithmOptions): Abstraction {
-  const fields = {
-    phase: str,
-    myTs: lam,
-    heldTicks: num,
-    queue: requestQueue,
-    latestFrom: lamMap,
-    heardFrom: ids,
-    membership,
-    entries: skip,
-    progressAt: retransmitField(o),
-  };
+/** The abstraction both mutex algorithms share: their own state fields, the same body, ages and notes. */
+function mutexAbstraction(name: string, o: AlgorithmOptions, fields: Readonly<Record<string, Writer>>, extraNotes: readonly string[]): Abstraction {
   return {
-    name: 'mutex',
+    name,
     readsLamport: true,
     shiftLamport: true,
     maxAgeMs: mutexMaxAge(o),
@@ -136,43 +126,50 @@ function lamportMutex(o: AlgorithmOptions): Abstraction {
       'vector clocks, msg numbers, absolute time and the entry counter left out (never read by the algorithm)',
       Number.isFinite(o.retransmitMs ?? 0)
         ? `re-sending on (every ${o.retransmitMs ?? retransmitAfterMs(o)} ms without progress): progressAt as an age clamped at ${mutexMaxAge(o)} ms`
-        : 're-sending off (check\'s default; --retransmit-ms turns it on): progressAt left out, never compared',
+        : "re-sending off (check's default; --retransmit-ms turns it on): progressAt left out, never compared",
+      ...extraNotes,
     ],
   };
 }
 
+function lamportMutex(o: AlgorithmOptions): Abstraction {
+  return mutexAbstraction(
+    'mutex',
+    o,
+    {
+      phase: str,
+      myTs: lam,
+      heldTicks: num,
+      queue: requestQueue,
+      latestFrom: lamMap,
+      heardFrom: ids,
+      membership,
+      entries: skip,
+      progressAt: retransmitField(o),
+    },
+    [],
+  );
+}
+
 function ricartAgrawala(o: AlgorithmOptions, linksChange: boolean): Abstraction {
-  const fields = {
-    phase: str,
-    myTs: lam,
-    heldTicks: num,
-    repliedBy: ids,
-    deferred: lamMap,
-    // read only when a link comes up again (resync); links never change state without crashes or partitions
-    lastReplyTo: linksChange ? lamMap : skip,
-    heardFrom: ids,
-    membership,
-    entries: skip,
-    progressAt: retransmitField(o),
-  };
-  return {
-    name: 'ricart-agrawala',
-    readsLamport: true,
-    shiftLamport: true,
-    maxAgeMs: mutexMaxAge(o),
-    keepsNow: false,
-    state: (st, w) => writeFields(st as object, w, fields, MUTEX_CONSTANT),
-    body: mutexBody,
-    notes: [
-      'Lamport values relative to the least machine clock, older ones by their order only (the algorithm compares them; the engine adds 1)',
-      `failure-detector times as ages clamped at the failure timeout (${o.failureTimeoutMs} ms)`,
-      'vector clocks, msg numbers, absolute time and the entry counter left out (never read by the algorithm)',
-      Number.isFinite(o.retransmitMs ?? 0)
-        ? `re-sending on (every ${o.retransmitMs ?? retransmitAfterMs(o)} ms without progress): progressAt as an age clamped at ${mutexMaxAge(o)} ms`
-        : 're-sending off (check\'s default; --retransmit-ms turns it on): progressAt left out, never compared',
-      ...(linksChange ? [] : ['lastReplyTo left out: it is read only when a link comes up again, which needs a crash or a partition']),
-    ],
-  };
+  return mutexAbstraction(
+    'ricart-agrawala',
+    o,
+    {
+      phase: str,
+      myTs: lam,
+      heldTicks: num,
+      repliedBy: ids,
+      deferred: lamMap,
+      // read only when a link comes up again (resync); links never change state without crashes or partitions
+      lastReplyTo: linksChange ? lamMap : skip,
+      heardFrom: ids,
+      membership,
+      entries: skip,
+      progressAt: retransmitField(o),
+    },
+    linksChange ? [] : ['lastReplyTo left out: it is read only when a link comes up again, which needs a crash or a partition'],
+  );
 }
 
 const ELECTION_CONSTANT: ReadonlySet<string> = new Set(['self', 'rank', 'rankSource', 'timing']);

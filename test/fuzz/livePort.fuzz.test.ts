@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import type { LogRow } from '../../src/core/logRow.js';
 import { killAll, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogFile } from '../helpers/logs.js';
-import { type RawPeer, destroyRawPeers, logProblems, rawConnect, ticksPerSecond, waitForRows, within } from '../helpers/wire.js';
+import { type RawPeer, TICK_EVENTS, destroyRawPeers, logProblems, rawConnect, ticksPerSecond, waitForRows, within } from '../helpers/wire.js';
 
 afterEach(async () => {
   destroyRawPeers();
@@ -312,7 +312,14 @@ describe('a live machine under garbage and abuse', () => {
       ].join('\n'),
     );
     expect(perSecond.length).toBeGreaterThanOrEqual(5);
-    for (const n of perSecond) expect(n, `ticks per second ${perSecond.join(' ')}`).toBeGreaterThanOrEqual(TICK_RATE - 1);
-    for (const n of perSecond) expect(n, `ticks per second ${perSecond.join(' ')}`).toBeLessThanOrEqual(TICK_RATE + 1);
+    // Ticking kept its rate: the schedule is drift-free (tick k due at t0 + k/rate), so every tick of
+    // the span happened (total within ±2), and the machine never stopped ticking for long (no gap
+    // over 2.5 s between ticks). Not each 1-s bucket within ±1: under a loaded 2-core CI run (the
+    // model checker's tests beside it) a process was seen paused ~1 s, then catching up (5 6 0 10 5).
+    const total = perSecond.reduce((a, b) => a + b, 0);
+    expect(Math.abs(total - TICK_RATE * perSecond.length), `ticks per second ${perSecond.join(' ')}`).toBeLessThanOrEqual(2);
+    const tickTimes = rows.filter((r) => TICK_EVENTS.has(r.event) && r.epoch_ms >= t0).map((r) => r.epoch_ms);
+    const longestGap = Math.max(...tickTimes.slice(1).map((t, i) => t - tickTimes[i]!));
+    expect(longestGap, `longest gap between ticks (ms); ticks per second ${perSecond.join(' ')}`).toBeLessThanOrEqual(2500);
   });
 });
