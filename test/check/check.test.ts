@@ -3,39 +3,16 @@
  * Figures (states, depth) are asserted loosely and printed; wall times are never asserted.
  */
 import { describe, expect, it } from 'vitest';
-import { createLamportMutex, type LamportMutexState } from '../../src/algorithms/mutex.js';
-import type { MutexBody, MutexOptions } from '../../src/algorithms/mutexCommon.js';
 import { DEFAULT_ALGORITHM_OPTIONS, type AlgorithmOptions } from '../../src/algorithms/registry.js';
-import type { Algorithm, Effect } from '../../src/core/algorithm.js';
 import { parseFaults, runCheck } from '../../src/check/run.js';
 import { ChoiceRng } from '../../src/check/choiceRng.js';
 import { deepClone, KeyWriter } from '../../src/check/canonical.js';
 import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
 import { analyzeRun } from '../../src/analysis/analyze.js';
+import { impatientLamport } from '../helpers/brokenMutex.js';
 
 function options(n: number, over: Partial<AlgorithmOptions> = {}): AlgorithmOptions {
   return { ...DEFAULT_ALGORITHM_OPTIONS, csTicks: 1, ranks: new Map(Array.from({ length: n }, (_, i) => [i + 1, i + 1])), ...over };
-}
-
-/**
- * A deliberately broken Lamport mutex, made by wrapping the real one: it enters as soon as its own
- * request heads its queue, without waiting for a later-timestamped message from every peer.
- */
-function impatientLamport(o: MutexOptions): Algorithm<LamportMutexState, MutexBody> {
-  const inner = createLamportMutex(o);
-  const cheat = (s: LamportMutexState, self: number, effects: Effect<MutexBody>[]): Effect<MutexBody>[] => {
-    if (s.phase === 'waiting' && s.queue[0]?.id === self) {
-      s.phase = 'held';
-      s.heldTicks = 0;
-      return [...effects, { kind: 'event', event: 'CS_ENTER', detail: `ts=${s.myTs}` }];
-    }
-    return effects;
-  };
-  return {
-    ...inner,
-    onTick: (s, ctx) => cheat(s, ctx.self, inner.onTick(s, ctx)),
-    onMessage: (s, from, body, ctx) => cheat(s, ctx.self, inner.onMessage(s, from, body, ctx)),
-  };
 }
 
 describe('choice points and keys', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createLamportMutex, type LamportMutexState } from '../../src/algorithms/mutex.js';
 import type { MutexBody, MutexOptions } from '../../src/algorithms/mutexCommon.js';
-import type { Algorithm, Effect } from '../../src/core/algorithm.js';
+import type { Algorithm } from '../../src/core/algorithm.js';
 import { Rng } from '../../src/core/rng.js';
 import { checkMutexRun, messagesPerEntry, extractMutexRun } from '../../src/analysis/mutexChecks.js';
 import type { CheckResult } from '../../src/analysis/types.js';
 import { runMutexSim, type MutexAlgorithmName, type MutexSimOptions, type MutexSimRun } from '../helpers/mutexSim.js';
+import { impatientLamport } from '../helpers/brokenMutex.js';
 
 /** Seeds per algorithm in the fault-free sweep: a few hundred in CI, more with MUTEX_SEEDS=<n>. */
 const SEEDS = Number(process.env['MUTEX_SEEDS'] ?? 300);
@@ -67,27 +68,6 @@ describe('mutual exclusion in the simulator, without faults', () => {
     });
   }
 });
-
-/**
- * A deliberately broken Lamport: enters as soon as its own request heads its queue, without
- * waiting for a later message from every peer.
- */
-function impatientLamport(options: MutexOptions): Algorithm<LamportMutexState, MutexBody> {
-  const inner = createLamportMutex(options);
-  const cheat = (s: LamportMutexState, self: number, effects: Effect<MutexBody>[]): Effect<MutexBody>[] => {
-    if (s.phase === 'waiting' && s.queue[0]?.id === self) {
-      s.phase = 'held';
-      s.heldTicks = 0;
-      return [...effects, { kind: 'event', event: 'CS_ENTER', detail: `ts=${s.myTs}` }];
-    }
-    return effects;
-  };
-  return {
-    ...inner,
-    onTick: (s, ctx) => cheat(s, ctx.self, inner.onTick(s, ctx)),
-    onMessage: (s, from, body, ctx) => cheat(s, ctx.self, inner.onMessage(s, from, body, ctx)),
-  };
-}
 
 /** Overlapping CS intervals of different machines, by brute force over the rows (independent of the checker). */
 function bruteForceOverlaps(r: MutexSimRun): number {
