@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Costs of the live view (issue 16), measured, not asserted. Needs `npm run build` and /usr/bin/chromium.
+// Costs of the live view, measured, not asserted. Needs `npm run build` and /usr/bin/chromium.
 //   node bench/ui-cost.mjs cluster [machines...]   start-all's own CPU (main + worker threads, from
 //        /proc/<pid>/stat, children excluded) for --duration 30 at 6 ticks/s, without --ui and with
 //        --ui and a page open; the page's frame rate and frame time while following the run.

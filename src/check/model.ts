@@ -1,5 +1,5 @@
 /**
- * The model the checker explores (issue 15): N machines running the algorithms' own code (built
+ * The model the checker explores: N machines running the algorithms' own code (built
  * through the registry) inside the runtime's own MachineEngine, which stamps the clocks exactly as
  * in real runs and the simulator. Nothing of an algorithm or of the clock rules is copied here:
  * for every step the engine is rebuilt around a copy of the machine's stored state (its algorithm

@@ -10,7 +10,7 @@ import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from
 import { intIn, integer, nonEmptyPath, numberIn, seconds } from './parsers.js';
 import { SECRET_ENV, resolveSecret } from './secret.js';
 import { DEFAULT_MAX_QUEUE } from '../runtime/engine.js';
-// network faults (issue 7); their raw values are RawLinkFaultOptions (linkFaultOptions.ts), not here:
+// network faults; their raw values are RawLinkFaultOptions (linkFaultOptions.ts), not here:
 // `simulate` extends RawRunOptions with its own --delay/--loss/--partition
 import { LINK_FAULT_HELP, delayRuleOption, lossRuleOption, partitionOption } from './linkFaultOptions.js';
 
@@ -51,7 +51,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--allow-any-host', 'accept a peer connecting from any address, not only from its configured host')
     .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds)
     .option('--max-queue <n>', `most messages waiting in a machine's network queue; more are refused and logged as DROP reason=queue_full (default ${DEFAULT_MAX_QUEUE})`, intIn(1))
-    // network faults (issue 7), injected by the transport
+    // network faults, injected by the transport
     .option('--delay <spec>', LINK_FAULT_HELP.delay, delayRuleOption)
     .option('--loss <spec>', LINK_FAULT_HELP.loss, lossRuleOption)
     .option('--partition <spec>', LINK_FAULT_HELP.partition, partitionOption);

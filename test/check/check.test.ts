@@ -1,5 +1,5 @@
 /**
- * The model checker (src/check) on the algorithms' own code: what it must prove and find (issue 15).
+ * The model checker (src/check) on the algorithms' own code: what it must prove and find.
  * Figures (states, depth) are asserted loosely and printed; wall times are never asserted.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Never touch a live run's files, and one earlier run is one archive folder (issue 20 items 4-5),
+ * Never touch a live run's files, and one earlier run is one archive folder,
  * with real processes on free loopback ports in temp dirs: a second start-all on a live run's log
  * directory refuses (lock file) before archiving anything; a stale lock is taken over; a run-machine
  * outside the live run is refused too; in three-terminal mode the machines of a new run archive

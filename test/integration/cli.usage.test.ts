@@ -1,5 +1,5 @@
 /**
- * First contact with the CLI (issues 14 item 6 and 19): one error style (`lamport-lab: error: ...`,
+ * First contact with the CLI: one error style (`lamport-lab: error: ...`,
  * commander's own errors included), limits stated as they apply, examples in every --help, help
  * texts that agree with the README, inputs that are refused instead of silently misread, and
  * `export`'s default file. Runs the compiled CLI (npm run build first); no machine runs longer
@@ -87,7 +87,7 @@ describe('--help', () => {
   });
 });
 
-describe('inputs that are refused (issue 19 defect 5)', () => {
+describe('inputs that are refused', () => {
   it('--log-dir "" is refused by every command that takes it', async () => {
     const c = await tempCluster(2);
     dirs.push(c.dir);
@@ -159,7 +159,7 @@ describe('inputs that are refused (issue 19 defect 5)', () => {
   });
 });
 
-describe('export writes what the README says (issue 19 defect 3)', () => {
+describe('export writes what the README says', () => {
   it('--format shiviz without --out writes <log-dir>/run.shiviz and says where; --out - writes to stdout', async () => {
     const cwd = tempDir();
     expect((await cli(['simulate', '--machines', '3', '--duration', '2', '--seed', '3'], cwd)).exitCode).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * A full disk (issue 20 item 8): the log directory is a small tmpfs (mounted here; needs root), so
+ * A full disk: the log directory is a small tmpfs (mounted here; needs root), so
  * writes fail with a real ENOSPC, short writes included. A row is written whole or not at all; a
  * machine stops with one clear line and exit 3; start-all ends the whole run (exit 3) with a
  * message, no stack trace anywhere. /dev/full gives ENOSPC without any mount for the error mapping.

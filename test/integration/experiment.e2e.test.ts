@@ -43,7 +43,7 @@ describe('experiment', () => {
     }
     const html = readFileSync(join(c.logDir, 'experiments', 'report.html'), 'utf8');
     expect(html).toContain('<table id="comparison">');
-    expect(html.match(/<figure class="boxplot"/g)).toHaveLength(5); // one box plot per figure (issue 19: spread across trials)
+    expect(html.match(/<figure class="boxplot"/g)).toHaveLength(5); // one box plot per figure (spread across trials)
     expect(html).toContain('slow/trial-2/report.html');
   }, 180_000);
 

@@ -1,5 +1,5 @@
 /**
- * `experiment` (issue 20 items 12, 13): every --setting is validated before the first trial runs,
+ * `experiment`: every --setting is validated before the first trial runs,
  * and Ctrl-C (SIGINT) after some trials prints and writes the comparison of the completed trials,
  * then exits 130. Real processes (the compiled CLI); waits for output, never sleeps.
  */

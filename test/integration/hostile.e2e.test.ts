@@ -1,5 +1,5 @@
 /**
- * Hostile and broken peers against real processes on free loopback ports (issue 20 items 6, 7, 11):
+ * Hostile and broken peers against real processes on free loopback ports:
  *  - a fake peer (no secret configured) floods a machine with valid messages: the network queue
  *    stays within --max-queue, every refused message is logged (DROP reason=queue_full dir=in, one
  *    row each up to a rate, then summary rows with count=), the machine goes on ticking and stops

@@ -1,5 +1,5 @@
 /**
- * The reported case of issue 20 item 10, through the CLI: `simulate --algorithm mutex --loss 0.2
+ * The reported mutex stall case, through the CLI: `simulate --algorithm mutex --loss 0.2
  * --delay uniform:1-50ms`, 5 machines, 20 s, then `analyze`. Whenever the logs show a stall (no
  * CS_ENTER/CS_EXIT for longer than the settling time before the first STOP, requests pending, no
  * machine killed), analyze must fail mutex-liveness and exit 1; when they do not, it must not call

@@ -1,5 +1,5 @@
 /**
- * Faults on the real network (issue 7), end to end with real processes on free loopback ports in
+ * Faults on the real network, end to end with real processes on free loopback ports in
  * temp dirs: start-all with transport-injected partitions (two-way, one-way), loss and delay per
  * link, and a crash/restart of a machine (clocks continue from its log, peers redial, messages flow
  * both ways again, nothing sent to the dead machine is lost silently). Every run waits on the CLI

@@ -123,7 +123,7 @@ describe.skipIf(chromiumTool.skip)('HTML report in a real browser', () => {
     await page.close();
   }, 60_000);
 
-  // ---- issue 19: a fixture with faults.csv and algorithm-like message kinds ----
+  // ---- a fixture with faults.csv and algorithm-like message kinds ----
   const KINDS = ['REQUEST', 'REPLY', 'RELEASE'];
   let features: string;
   let featuresDir: string;

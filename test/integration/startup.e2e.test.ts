@@ -1,6 +1,6 @@
 /**
- * Start-up failures end the run with the documented exit code (issue 20 items 1-3, issue 19
- * defect 2), with real processes on free loopback ports in temp dirs: a machine that cannot listen
+ * Start-up failures end the run with the documented exit code, with real processes on free loopback
+ * ports in temp dirs: a machine that cannot listen
  * (squatted port, an address not on this host) or exits at start-up makes start-all stop the rest,
  * name the machine and exit 1 (3 when every machine failed with an environment error); a machine
  * whose log directory is unusable exits 2/3 and does not linger with its port open; Ctrl-C during

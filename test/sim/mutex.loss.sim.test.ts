@@ -1,5 +1,5 @@
 /**
- * Mutual exclusion under message loss in the simulator (issue 20 item 11): copies lost in flight
+ * Mutual exclusion under message loss in the simulator: copies lost in flight
  * (`loss`), with a partition on top, over many seeds. Safety and fairness must hold, every request
  * must be granted (the runs drain: no request after requestUntilMs), machines must enter after the
  * partition heals, and the messages per entry without the marked re-sends (resend=1) stay within

@@ -116,7 +116,7 @@ describe('statistics on a hand-made run', () => {
     expect(d.maxGap).toEqual([2, 1]);
   });
 
-  it('measures drift end at the earliest STOP, also for the machine that stops last (issue 19)', () => {
+  it('measures drift end at the earliest STOP, also for the machine that stops last', () => {
     // three machines ticking only: m1 fast (1 per 10 ms), m2 medium, m3 slow; m3 stops LAST
     const L3 = [1, 2, 3];
     const ticks = (id: number, every: number, upTo: number, stopAt: number): LogRow[] => {

@@ -1,5 +1,5 @@
 /**
- * analyze's terminal text fits 120 columns (issue 19): the per-machine tables are split (clocks;
+ * analyze's terminal text fits 120 columns: the per-machine tables are split (clocks;
  * queues and messages) and split again when still too wide, repeating the machine column.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Network faults per link (issue 7): the pure rules (selectors, one-way vs two-way partitions,
+ * Network faults per link: the pure rules (selectors, one-way vs two-way partitions,
  * windows, last-match-wins, seeded fates), the commander wrappers, the FaultyTransport decorator
  * over a fake inner transport (FIFO under delay, late drops, blocks) and start-all's partition
  * schedule with fake timers and children.

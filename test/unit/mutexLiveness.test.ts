@@ -1,5 +1,5 @@
 /**
- * The mutex liveness stall rule (issue 20 item 10): a run that ends more than the settling time
+ * The mutex liveness stall rule: a run that ends more than the settling time
  * after the last entry or exit, with requests pending and no machine dying or restarting, fails
  * mutex-liveness, however long earlier requests waited. Synthetic logs and a simulated deadlock.
  */

@@ -1,5 +1,5 @@
 /**
- * Rate limits of hostile-peer rows (issue 20 items 6, 7): the limiter's windows and summaries, and
+ * Rate limits of hostile-peer rows: the limiter's windows and summaries, and
  * the engine's bounded queue (DROP reason=queue_full dir=in), ERROR rate limit per source and the
  * flush of whatever is still counted before STOP. Virtual time, no sockets.
  */

@@ -18,7 +18,7 @@ import type { SetExit } from '../program.js';
 import { isLabError } from '../../core/errors.js';
 import { checkRunLock } from '../../runtime/log/runLock.js';
 import { EXIT_INTERNAL, exitCodeFor } from '../exitCodes.js';
-// network faults (issue 7)
+// network faults
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { MachineLinkFaults } from '../../runtime/net/linkFaults.js';
 import { checkLinkFaultIds } from '../../runtime/faults/linkRules.js';
@@ -131,7 +131,7 @@ export function registerRunMachine(program: Command, setExit: SetExit): void {
           sharedFile: settings.sharedFile,
           report: (msg) => ipc?.(msg),
         }));
-      // network faults (issue 7): --delay/--loss/--partition around the transport; start-all's
+      // network faults: --delay/--loss/--partition around the transport; start-all's
       // partition changes arrive as `link-faults` IPC messages
       const members = config.machines.map((m) => m.id);
       const linkRules = { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] };

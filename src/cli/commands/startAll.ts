@@ -28,17 +28,17 @@ import type { MachineFailure } from '../../runtime/supervisor.js';
 import { intIn, seconds } from '../parsers.js';
 import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
-// fault injection (issue 5)
+// fault injection
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
 import type { FaultSpec } from '../../runtime/faults/plan.js';
 import { prepareFaultRun } from '../../runtime/faults/injector.js';
 import type { SetExit } from '../program.js';
-// network faults (issue 7)
+// network faults
 import { join } from 'node:path';
 import { type RawLinkFaultOptions, linkFaultChildArgs } from '../linkFaultOptions.js';
 import { FaultLog } from '../../runtime/faults/injector.js';
 import { prepareLinkFaultRun } from '../../runtime/faults/linkSchedule.js';
-// live view (issue 16)
+// live view
 import { parseUiPort, UI_DEFAULT_HOST } from './ui.js';
 
 interface StartAllOptions extends RawRunOptions, RawLinkFaultOptions {
@@ -114,7 +114,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const settings = resolveRunSettings(raw, config);
       createAlgorithm(settings.algorithm, settings.algorithmOptions); // validate the name before spawning anything
       const faultSpecs = [...(raw.kill ?? []), ...(raw.restart ?? []), ...(raw.pause ?? [])];
-      // network faults (issue 7): process and link faults share one faults.csv
+      // network faults: process and link faults share one faults.csv
       let faultLog: FaultLog | null = null;
       const openFaultLog = (): FaultLog => (faultLog ??= new FaultLog(join(settings.logDir, 'faults.csv')));
       const faults = prepareFaultRun(faultSpecs, config.machines.map((m) => m.id), settings.logDir, write, openFaultLog); // validates ids; null without faults

@@ -221,7 +221,7 @@ export function prepareFaultRun(
   members: readonly MachineId[],
   logDir: string,
   print: (line: string) => void,
-  /** Opens faults.csv; start-all passes one shared with the network faults (issue 7). */
+  /** Opens faults.csv; start-all passes one shared with the network faults. */
   openLog: () => FaultLog = () => new FaultLog(join(logDir, 'faults.csv')),
 ): FaultRun | null {
   if (specs.length === 0) return null;

@@ -1,5 +1,5 @@
 /**
- * Network faults per link, as rules (issue 7): parsing the `--delay`, `--loss` and `--partition`
+ * Network faults per link, as rules: parsing the `--delay`, `--loss` and `--partition`
  * flags of run-machine and start-all, and deciding what happens to one message on one directed
  * link. Pure: no timers, no sockets, no clock; randomness only from the Rng passed in. The TCP
  * decorator (runtime/net/linkFaults.ts) applies the decisions; start-all (linkSchedule.ts) drives

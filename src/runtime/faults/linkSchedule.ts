@@ -1,5 +1,5 @@
 /**
- * start-all's side of the network faults (issue 7): the partition windows of `--partition` run on
+ * start-all's side of the network faults: the partition windows of `--partition` run on
  * start-all's timers, counted from when every machine is ready, and each start or end is sent to
  * every live child over IPC (`{type:'link-faults', blocks, partitions}`, the complete set in force)
  * and recorded in faults.csv (`partition` / `heal`, machine column empty: a partition concerns

@@ -1,5 +1,5 @@
 /**
- * Network faults injected by the transport itself (issue 7): a {@link Transport} decorator around
+ * Network faults injected by the transport itself: a {@link Transport} decorator around
  * the TCP transport that delays, loses or blocks what this machine sends, per directed link, by the
  * rules of runtime/faults/linkRules.ts. No root, no kernel modules, no packet filters: connections
  * stay up; only message writes are affected.
