@@ -129,17 +129,29 @@ export class KeyWriter {
     const at = this.lamAt;
     if (!at) return;
     const buf = this.buf;
-    let old: number[] | null = null;
+    const old = this.oldAt;
+    old.length = 0;
     for (let i = 0; i < at.length; i++) {
       const v = buf[at[i]!]!;
       if (v >= base) buf[at[i]!] = v - base;
-      else (old ??= []).push(i);
+      else old.push(at[i]!);
     }
-    if (!old) return;
-    const ranks = new Map<number, number>();
-    for (const v of [...new Set(old.map((i) => buf[at[i]!]!))].sort((a, b) => b - a)) ranks.set(v, -1 - ranks.size);
-    for (const i of old) buf[at[i]!] = ranks.get(buf[at[i]!]!)!;
+    if (old.length === 0) return;
+    // the distinct old values, newest first (few: insertion into a small reused array)
+    const vals = this.oldValues;
+    vals.length = 0;
+    for (const p of old) {
+      const v = buf[p]!;
+      let j = 0;
+      while (j < vals.length && vals[j]! > v) j++;
+      if (vals[j] !== v) vals.splice(j, 0, v);
+    }
+    for (const p of old) buf[p] = -1 - vals.indexOf(buf[p]!);
   }
+
+  /** Scratch for shiftLamports (reused: it runs once per successor state). */
+  private readonly oldAt: number[] = [];
+  private readonly oldValues: number[] = [];
 
   /** A stored time (ms since start): its age now, clamped; null/undefined as a marker. */
   age(t: number | null | undefined): void {

@@ -4,13 +4,14 @@
  * the abstract key), bounded by depth and by the number of distinct states. Pure: time comes from
  * an injected `now`, progress goes to a callback.
  *
- * Memory: the visited set holds one number per distinct state; the tree of how each state was
+ * Memory: the visited set holds one fingerprint and depth per distinct state (fingerprintSet.ts); the tree of how each state was
  * first reached is three typed-array entries per state (parent, step, choices), enough to replay a
  * counterexample; full states are kept only for the frontier (bfs: the next level; dfs: the stack).
  */
 import { Rng } from '../core/rng.js';
 import type { Finding, GlobalState, Model } from './model.js';
 import type { PropertySet } from './properties.js';
+import { FingerprintSet } from './fingerprintSet.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random-walk';
 export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk'];
@@ -111,7 +112,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const t0 = now();
   const store = new NodeStore();
   /** fingerprint → depth at which it was first (dfs: most shallowly) reached. */
-  const visited = new Map<number, number>();
+  const visited = new FingerprintSet();
   let explored = 0;
   let transitions = 0;
   let depthReached = 0;
@@ -164,7 +165,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     }
     const fp = model.fingerprint(next);
     const seen = visited.get(fp);
-    if (seen !== undefined && (opts.strategy !== 'dfs' || seen <= d + 1)) return -1;
+    if (seen >= 0 && (opts.strategy !== 'dfs' || seen <= d + 1)) return -1;
     visited.set(fp, d + 1);
     const id = store.add(node, step, choices);
     if (d + 1 > depthReached) depthReached = d + 1;
