@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSimulateCommand, type RawSimulateOptions, TEST_HOOKS_ENV } from '../../src/cli/commands/simulate.js';
-import { parseDelaySpec } from '../../src/runtime/sim/specs.js';
+import { parseDelaySpec } from '../../src/faults/delay.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'lamport-lab.js');
