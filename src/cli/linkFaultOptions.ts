@@ -1,11 +1,11 @@
 /**
  * Commander option parsers and help for the network-fault flags of run-machine and start-all
- * (`--delay`, `--loss`, `--partition`, all repeatable; grammar in runtime/faults/linkRules.ts).
+ * (`--delay`, `--loss`, `--partition`, all repeatable; grammar in faults/link.ts).
  * A bad value becomes commander's InvalidArgumentError (exit status 2) with the parser's message.
  */
 import { InvalidArgumentError } from 'commander';
 import { LabError } from '../core/errors.js';
-import { type DelayRule, type LinkPartition, type LossRule, parseDelayRule, parseLinkPartition, parseLossRule } from '../runtime/faults/linkRules.js';
+import { type DelayRule, type Partition, type LossRule, parseDelayRule, parsePartition, parseLossRule } from '../faults/link.js';
 
 /** A repeatable flag collecting parsed values in flag order. */
 function repeatable<T>(parse: (text: string) => T): (value: string, previous: T[] | undefined) => T[] {
@@ -38,7 +38,7 @@ export const delayRuleOption = repeatable((text: string) => {
   return parseDelayRule(text);
 });
 export const lossRuleOption = repeatable(parseLossRule);
-export const partitionOption = repeatable(parseLinkPartition);
+export const partitionOption = repeatable(parsePartition);
 
 /** Help text of the network-fault flags. */
 export const LINK_FAULT_HELP = {
@@ -51,7 +51,7 @@ export const LINK_FAULT_HELP = {
 export interface RawLinkFaultOptions {
   delay?: DelayRule[];
   loss?: LossRule[];
-  partition?: LinkPartition[];
+  partition?: Partition[];
 }
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSimulateCommand, type RawSimulateOptions, TEST_HOOKS_ENV } from '../../src/cli/commands/simulate.js';
-import { parseDelaySpec } from '../../src/runtime/sim/specs.js';
+import { parseDelaySpec } from '../../src/faults/delay.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'lamport-lab.js');
@@ -83,6 +83,24 @@ describe.skipIf(!built)('lamport-lab simulate (binary)', () => {
       const r = await cli(args, cwd);
       expect(r.exitCode, args.join(' ')).toBe(2);
     }
+  });
+  it('takes start-all\'s --kill and --pause: a killed machine stops writing, a paused one is silent, analyze passes', async () => {
+    const cwd = tempDir();
+    const res = await cli(['--machines', '3', '--duration', '12', '--seed', '5', '--kill', '2@3', '--pause', '3@5-8'], cwd);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const rows = (id: number): string[][] => readFileSync(join(cwd, 'logs', `log_${id}.csv`), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const times = (r: string[][]): number[] => r.map((x) => Number(x[1]));
+    const maxGap = (t: number[]): number => t.slice(1).reduce((g, x, k) => Math.max(g, x - t[k]!), 0);
+    const [m1, m2, m3] = [rows(1), rows(2), rows(3)];
+    // killed: no STOP row (as after SIGKILL), nothing written after the kill
+    expect(m2.some((r) => r[3] === 'STOP')).toBe(false);
+    expect(times(m2).at(-1)! - times(m2)[0]!).toBeLessThan(3500);
+    // paused 5-8 s: one silence of about the pause, where the unpaused machine never pauses that long
+    expect(maxGap(times(m3))).toBeGreaterThanOrEqual(2500);
+    expect(maxGap(times(m1))).toBeLessThan(2500);
+    expect(m3.at(-1)![3]).toBe('STOP');
+    const analyze = await execa(process.execPath, [bin, 'analyze', '--log-dir', join(cwd, 'logs')], { reject: false, env: { NO_COLOR: '1' } });
+    expect(analyze.exitCode, analyze.stdout + analyze.stderr).toBe(0);
   });
 });
 

@@ -13,10 +13,11 @@ import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
 import { EventQueue } from '../../src/runtime/sim/eventQueue.js';
 import { isoTimeFormatter } from '../../src/runtime/sim/isoTime.js';
 import { DISCARD_SINK, MemoryLogs, SimLogDir } from '../../src/runtime/sim/logSinks.js';
-import { delayModel, fixedDelay } from '../../src/runtime/sim/network.js';
+import { delayModel, fixedDelay } from '../../src/faults/delay.js';
 import { type SimulationOptions, runSimulation } from '../../src/runtime/sim/simulation.js';
-import { parseDelaySpec, parsePartitionSpec } from '../../src/runtime/sim/specs.js';
-import { parseTimeMs } from '../../src/runtime/faults/timeSpec.js';
+import { parseDelaySpec } from '../../src/faults/delay.js';
+import { parsePartitionSpec } from '../../src/faults/link.js';
+import { parseTimeMs } from '../../src/faults/time.js';
 import { Rng } from '../../src/core/rng.js';
 
 const ids = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { faultOption } from '../../src/cli/faultSpec.js';
 import { FaultInjector, LeaderView, type FaultEntry } from '../../src/runtime/faults/injector.js';
-import { FaultSpecError, parseFaultSpec, parseFaultTimeMs, schedulePlan } from '../../src/runtime/faults/plan.js';
+import { FaultSpecError, parseFaultSpec, parseFaultTimeMs, schedulePlan } from '../../src/faults/process.js';
 
 describe('fault spec parser', () => {
   it('accepts seconds with or without a unit', () => {

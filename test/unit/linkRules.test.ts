@@ -20,16 +20,15 @@ import {
   isBlocked,
   lossFor,
   parseDelayRule,
-  parseLinkFaultsMessage,
-  parseLinkPartition,
+  parsePartition as parseLinkPartition,
   parseLinkSelector,
   parseLossRule,
   partitionBlocks,
   partitionTimeline,
   partitionsActiveAt,
   selectorMatches,
-} from '../../src/runtime/faults/linkRules.js';
-import { prepareLinkFaultRun } from '../../src/runtime/faults/linkSchedule.js';
+} from '../../src/faults/link.js';
+import { parseLinkFaultsMessage, prepareLinkFaultRun } from '../../src/runtime/faults/linkSchedule.js';
 import { FaultyTransport } from '../../src/runtime/net/linkFaults.js';
 import type { Transport } from '../../src/runtime/transport.js';
 

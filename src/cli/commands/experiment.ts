@@ -85,8 +85,8 @@ export async function validateSettings(opts: ExperimentOptions, settings: readon
   const { loadConfig } = await import('../../config/load.js');
   const { resolveRunSettings } = await import('../runOptions.js');
   const { createAlgorithm } = await import('../../algorithms/registry.js');
-  const { schedulePlan } = await import('../../runtime/faults/plan.js');
-  const { checkLinkFaultIds } = await import('../../runtime/faults/linkRules.js');
+  const { schedulePlan } = await import('../../faults/process.js');
+  const { checkLinkFaultIds } = await import('../../faults/link.js');
   type Raw = Parameters<typeof resolveRunSettings>[0] & Record<string, unknown>;
   const config = loadConfig(opts.config);
   const members = config.machines.map((m) => m.id);

@@ -21,7 +21,7 @@ import { EXIT_INTERNAL, exitCodeFor } from '../exitCodes.js';
 // network faults
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { MachineLinkFaults } from '../../runtime/net/linkFaults.js';
-import { checkLinkFaultIds } from '../../runtime/faults/linkRules.js';
+import { checkLinkFaultIds } from '../../faults/link.js';
 
 interface RunMachineOptions extends RawRunOptions, RawLinkFaultOptions {
   wait: boolean;

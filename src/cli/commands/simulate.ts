@@ -6,7 +6,7 @@
  * invariants and prints a replay command for every seed that fails (exit 1).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { requireDelayUnit } from '../linkFaultOptions.js';
+import { partitionOption, requireDelayUnit } from '../linkFaultOptions.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
 import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
@@ -14,23 +14,15 @@ import type { MachineId } from '../../core/types.js';
 import { archiveRun } from '../../runtime/log/archive.js';
 import { checkSeeds } from '../../runtime/sim/check.js';
 import { DISCARD_SINK, SimLogDir } from '../../runtime/sim/logSinks.js';
-import { delayModel } from '../../runtime/sim/network.js';
 import { DEFAULT_CONNECT_ROWS_UP_TO, type SimulationOptions, runSimulation } from '../../runtime/sim/simulation.js';
-import {
-  type DelaySpec,
-  type MachineAt,
-  type PartitionSpec,
-  formatDelaySpec,
-  parseDelaySpec,
-  parsePartitionSpec,
-  resolvePartitionGroups,
-  validateFaults,
-} from '../../runtime/sim/specs.js';
-import type { FaultSpec } from '../../runtime/faults/plan.js';
+import { type DelaySpec, delayModel, formatDelaySpec, parseDelaySpec } from '../../faults/delay.js';
+import { isTwoWay, type Partition, resolvePartitionGroups } from '../../faults/link.js';
+import { type FaultSpec, FaultSpecError, type MachineAt, validateFaults } from '../../faults/process.js';
+import { checkScenario, scenarioOf, type Scenario } from '../../faults/scenario.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
-import { faultOption } from '../faultSpec.js';
+import { faultHelp, faultOption } from '../faultSpec.js';
 import type { SetExit } from '../program.js';
-import { collect, intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
+import { intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
 import { BUILTIN, algorithmOptionArgs, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
 
@@ -62,9 +54,11 @@ export interface RawSimulateOptions extends Omit<RawRunOptions, 'config' | 'quie
   machines: number;
   delay: DelaySpec;
   loss?: number;
-  partition?: PartitionSpec[];
+  partition?: Partition[];
   /** Parsed by the fault-flag parser shared with start-all (cli/faultSpec.ts); never `leader` here. */
   crash?: FaultSpec[];
+  kill?: FaultSpec[];
+  pause?: FaultSpec[];
   restart?: FaultSpec[];
   logs: boolean;
   check?: boolean;
@@ -109,6 +103,8 @@ export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: num
   if (raw.loss) args.push('--loss', String(raw.loss));
   for (const p of raw.partition ?? []) args.push('--partition', p.text);
   for (const c of raw.crash ?? []) args.push('--crash', c.text);
+  for (const k of raw.kill ?? []) args.push('--kill', k.text);
+  for (const p of raw.pause ?? []) args.push('--pause', p.text);
   for (const r of raw.restart ?? []) args.push('--restart', r.text);
   if (raw.connectRows !== undefined) args.push('--connect-rows', String(raw.connectRows));
   args.push(...algorithmOptionArgs(s));
@@ -136,9 +132,29 @@ function tamperFor(name: string | undefined): ((seed: number, rows: Map<MachineI
   };
 }
 
-/** Fault flags as machine@time (allowLeader=false in the parser guarantees numeric targets). */
-function machineTimes(specs: readonly FaultSpec[] | undefined): MachineAt[] {
-  return (specs ?? []).map((f) => ({ id: f.who as MachineId, atMs: f.atMs }));
+/** The scenario of simulate's fault flags: crashes and kills are both kills, in that order. */
+export function simulateScenario(raw: RawSimulateOptions): Scenario {
+  return scenarioOf({ process: [...(raw.crash ?? []), ...(raw.kill ?? []), ...(raw.restart ?? []), ...(raw.pause ?? [])], partitions: raw.partition ?? [] });
+}
+
+/** Process faults of one kind as machine@time (allowLeader=false in the parser guarantees numeric targets). */
+function machineTimes(s: Scenario, kinds: readonly FaultSpec['kind'][]): MachineAt[] {
+  return s.process.filter((f) => kinds.includes(f.kind)).map((f) => ({ id: f.who as MachineId, atMs: f.atMs }));
+}
+
+/**
+ * What the simulator applies of a scenario: kills as crashes, restarts, pauses, two-way partitions.
+ * Throws LabError INVALID_OPTION for a one-way partition (the simulated links are two-way).
+ */
+function simulatedFaults(s: Scenario): Pick<SimulationOptions, 'crashes' | 'restarts' | 'pauses' | 'partitions'> {
+  const oneWay = s.partitions.find((p) => p.mode === 'one-way');
+  if (oneWay) throw new LabError('INVALID_OPTION', `--partition "${oneWay.text}": the simulator takes two-way partitions only (groups split by |)`);
+  return {
+    crashes: machineTimes(s, ['crash', 'kill']),
+    restarts: machineTimes(s, ['restart']),
+    pauses: s.process.filter((f) => f.kind === 'pause').map((f) => ({ id: f.who as MachineId, atMs: f.atMs, untilMs: f.untilMs! })),
+    partitions: s.partitions.filter(isTwoWay),
+  };
 }
 
 /**
@@ -150,14 +166,19 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
     throw new LabError('INVALID_OPTION', `--inject-bug is a test-only option (set ${TEST_HOOKS_ENV}=1)`);
   }
   const n = raw.machines;
-  const crashes = machineTimes(raw.crash);
-  const restarts = machineTimes(raw.restart);
+  const scenario = simulateScenario(raw);
+  const faults = simulatedFaults(scenario);
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const settings = resolveRunSettings({ ...raw, config: '' }, { machines: [{ id: 1, host: 'sim', port: 1 }] });
   const algorithm = (): ReturnType<typeof createAlgorithm> => createAlgorithm(settings.algorithm, settings.algorithmOptions);
   algorithm(); // validates the name before anything runs
-  validateFaults(ids, crashes, restarts); // ... and the faults, before any file is touched
-  for (const p of raw.partition ?? []) resolvePartitionGroups(p, ids);
+  validateFaults(ids, faults.crashes!, faults.restarts!); // ... and the faults, before any file is touched
+  for (const p of faults.partitions!) resolvePartitionGroups(p, ids);
+  try {
+    checkScenario(scenario, ids); // the ids of --kill/--pause too
+  } catch (e) {
+    throw e instanceof FaultSpecError ? new LabError('INVALID_OPTION', e.message) : e;
+  }
   const durationMs = Math.round((settings.durationSec ?? DEFAULT_SIM_DURATION_SEC) * 1000);
   const sim: Omit<SimulationOptions, 'seed' | 'sink'> = {
     ids,
@@ -167,9 +188,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
     delay: delayModel(raw.delay),
     loss: raw.loss ?? 0,
     durationMs,
-    crashes,
-    restarts,
-    partitions: raw.partition ?? [],
+    ...faults,
     connectRowsUpTo: raw.connectRows ?? DEFAULT_CONNECT_ROWS_UP_TO,
   };
   const baseSeed = settings.seed ?? randomSeed();
@@ -262,8 +281,10 @@ export function registerSimulate(program: Command, setExit: SetExit): void {
         .default(DEFAULT_SIM_DELAY, formatDelaySpec(DEFAULT_SIM_DELAY)),
     )
     .option('--loss <p>', 'probability each message copy is lost in flight', numberIn(0, 1))
-    .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', collect(parsePartitionSpec))
+    .option('--partition <spec>', 'links between groups down in a window, e.g. "1,2|3@10s-20s" (repeatable; unnamed machines form one more group)', partitionOption)
     .option('--crash <id@time>', 'crash a machine like SIGKILL, e.g. 2@5s (repeatable)', faultOption('crash', false))
+    .option('--kill <id@time>', `${faultHelp('kill', false)}; in virtual time, as --crash`, faultOption('kill', false))
+    .option('--pause <id@start-end>', `${faultHelp('pause', false)}; in virtual time: no ticks, no deliveries meanwhile`, faultOption('pause', false))
     .option('--restart <id@time>', 'restart a crashed machine, continuing its log and clocks, e.g. 2@9s (repeatable)', faultOption('restart', false))
     .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir}; earlier runs are archived)`, nonEmptyPath)
     .option('--no-logs', 'write no log files (fastest; summary only)')

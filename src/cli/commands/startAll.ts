@@ -30,7 +30,7 @@ import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type
 import { table } from '../../analysis/format.js';
 // fault injection
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
-import type { FaultSpec } from '../../runtime/faults/plan.js';
+import type { FaultSpec } from '../../faults/process.js';
 import { prepareFaultRun } from '../../runtime/faults/injector.js';
 import type { SetExit } from '../program.js';
 // network faults

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
-import { type FaultAction, type FaultSpec, schedulePlan } from './plan.js';
+import { type FaultAction, type FaultSpec, schedulePlan } from '../../faults/process.js';
 
 /** Columns of faults.csv (the election checker parses the same, see analysis/electionChecks.ts). */
 export const FAULT_LOG_COLUMNS = ['time', 'epoch_ms', 'fault', 'machine', 'detail'] as const;

@@ -13,8 +13,7 @@ import type { FaultEntry } from './injector.js';
 import {
   type DelayRule,
   type LinkBlock,
-  type LinkFaultsMessage,
-  type LinkPartition,
+  type Partition,
   type LossRule,
   checkLinkFaultIds,
   describeDelayRule,
@@ -23,7 +22,7 @@ import {
   partitionBlocks,
   partitionTimeline,
   partitionsActiveAt,
-} from './linkRules.js';
+} from '../../faults/link.js';
 
 /** The children as the link-fault run drives them (the Supervisor has these). */
 export interface LinkFaultTargets {
@@ -36,7 +35,7 @@ export interface LinkFaultRunOptions {
   readonly members: readonly MachineId[];
   readonly delays: readonly DelayRule[];
   readonly losses: readonly LossRule[];
-  readonly partitions: readonly LinkPartition[];
+  readonly partitions: readonly Partition[];
   /** Prints one line for the user. */
   readonly print: (line: string) => void;
   /** Opens faults.csv (shared with the process faults); called once, at start(). */
@@ -80,7 +79,7 @@ export function prepareLinkFaultRun(opts: LinkFaultRunOptions): LinkFaultRun | n
     for (const id of members) if (targets.isAlive(id)) targets.message(id, current);
   };
 
-  const apply = (atMs: number, kind: 'partition' | 'heal', p: LinkPartition): void => {
+  const apply = (atMs: number, kind: 'partition' | 'heal', p: Partition): void => {
     if (stopped || !log) return;
     const active = partitionsActiveAt(partitions, atMs);
     current = { type: 'link-faults', blocks: active.flatMap((a) => partitionBlocks(a, members)), partitions: active.map((a) => a.text) };
@@ -124,4 +123,32 @@ export function prepareLinkFaultRun(opts: LinkFaultRunOptions): LinkFaultRun | n
       timers = [];
     },
   };
+}
+
+/**
+ * The IPC message start-all sends a child when the partitions in force change: the complete set of
+ * blocked directed links from now on (it replaces the previous set) and the partitions' texts.
+ */
+export interface LinkFaultsMessage {
+  readonly type: 'link-faults';
+  readonly blocks: readonly LinkBlock[];
+  readonly partitions: readonly string[];
+}
+
+function isIdList(v: unknown): v is MachineId[] {
+  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) > 0);
+}
+
+/** Validates an IPC message as a {@link LinkFaultsMessage}; null when it is something else. */
+export function parseLinkFaultsMessage(msg: unknown): LinkFaultsMessage | null {
+  const m = msg as { type?: unknown; blocks?: unknown; partitions?: unknown } | null;
+  if (!m || typeof m !== 'object' || m.type !== 'link-faults' || !Array.isArray(m.blocks)) return null;
+  const blocks: LinkBlock[] = [];
+  for (const b of m.blocks as unknown[]) {
+    const bb = b as { from?: unknown; to?: unknown } | null;
+    if (!bb || !isIdList(bb.from) || !isIdList(bb.to)) return null;
+    blocks.push({ from: bb.from, to: bb.to });
+  }
+  const partitions = Array.isArray(m.partitions) ? m.partitions.filter((t): t is string => typeof t === 'string') : [];
+  return { type: 'link-faults', blocks, partitions };
 }

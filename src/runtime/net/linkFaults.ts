@@ -1,7 +1,7 @@
 /**
  * Network faults injected by the transport itself: a {@link Transport} decorator around
  * the TCP transport that delays, loses or blocks what this machine sends, per directed link, by the
- * rules of runtime/faults/linkRules.ts. No root, no kernel modules, no packet filters: connections
+ * rules of faults/link.ts. No root, no kernel modules, no packet filters: connections
  * stay up; only message writes are affected.
  *
  * - delay: the message is written later (a timer), per-link FIFO kept: a message is due at
@@ -24,13 +24,13 @@ import {
   type DelayRule,
   type LinkBlock,
   type LossRule,
-  type LinkPartition,
+  type Partition,
   type LinkRules,
   decideLinkFate,
   isBlocked,
-  parseLinkFaultsMessage,
   partitionBlocks,
-} from '../faults/linkRules.js';
+} from '../../faults/link.js';
+import { parseLinkFaultsMessage } from '../faults/linkSchedule.js';
 
 /** Receives messages that were accepted by send() but could not be written when they came due. */
 export type LateDropSink = (peer: MachineId, env: Envelope<unknown>, detail: string) => void;
@@ -42,7 +42,7 @@ export interface FaultyTransportOptions {
   readonly inner: Transport;
   readonly rules: LinkRules;
   /** This machine's own partition windows, counted from markReady(). */
-  readonly partitions?: readonly LinkPartition[];
+  readonly partitions?: readonly Partition[];
   /** Draws for loss and delay; derive it from the machine's seed so runs replay. */
   readonly rng: Rng;
   /** Monotonic ms (default performance.now). */
@@ -75,7 +75,7 @@ export class FaultyTransport implements Transport {
   private readonly rules: LinkRules;
   private readonly rng: Rng;
   private readonly now: () => number;
-  private readonly scheduled: { readonly partition: LinkPartition; readonly blocks: readonly LinkBlock[] }[];
+  private readonly scheduled: { readonly partition: Partition; readonly blocks: readonly LinkBlock[] }[];
   private readonly lines = new Map<MachineId, LinkLine>();
   private ipcBlocks: readonly LinkBlock[] = [];
   private readyAtMs: number | null = null;
@@ -226,7 +226,7 @@ export interface MachineLinkFaultOptions {
   readonly seed: number;
   readonly delays?: readonly DelayRule[];
   readonly losses?: readonly LossRule[];
-  readonly partitions?: readonly LinkPartition[];
+  readonly partitions?: readonly Partition[];
 }
 
 /**

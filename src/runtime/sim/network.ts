@@ -1,37 +1,10 @@
 /**
- * The simulator's network model: seeded delay distributions, and which links are up. A link a–b
+ * The simulator's network model: which links are up (delay distributions: faults/delay.ts). A link a–b
  * is up iff both machines are alive and no active partition puts them in different groups, the
  * same fact for both directions (like one TCP connection pair). Machines are addressed here by
  * their index in the run's ring order (0..N-1), never by id, so all state is dense arrays.
  */
-import type { Rng } from '../../core/rng.js';
 import type { MachineId } from '../../core/types.js';
-import type { DelaySpec } from './specs.js';
-
-/** Delay of one message in virtual ms, drawn from the network's generator. */
-export type DelayModel = (rng: Rng) => number;
-
-/** Uniform delay in [min, max] ms. */
-export function uniformDelay(min: number, max: number): DelayModel {
-  return (rng) => min + rng.float() * (max - min);
-}
-
-/** The same delay for every message. Draws nothing. */
-export function fixedDelay(ms: number): DelayModel {
-  return () => ms;
-}
-
-/** Exponentially distributed delay with the given mean (inverse transform of one uniform draw). */
-export function expDelay(meanMs: number): DelayModel {
-  return (rng) => -meanMs * Math.log(1 - rng.float());
-}
-
-/** The model for a parsed `--delay` spec. */
-export function delayModel(spec: DelaySpec): DelayModel {
-  if (spec.kind === 'uniform') return uniformDelay(spec.minMs, spec.maxMs);
-  if (spec.kind === 'fixed') return fixedDelay(spec.ms);
-  return expDelay(spec.meanMs);
-}
 
 /** One partition with its groups resolved to a group number per machine index. */
 export interface ActivePartition {

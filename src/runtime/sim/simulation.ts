@@ -31,10 +31,12 @@ import { MachineEngine, type RowSink } from '../engine.js';
 import { setupMachine } from '../machineSetup.js';
 import { EventQueue } from './eventQueue.js';
 import { isoTimeFormatter } from './isoTime.js';
-import { ConnectedView, type DelayModel, LinkTable, uniformDelay } from './network.js';
-import { type MachineAt, type PartitionSpec, resolvePartitionGroups, validateFaults } from './specs.js';
+import { ConnectedView, LinkTable } from './network.js';
+import { type DelayModel, uniformDelay } from '../../faults/delay.js';
+import { type TwoWayPartition, resolvePartitionGroups } from '../../faults/link.js';
+import { type MachineAt, validateFaults } from '../../faults/process.js';
 
-export { type DelayModel, uniformDelay } from './network.js';
+export { type DelayModel, uniformDelay } from '../../faults/delay.js';
 
 export interface SimulationOptions {
   /** Machine ids in config (ring) order. */
@@ -59,8 +61,14 @@ export interface SimulationOptions {
   readonly crashes?: readonly MachineAt[];
   /** Restarts of crashed machines (like run-machine --append). */
   readonly restarts?: readonly MachineAt[];
+  /**
+   * Pauses (like SIGSTOP … SIGCONT): during [atMs, untilMs) the machine neither ticks nor takes
+   * deliveries; what arrives meanwhile is delivered at the resume, in arrival order, and the ticks
+   * it missed run then (as a real ticker catches up). Links stay up.
+   */
+  readonly pauses?: readonly { readonly id: MachineId; readonly atMs: number; readonly untilMs: number }[];
   /** Network partitions. */
-  readonly partitions?: readonly PartitionSpec[];
+  readonly partitions?: readonly TwoWayPartition[];
   /** Machines up to which startup logs a CONNECT row per peer (default 64). */
   readonly connectRowsUpTo?: number;
 }
@@ -106,12 +114,14 @@ const CRASH = 2;
 const RESTART = 3;
 const PART_START = 4;
 const PART_END = 5;
+const PAUSE = 6;
+const RESUME = 7;
 
 /**
  * One heap item. Fields are reused by kind (one shape for V8):
  * TICK: m = machine index, a = incarnation, b = tick number.
  * DELIVER: m = receiver index, a = sender index, b = link breaks recorded at send time, env.
- * CRASH/RESTART: m = machine index. PART_START/PART_END: m = partition index.
+ * CRASH/RESTART/PAUSE/RESUME: m = machine index. PART_START/PART_END: m = partition index.
  */
 interface SimEvent {
   readonly kind: number;
@@ -142,6 +152,12 @@ interface Slot {
   startedAt: number;
   /** Row counts of earlier incarnations. */
   readonly priorCounts: Map<string, number>;
+  /** True while paused. */
+  paused: boolean;
+  /** The tick that came due while paused (run at the resume). */
+  heldTick: SimEvent | null;
+  /** Deliveries that arrived while paused, in arrival order (made at the resume). */
+  held: SimEvent[];
 }
 
 function addCounts(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
@@ -263,7 +279,19 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     const { seed, rng, tickRate } = machineSetup(id);
-    const slot: Slot = { index: i, sink: opts.sink(id), startedAt: 0, incarnation: 0, tickEvent: null, priorCounts: new Map(), algorithm: '', rec: null as unknown as SimMachine };
+    const slot: Slot = {
+      index: i,
+      sink: opts.sink(id),
+      startedAt: 0,
+      incarnation: 0,
+      tickEvent: null,
+      priorCounts: new Map(),
+      algorithm: '',
+      rec: null as unknown as SimMachine,
+      paused: false,
+      heldTick: null,
+      held: [],
+    };
     slot.rec = { id, engine: newEngine(slot, rng), tickRate, seed, crashed: false, starts: 1 };
     slots.push(slot);
   }
@@ -276,6 +304,10 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
   }
   for (const c of crashes) queue.push(c.atMs, { kind: CRASH, m: indexOf.get(c.id)!, a: 0, b: 0, env: null });
   for (const r of restarts) queue.push(r.atMs, { kind: RESTART, m: indexOf.get(r.id)!, a: 0, b: 0, env: null });
+  for (const p of opts.pauses ?? []) {
+    queue.push(p.atMs, { kind: PAUSE, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
+    queue.push(p.untilMs, { kind: RESUME, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
+  }
   (opts.partitions ?? []).forEach((p, k) => {
     queue.push(p.fromMs, { kind: PART_START, m: k, a: 0, b: 0, env: null });
     if (p.toMs !== Infinity) queue.push(p.toMs, { kind: PART_END, m: k, a: 0, b: 0, env: null });
@@ -290,7 +322,11 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
     breaks.push({ crash: a, partition: -1 });
     slot.rec.crashed = true;
     slot.incarnation++;
-    lost += slot.rec.engine.queueLength;
+    lost += slot.rec.engine.queueLength + slot.held.length;
+    inFlight -= slot.held.length;
+    slot.held = [];
+    slot.heldTick = null;
+    slot.paused = false;
     for (const b of peers) slots[b]!.rec.engine.peerDown(ids[a]!, 'reason=crashed');
   };
 
@@ -358,6 +394,35 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
     return false;
   };
 
+  /** Hands a message copy to its receiver, or counts it lost when its link broke since the send. */
+  const deliver = (ev: SimEvent): void => {
+    inFlight--;
+    if (!links.alive[ev.m] || (ev.b < breaks.length && brokenSince(ev.b, ev.a, ev.m))) {
+      lost++;
+      return;
+    }
+    delivered++;
+    slots[ev.m]!.rec.engine.arrive(ev.env!);
+  };
+
+  const pause = (a: number): void => {
+    const slot = slots[a]!;
+    if (links.alive[a]) slot.paused = true;
+  };
+
+  /** The end of a pause: the held deliveries in arrival order, then the held tick (catching up). */
+  const resume = (a: number): void => {
+    const slot = slots[a]!;
+    if (!slot.paused) return;
+    slot.paused = false;
+    const held = slot.held;
+    slot.held = [];
+    for (const ev of held) deliver(ev);
+    const tick = slot.heldTick;
+    slot.heldTick = null;
+    if (tick !== null && tick.a === slot.incarnation) queue.push(now, tick);
+  };
+
   // --- the event loop --------------------------------------------------------------------------
   let events = 0;
   const end = opts.durationMs;
@@ -368,6 +433,10 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
       case TICK: {
         const slot = slots[ev.m]!;
         if (slot.incarnation !== ev.a) continue;
+        if (slot.paused) {
+          slot.heldTick = ev;
+          continue;
+        }
         events++;
         slot.rec.engine.tick();
         scheduleTick(slot, ev.b + 1);
@@ -375,15 +444,11 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
       }
       case DELIVER: {
         events++;
-        inFlight--;
         const key = ev.a * n + ev.m;
         if (linkLast.get(key) === now) linkLast.delete(key);
-        if (!links.alive[ev.m] || (ev.b < breaks.length && brokenSince(ev.b, ev.a, ev.m))) {
-          lost++;
-          continue;
-        }
-        delivered++;
-        slots[ev.m]!.rec.engine.arrive(ev.env!);
+        const slot = slots[ev.m]!;
+        if (slot.paused && links.alive[ev.m]) slot.held.push(ev);
+        else deliver(ev);
         break;
       }
       case CRASH:
@@ -393,6 +458,14 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
       case RESTART:
         events++;
         restart(ev.m);
+        break;
+      case PAUSE:
+        events++;
+        pause(ev.m);
+        break;
+      case RESUME:
+        events++;
+        resume(ev.m);
         break;
       case PART_START:
         events++;

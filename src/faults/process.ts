@@ -1,14 +1,16 @@
 /**
- * Fault plans: parsing the fault flags shared by start-all (`--kill 3@8 --restart leader@15s
- * --pause 2@5-9`) and, later, the simulator (`--crash 2@5s --restart 2@9s`), and turning them into a
- * time-ordered schedule of actions. Pure: no timers, no processes (the injector applies a plan).
+ * Process faults: parsing the fault flags shared by start-all and simulate (`--kill 3@8 --restart
+ * leader@15s --pause 2@5-9`; the simulator's `--crash 2@5s` is a kill), and turning them into a
+ * time-ordered schedule of actions. Pure: no timers, no processes (start-all's injector and the
+ * simulator each apply a schedule).
  *
  * Grammar: `<who>@<time>` or, for pauses, `<who>@<time>-<time>`. `<who>` is a machine id or
  * `leader` (resolved when the fault fires). `<time>` is a non-negative number of seconds with an
  * optional unit: `8`, `8s`, `1.5s`, `500ms`, `2m`.
  */
-import { parseTimeMs } from './timeSpec.js';
-import type { MachineId } from '../../core/types.js';
+import { parseTimeMs } from './time.js';
+import { LabError } from '../core/errors.js';
+import type { MachineId } from '../core/types.js';
 
 /** What a flag asks for. `crash` is the simulator's name for `kill` (scheduled as a kill). */
 export type FaultKind = 'kill' | 'crash' | 'restart' | 'pause';
@@ -34,7 +36,7 @@ export class FaultSpecError extends Error {
   }
 }
 
-/** Parses a fault time (seconds by default; see timeSpec.ts), rounded to whole ms. Null when malformed. */
+/** Parses a fault time (seconds by default; see time.ts), rounded to whole ms. Null when malformed. */
 export function parseFaultTimeMs(text: string): number | null {
   const ms = parseTimeMs(text);
   return ms === null ? null : Math.round(ms);
@@ -105,4 +107,34 @@ export function schedulePlan(specs: readonly FaultSpec[], members: readonly Mach
   });
   const rank = (a: FaultAction): number => (a.action === 'resume' ? 1 : 0);
   return actions.sort((a, b) => a.atMs - b.atMs || rank(a) - rank(b) || a.index - b.index);
+}
+
+/** A machine and an instant (ms), e.g. a crash or a restart in the simulator. */
+export interface MachineAt {
+  readonly id: MachineId;
+  readonly atMs: number;
+}
+
+/**
+ * Checks crash/restart schedules against the machines of the run: known ids, and per machine a
+ * strict alternation crash, restart, crash, ... in time order (no restart of a running machine,
+ * no crash of a crashed one). Throws LabError INVALID_OPTION.
+ */
+export function validateFaults(ids: readonly MachineId[], crashes: readonly MachineAt[], restarts: readonly MachineAt[]): void {
+  const known = new Set(ids);
+  const all = [...crashes.map((c) => ({ ...c, kind: 'crash' as const })), ...restarts.map((r) => ({ ...r, kind: 'restart' as const }))];
+  for (const f of all) {
+    if (!known.has(f.id)) throw new LabError('INVALID_OPTION', `--${f.kind} ${f.id}@${f.atMs}ms: machine ${f.id} is not in the run`);
+  }
+  all.sort((a, b) => a.atMs - b.atMs || (a.kind === b.kind ? 0 : a.kind === 'crash' ? -1 : 1));
+  const down = new Set<MachineId>();
+  for (const f of all) {
+    if (f.kind === 'crash') {
+      if (down.has(f.id)) throw new LabError('INVALID_OPTION', `--crash ${f.id}@${f.atMs}ms: machine ${f.id} is already down then`);
+      down.add(f.id);
+    } else {
+      if (!down.has(f.id)) throw new LabError('INVALID_OPTION', `--restart ${f.id}@${f.atMs}ms: machine ${f.id} is not down then (crash it first)`);
+      down.delete(f.id);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * Times in fault and network flags (`8`, `8s`, `1.5s`, `500ms`, `2m`): one grammar for start-all,
- * run-machine and simulate.
+ * The time grammar of fault and network flags (`8`, `8s`, `1.5s`, `500ms`, `2m`): one grammar for
+ * start-all, run-machine and simulate. Pure.
  */
 
 /**

@@ -1,9 +1,10 @@
 /**
- * Network faults per link, as rules: parsing the `--delay`, `--loss` and `--partition`
- * flags of run-machine and start-all, and deciding what happens to one message on one directed
- * link. Pure: no timers, no sockets, no clock; randomness only from the Rng passed in. The TCP
- * decorator (runtime/net/linkFaults.ts) applies the decisions; start-all (linkSchedule.ts) drives
- * partition windows over IPC.
+ * Link faults: parsing the `--delay`, `--loss` and `--partition` flags (run-machine, start-all and,
+ * for partitions, simulate), and deciding what happens to one message on one directed link. Pure:
+ * no timers, no sockets, no clock; randomness only from the Rng passed in. The TCP decorator
+ * (runtime/net/linkFaults.ts) applies the decisions; start-all (runtime/faults/linkSchedule.ts)
+ * drives partition windows over IPC; the simulator (runtime/sim) applies two-way partitions to its
+ * links.
  *
  * Grammar (a link is directed: `1>2` is what machine 1 sends to machine 2):
  *   --delay     [<link>=]<delay>        delay as the simulator writes it: `uniform:10-50ms`,
@@ -15,14 +16,15 @@
  *               <g>><g>@<from>[-<to>]  one-way: messages from the left group to the right one are
  *                                       blocked, the other direction flows, e.g. `1,2>3@10-20`
  * Times are seconds by default (`10`, `10s`, `500ms`, `2m`); without an end the partition lasts to
- * the end of the run. Delay and partition texts are parsed by the simulator's own parsers
- * (runtime/sim/specs.ts); the one-way form is parsed here by rewriting it to the two-way form.
+ * the end of the run. Delays use the grammar of delay.ts, times that of time.ts, ids that of
+ * idRanges.ts.
  */
-import { LabError } from '../../core/errors.js';
-import type { Rng } from '../../core/rng.js';
-import type { MachineId } from '../../core/types.js';
-import { delayModel } from '../sim/network.js';
-import { type DelaySpec, formatDelaySpec, parseDelaySpec, parsePartitionSpec, resolvePartitionGroups } from '../sim/specs.js';
+import { LabError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import type { MachineId } from '../core/types.js';
+import { type DelaySpec, delayModel, formatDelaySpec, parseDelaySpec } from './delay.js';
+import { parseIdRanges } from './idRanges.js';
+import { parseTimeMs } from './time.js';
 
 /**
  * Which directed links a rule covers. Invariant: a null side means every machine; a listed side is
@@ -55,16 +57,27 @@ export interface LossRule {
 }
 
 /**
- * A partition window. Two-way: `groups` as written (≥ 1 group; unnamed machines form one more group
- * when resolved). One-way: exactly two groups, `groups[0]` → `groups[1]` blocked. Invariant: groups
+ * A partition window, the one partition type of every driver. Two-way: `groups` as written (≥ 1
+ * group; machines named in no group form one more group when resolved, see
+ * {@link resolvePartitionGroups}); every link between different groups is down during
+ * [fromMs, toMs). One-way: exactly two groups, `groups[0]` → `groups[1]` blocked. Invariant: groups
  * are disjoint and non-empty; `fromMs < toMs` (toMs is Infinity without an end).
  */
-export interface LinkPartition {
+export interface Partition {
   readonly mode: 'two-way' | 'one-way';
   readonly groups: readonly (readonly MachineId[])[];
   readonly fromMs: number;
   readonly toMs: number;
+  /** The flag value as written (replay commands, messages, faults.csv). */
   readonly text: string;
+}
+
+/** A two-way partition as the simulator's links take it: a {@link Partition} whose mode may be left out. */
+export type TwoWayPartition = Omit<Partition, 'mode'> & { readonly mode?: 'two-way' };
+
+/** True for a two-way partition. */
+export function isTwoWay(p: Partition): p is Partition & { readonly mode: 'two-way' } {
+  return p.mode === 'two-way';
 }
 
 /** A set of blocked directed links: every message from a machine in `from` to one in `to`. */
@@ -96,16 +109,10 @@ function invalid(flag: string, text: string, expected: string): LabError {
 function parseSide(side: string, flag: string, whole: string): MachineId[] | null {
   const t = side.trim();
   if (t === '*') return null;
-  const ids = new Set<MachineId>();
-  for (const part of t.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw invalid(flag, whole, 'a link like 1>2, 1,2>3, 1-3>* or *>2 before the =');
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo < 1 || hi < lo || hi - lo > 100_000) throw invalid(flag, whole, 'machine ranges lo-hi with 1 ≤ lo ≤ hi');
-    for (let id = lo; id <= hi; id++) ids.add(id);
-  }
-  return [...ids].sort((a, b) => a - b);
+  const ids = parseIdRanges(t, 100_000);
+  if (ids === 'syntax') throw invalid(flag, whole, 'a link like 1>2, 1,2>3, 1-3>* or *>2 before the =');
+  if (ids === 'range') throw invalid(flag, whole, 'machine ranges lo-hi with 1 ≤ lo ≤ hi');
+  return [...new Set(ids)].sort((a, b) => a - b);
 }
 
 function sideText(side: readonly MachineId[] | null): string {
@@ -154,11 +161,48 @@ export function parseLossRule(text: string): LossRule {
   return { link, probability: p, text };
 }
 
+/** Parses the two-way form `GROUPS@FROM[-TO]`, e.g. `1,2|3@10s-20s`. */
+function parseTwoWay(text: string): Omit<Partition, 'mode'> {
+  const at = text.lastIndexOf('@');
+  if (at < 0) throw invalid('--partition', text, '<groups>@<from>[-<to>], e.g. 1,2|3@10s-20s');
+  const groups = text
+    .slice(0, at)
+    .split('|')
+    .map((g) => {
+      const ids = parseIdRanges(g);
+      if (ids === 'syntax') throw invalid('--partition', text, 'groups like "1,2|3" or "1-50|51-100" before the @');
+      if (ids === 'range') throw invalid('--partition', text, 'machine ranges lo-hi with 1 ≤ lo ≤ hi');
+      return ids;
+    });
+  const window = text.slice(at + 1);
+  const dash = window.indexOf('-');
+  const fromMs = parseTimeMs(dash < 0 ? window : window.slice(0, dash));
+  const toMs = dash < 0 ? Infinity : parseTimeMs(window.slice(dash + 1));
+  if (fromMs === null || toMs === null) throw invalid('--partition', text, 'a window like @10s-20s or @10s');
+  if (toMs <= fromMs) throw invalid('--partition', text, 'a window that ends after it starts');
+  const seen = new Set<MachineId>();
+  for (const g of groups) {
+    for (const id of g) {
+      if (seen.has(id)) throw invalid('--partition', text, 'each machine in at most one group');
+      seen.add(id);
+    }
+  }
+  return { groups, fromMs, toMs, text };
+}
+
 /**
- * Parses a `--partition` value: two-way `1,2|3@10-20` (the simulator's syntax and parser) or
- * one-way `1,2>3@10-20`. Throws LabError INVALID_OPTION naming the text as written.
+ * Parses a two-way `--partition` value only (`1,2|3@10s-20s`), as the simulator's links take it.
+ * Throws LabError INVALID_OPTION naming the text.
  */
-export function parseLinkPartition(text: string): LinkPartition {
+export function parsePartitionSpec(text: string): Partition & { readonly mode: 'two-way' } {
+  return { mode: 'two-way', ...parseTwoWay(text) };
+}
+
+/**
+ * Parses a `--partition` value: two-way `1,2|3@10-20` or one-way `1,2>3@10-20`. Throws LabError
+ * INVALID_OPTION naming the text as written.
+ */
+export function parsePartition(text: string): Partition {
   const at = text.lastIndexOf('@');
   const head = at < 0 ? text : text.slice(0, at);
   const oneWay = head.includes('>');
@@ -169,7 +213,7 @@ export function parseLinkPartition(text: string): LinkPartition {
   const asTwoWay = oneWay ? text.replace('>', '|') : text;
   let parsed;
   try {
-    parsed = parsePartitionSpec(asTwoWay);
+    parsed = parseTwoWay(asTwoWay);
   } catch (e) {
     if (e instanceof LabError) throw new LabError('INVALID_OPTION', e.message.replace(`"${asTwoWay}"`, `"${text}"`) + ' (e.g. 1,2|3@10-20 or one-way 1,2>3@10-20)');
     throw e;
@@ -178,8 +222,28 @@ export function parseLinkPartition(text: string): LinkPartition {
   return { mode: oneWay ? 'one-way' : 'two-way', groups: parsed.groups, fromMs: parsed.fromMs, toMs: parsed.toMs, text };
 }
 
+/**
+ * The partition's groups over all `ids`: the written groups plus, when some machine is named in
+ * none, one more group of all such machines. Throws LabError INVALID_OPTION when a group names an
+ * unknown machine.
+ */
+export function resolvePartitionGroups(p: Pick<Partition, 'groups' | 'text'>, ids: readonly MachineId[]): MachineId[][] {
+  const known = new Set(ids);
+  const named = new Set<MachineId>();
+  for (const g of p.groups) {
+    for (const id of g) {
+      if (!known.has(id)) throw new LabError('INVALID_OPTION', `--partition "${p.text}": machine ${id} is not in the run`);
+      named.add(id);
+    }
+  }
+  const rest = ids.filter((id) => !named.has(id));
+  const groups = p.groups.map((g) => [...g]);
+  if (rest.length) groups.push(rest);
+  return groups;
+}
+
 /** The ids a rule names (to check them against the config). */
-function namedIds(rule: LinkSelector | LinkPartition): MachineId[] {
+function namedIds(rule: LinkSelector | Partition): MachineId[] {
   if ('groups' in rule) return rule.groups.flat();
   return [...(rule.from ?? []), ...(rule.to ?? [])];
 }
@@ -190,7 +254,7 @@ function namedIds(rule: LinkSelector | LinkPartition): MachineId[] {
  */
 export function checkLinkFaultIds(
   members: readonly MachineId[],
-  rules: { readonly delays?: readonly DelayRule[]; readonly losses?: readonly LossRule[]; readonly partitions?: readonly LinkPartition[] },
+  rules: { readonly delays?: readonly DelayRule[]; readonly losses?: readonly LossRule[]; readonly partitions?: readonly Partition[] },
 ): void {
   const known = new Set(members);
   const check = (flag: string, text: string, ids: readonly MachineId[]): void => {
@@ -206,9 +270,9 @@ export function checkLinkFaultIds(
  * The directed links a partition blocks among `members`. Two-way: every ordered pair of distinct
  * groups (after adding the unnamed machines as one more group). One-way: groups[0] → groups[1].
  */
-export function partitionBlocks(p: LinkPartition, members: readonly MachineId[]): LinkBlock[] {
+export function partitionBlocks(p: Partition, members: readonly MachineId[]): LinkBlock[] {
   if (p.mode === 'one-way') return [{ from: [...p.groups[0]!], to: [...p.groups[1]!] }];
-  const groups = resolvePartitionGroups({ groups: p.groups, fromMs: p.fromMs, toMs: p.toMs, text: p.text }, members);
+  const groups = resolvePartitionGroups(p, members);
   const blocks: LinkBlock[] = [];
   for (let a = 0; a < groups.length; a++) {
     for (let b = 0; b < groups.length; b++) if (a !== b) blocks.push({ from: groups[a]!, to: groups[b]! });
@@ -217,9 +281,9 @@ export function partitionBlocks(p: LinkPartition, members: readonly MachineId[])
 }
 
 /** The groups of a partition as text for logs and messages: `1,2|3` (resolved) or `1,2>3`. */
-export function describePartition(p: LinkPartition, members: readonly MachineId[]): string {
+export function describePartition(p: Partition, members: readonly MachineId[]): string {
   if (p.mode === 'one-way') return `${p.groups[0]!.join(',')}>${p.groups[1]!.join(',')}`;
-  return resolvePartitionGroups({ groups: p.groups, fromMs: p.fromMs, toMs: p.toMs, text: p.text }, members)
+  return resolvePartitionGroups(p, members)
     .map((g) => g.join(','))
     .join('|');
 }
@@ -231,7 +295,7 @@ export function isBlocked(blocks: readonly LinkBlock[], from: MachineId, to: Mac
 }
 
 /** The partitions in force `tMs` after the origin: fromMs ≤ t < toMs. */
-export function partitionsActiveAt(partitions: readonly LinkPartition[], tMs: number): LinkPartition[] {
+export function partitionsActiveAt(partitions: readonly Partition[], tMs: number): Partition[] {
   return partitions.filter((p) => p.fromMs <= tMs && tMs < p.toMs);
 }
 
@@ -239,14 +303,14 @@ export function partitionsActiveAt(partitions: readonly LinkPartition[], tMs: nu
 export interface PartitionChange {
   readonly atMs: number;
   readonly kind: 'partition' | 'heal';
-  readonly partition: LinkPartition;
+  readonly partition: Partition;
 }
 
 /**
  * Every start and end of the partitions, in time order (at one instant: heals first, then starts,
  * each in flag order). Partitions without an end have no heal.
  */
-export function partitionTimeline(partitions: readonly LinkPartition[]): PartitionChange[] {
+export function partitionTimeline(partitions: readonly Partition[]): PartitionChange[] {
   const changes: (PartitionChange & { order: number })[] = [];
   partitions.forEach((p, i) => {
     changes.push({ atMs: p.fromMs, kind: 'partition', partition: p, order: i });
@@ -292,32 +356,4 @@ export function describeDelayRule(r: DelayRule): string {
 /** Text of a loss rule for faults.csv: `link=2>3 p=0.2`. */
 export function describeLossRule(r: LossRule): string {
   return `link=${r.link.text} p=${r.probability}`;
-}
-
-/**
- * The IPC message start-all sends a child when the partitions in force change: the complete set of
- * blocked directed links from now on (it replaces the previous set) and the partitions' texts.
- */
-export interface LinkFaultsMessage {
-  readonly type: 'link-faults';
-  readonly blocks: readonly LinkBlock[];
-  readonly partitions: readonly string[];
-}
-
-function isIdList(v: unknown): v is MachineId[] {
-  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) > 0);
-}
-
-/** Validates an IPC message as a {@link LinkFaultsMessage}; null when it is something else. */
-export function parseLinkFaultsMessage(msg: unknown): LinkFaultsMessage | null {
-  const m = msg as { type?: unknown; blocks?: unknown; partitions?: unknown } | null;
-  if (!m || typeof m !== 'object' || m.type !== 'link-faults' || !Array.isArray(m.blocks)) return null;
-  const blocks: LinkBlock[] = [];
-  for (const b of m.blocks as unknown[]) {
-    const bb = b as { from?: unknown; to?: unknown } | null;
-    if (!bb || !isIdList(bb.from) || !isIdList(bb.to)) return null;
-    blocks.push({ from: bb.from, to: bb.to });
-  }
-  const partitions = Array.isArray(m.partitions) ? m.partitions.filter((t): t is string => typeof t === 'string') : [];
-  return { type: 'link-faults', blocks, partitions };
 }
