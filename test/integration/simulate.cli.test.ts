@@ -99,6 +99,8 @@ describe.skipIf(!built)('lamport-lab simulate (binary)', () => {
     expect(maxGap(times(m3))).toBeGreaterThanOrEqual(2500);
     expect(maxGap(times(m1))).toBeLessThan(2500);
     expect(m3.at(-1)![3]).toBe('STOP');
+    // the held ticks run at the resume: time in every log never goes back
+    for (const m of [m1, m2, m3]) expect(times(m).every((t, k, a) => k === 0 || t >= a[k - 1]!)).toBe(true);
     const analyze = await execa(process.execPath, [bin, 'analyze', '--log-dir', join(cwd, 'logs')], { reject: false, env: { NO_COLOR: '1' } });
     expect(analyze.exitCode, analyze.stdout + analyze.stderr).toBe(0);
   });

@@ -262,7 +262,8 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
     let ev = slot.tickEvent;
     if (ev === null || ev.a !== slot.incarnation) ev = slot.tickEvent = { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null };
     ev.b = k;
-    queue.push(slot.startedAt + (k * 1000) / slot.rec.tickRate, ev);
+    // never before now: the ticks a pause held back run at its end, one after another (catching up)
+    queue.push(Math.max(now, slot.startedAt + (k * 1000) / slot.rec.tickRate), ev);
   };
 
   /** Connected peers of slot a, in ring order after it. */
