@@ -24,102 +24,103 @@ import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import {
   adopt,
-  announceToNewPeer,
   beginElection,
   connectedPeers,
-  describeElectionBody,
-  electionStartDetail,
-  electionTiming,
-  followerTick,
-  handleLiveness,
-  initElectionState,
-  leaderTick,
+  createElectionAlgorithm,
+  noLeaderReason,
   onNewLeader,
   outranks,
-  parseElectionBody,
   selfKey,
+  sendNewLeader,
+  watchLeader,
   type ElectionBody,
+  type ElectionEffects,
+  type ElectionOptions,
+  type ElectionRules,
   type ElectionState,
-  type Out,
 } from './electionCommon.js';
-import type { ElectionOptions } from './ringElection.js';
+
+/** One machine's bully state: the shared part plus when a higher machine answered. */
+export interface BullyState extends ElectionState {
+  /** When a higher machine answered our ELECTION (null: none yet, or not electing). */
+  answeredAt: number | null;
+}
+
+/** ONE NEW_LEADER send naming this machine to every connected peer. */
+function announceSelf(state: BullyState, ctx: Context, out: ElectionEffects): void {
+  sendNewLeader(out, connectedPeers(ctx), state.self, state.rank, state.self);
+}
 
 /** Announces this machine as leader to every connected peer and adopts itself. */
-function win(state: ElectionState, ctx: Context, out: Out): void {
-  const to = connectedPeers(ctx);
-  if (to.length) out.push({ kind: 'send', to, body: { kind: 'NEW_LEADER', leader: state.self, rank: state.rank, initiator: state.self } });
-  adopt(state, state.self, state.rank, ctx, out);
+function win(state: BullyState, ctx: Context, out: ElectionEffects): void {
+  announceSelf(state, ctx, out);
+  adopt(state, state.self, state.rank, ctx, out, BULLY);
 }
 
 /** Starts a bully election: ELECTION to every connected peer not known to rank lower. */
-export function startBullyElection(state: ElectionState, reason: string, ctx: Context, out: Out): void {
+export function startBullyElection(state: BullyState, reason: string, ctx: Context, out: ElectionEffects): void {
   beginElection(state, reason, ctx, out);
+  state.answeredAt = null;
   const me = selfKey(state);
   const to = connectedPeers(ctx).filter((p) => {
     const r = state.ranks.get(p);
     return r === undefined || outranks({ id: p, rank: r }, me);
   });
-  if (to.length) out.push({ kind: 'send', to, body: { kind: 'ELECTION', initiator: state.self, rank: state.rank, list: [[state.self, state.rank]] } });
+  out.send(to, { kind: 'ELECTION', initiator: state.self, rank: state.rank, list: [[state.self, state.rank]] });
 }
 
 /** One tick: decide a running election, else the leader's status. */
-export function bullyTick(state: ElectionState, ctx: Context): Out {
-  const out: Out = [];
+function bullyTick(state: BullyState, ctx: Context, out: ElectionEffects): void {
   const t = state.timing;
   if (state.electing) {
     if (state.answeredAt === null) {
       if (ctx.now - state.electionAt >= t.ackTimeoutMs) win(state, ctx, out);
     } else if (ctx.now - state.answeredAt >= t.electionTimeoutMs) startBullyElection(state, 'timeout', ctx, out);
-    return out;
+    return;
   }
   if (state.leader === null) {
-    startBullyElection(state, state.elections === 0 ? 'startup' : 'no_leader', ctx, out);
-    return out;
+    startBullyElection(state, noLeaderReason(state), ctx, out);
+    return;
   }
-  if (followerTick(state, ctx, out)) startBullyElection(state, 'leader_lost', ctx, out);
-  else leaderTick(state, ctx, out);
-  return out;
+  watchLeader(state, ctx, out, BULLY);
 }
 
-/** Handles one bully message. */
-export function bullyMessage(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context): Out {
-  const out: Out = [];
-  if (handleLiveness(state, from, body, ctx, out, (reason) => startBullyElection(state, reason, ctx, out))) return out;
+/** Handles one bully message (the liveness messages are handled by the shared part). */
+function bullyMessage(state: BullyState, from: MachineId, body: ElectionBody, ctx: Context, out: ElectionEffects): void {
   switch (body.kind) {
     case 'ELECTION': {
       state.ranks.set(from, body.rank);
-      if (!outranks(selfKey(state), { id: from, rank: body.rank })) return out; // the sender will win over us
-      out.push({ kind: 'send', to: [from], body: { kind: 'ANSWER', rank: state.rank } });
-      if (state.leader === state.self) {
-        const to = connectedPeers(ctx);
-        if (to.length) out.push({ kind: 'send', to, body: { kind: 'NEW_LEADER', leader: state.self, rank: state.rank, initiator: state.self } });
-      } else if (!state.electing) startBullyElection(state, 'bully', ctx, out);
-      return out;
+      if (!outranks(selfKey(state), { id: from, rank: body.rank })) return; // the sender will win over us
+      out.send([from], { kind: 'ANSWER', rank: state.rank });
+      if (state.leader === state.self) announceSelf(state, ctx, out);
+      else if (!state.electing) startBullyElection(state, 'bully', ctx, out);
+      return;
     }
     case 'ANSWER':
       state.ranks.set(from, body.rank);
       if (state.electing && state.answeredAt === null) state.answeredAt = ctx.now;
-      return out;
+      return;
     case 'NEW_LEADER':
-      onNewLeader(state, body.leader, body.rank, ctx, out, (reason) => startBullyElection(state, reason, ctx, out));
-      return out;
+      onNewLeader(state, body.leader, body.rank, ctx, out, BULLY);
+      return;
     default:
-      return out; // ELECTION_ACK belongs to the ring
+      return; // ELECTION_ACK belongs to the ring
   }
 }
 
+/** The bully's rules for the shared election algorithm. */
+const BULLY: ElectionRules<BullyState> = {
+  name: 'bully',
+  init: (core) => ({ ...core, answeredAt: null }),
+  start: startBullyElection,
+  settled(state) {
+    state.answeredAt = null;
+  },
+  tick: bullyTick,
+  receive: bullyMessage,
+};
+
 /** Builds the bully algorithm. Invariant: pure; the same logs and START detail as the ring election. */
-export function createBully(options: ElectionOptions): Algorithm<ElectionState, ElectionBody> {
-  const timing = electionTiming(options.heartbeatMs, options.leaderTimeoutMs);
-  return {
-    name: 'bully',
-    receiveMode: 'on-arrival',
-    init: (ctx) => initElectionState(ctx, options.ranks, timing),
-    startDetail: electionStartDetail,
-    onTick: bullyTick,
-    onMessage: bullyMessage,
-    onPeerUp: (state, peer) => announceToNewPeer(state, peer),
-    describe: describeElectionBody,
-    parseBody: parseElectionBody,
-  };
+export function createBully(options: ElectionOptions): Algorithm<BullyState, ElectionBody> {
+  return createElectionAlgorithm(BULLY, options);
 }

@@ -1,9 +1,11 @@
 /**
  * What the two leader-election algorithms (ring, bully) share: message bodies and their wire
- * validation, ranks and their total order, the state, the leader failure detector (CHECK_LEADER /
- * LEADER_ALIVE on ticks, LEADER_LOST after leaderTimeoutMs without an answer), the leaders'
- * announcements that merge two leaders after a partition heals, and the adoption of a leader (the
- * LEADER row). Pure: time is ctx.now, randomness ctx.rng.
+ * validation, ranks and their total order, the shared part of the state (ElectionState; each
+ * algorithm adds its own fields), the leader failure detector (CHECK_LEADER / LEADER_ALIVE on ticks,
+ * LEADER_LOST after leaderTimeoutMs without an answer), the leaders' announcements that merge two
+ * leaders after a partition heals, the adoption of a leader (the LEADER row), and the algorithm
+ * around it all (createElectionAlgorithm), to which each algorithm gives its rules (ElectionRules).
+ * Pure: time is ctx.now, randomness ctx.rng.
  *
  * Leader announcements (one leader again after a partition). While a partition lasts each side
  * elects its own leader; when it heals nothing in the election itself makes the two meet: a leader
@@ -38,7 +40,8 @@
  * restarted machine gets the same seed from start-all and so the same rank. Ranks from the config may
  * repeat: everywhere, machines are ordered by (rank, id), so the order is total either way.
  */
-import type { Context, Effect } from '../core/algorithm.js';
+import type { Algorithm, Context, MessageContext, TickContext } from '../core/algorithm.js';
+import { EffectList } from '../core/effects.js';
 import { formatDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 
@@ -168,17 +171,19 @@ export function electionTiming(heartbeatMs: number, leaderTimeoutMs: number): El
   };
 }
 
-/** A forwarded ring ELECTION waiting for its ELECTION_ACK. */
-export interface PendingForward {
-  readonly to: MachineId;
-  readonly body: Extract<ElectionBody, { kind: 'ELECTION' }>;
-  readonly at: number;
+/** The options both election algorithms take (from the registry). */
+export interface ElectionOptions {
+  readonly heartbeatMs: number;
+  readonly leaderTimeoutMs: number;
+  /** Ranks from the config by machine id (the rest are drawn from the seed). */
+  readonly ranks: ReadonlyMap<number, number>;
 }
 
 /**
- * One machine's election state (mutable, owned by the runtime). Invariants: `leader === null` iff
- * `leaderRank === null`; `checkSince !== null` only while following another machine; `electing`
- * is true between this machine's ELECTION (or forwarding one) and the adoption of a leader.
+ * The part of the election state both algorithms keep (mutable, owned by the runtime); the ring
+ * and the bully algorithm each extend it with fields of their own. Invariants: `leader === null`
+ * iff `leaderRank === null`; `checkSince !== null` only while following another machine;
+ * `electing` is true between this machine's ELECTION (or forwarding one) and the adoption of a leader.
  */
 export interface ElectionState {
   readonly self: MachineId;
@@ -196,14 +201,6 @@ export interface ElectionState {
   electing: boolean;
   /** When this machine's current participation in an election began. */
   electionAt: number;
-  /** Ring: the highest initiator whose election this machine forwarded or started, while electing. */
-  best: RankKey | null;
-  /** Ring: forwards waiting for an ack. */
-  pending: PendingForward[];
-  /** Ring: peers skipped for not acking, with when; cleared when they are heard from. */
-  readonly suspected: Map<MachineId, number>;
-  /** Bully: when a higher machine answered our ELECTION (null: none yet). */
-  answeredAt: number | null;
   /** While leading: when each peer's last CHECK_LEADER arrived (cleared on becoming leader). */
   readonly followers: Map<MachineId, number>;
   /** When this machine last became leader. */
@@ -214,7 +211,7 @@ export interface ElectionState {
   elections: number;
 }
 
-/** Builds the initial state. Draws one number from ctx.rng when the config gives no rank. */
+/** Builds the shared part of the initial state. Draws one number from ctx.rng when the config gives no rank. */
 export function initElectionState(ctx: Context, ranks: ReadonlyMap<number, number>, timing: ElectionTiming): ElectionState {
   const configured = ranks.get(ctx.self);
   const rank = configured ?? seedRank(ctx.rng.int(1, 999), ctx.self, ctx.members);
@@ -233,10 +230,6 @@ export function initElectionState(ctx: Context, ranks: ReadonlyMap<number, numbe
     checkSince: null,
     electing: false,
     electionAt: 0,
-    best: null,
-    pending: [],
-    suspected: new Map(),
-    answeredAt: null,
     followers: new Map(),
     leadingSince: 0,
     nextAnnounceAt: 0,
@@ -256,38 +249,66 @@ export function electionStartDetail(state: ElectionState): string {
 
 export const selfKey = (s: ElectionState): RankKey => ({ id: s.self, rank: s.rank });
 
-/** Effects are collected into this list by the helpers below. */
-export type Out = Effect<ElectionBody>[];
+/** The effect list of both election algorithms. */
+export type ElectionEffects = EffectList<ElectionBody>;
+
+/**
+ * What one election algorithm adds to the shared part (createElectionAlgorithm). The shared
+ * functions below that may adopt a leader or start an election take these rules.
+ */
+export interface ElectionRules<S extends ElectionState> {
+  /** Name as given to --algorithm. */
+  readonly name: string;
+  /** The full initial state: the shared part (already built) plus the algorithm's own fields. */
+  init(core: ElectionState): S;
+  /** Starts an election from this machine (it logs ELECTION through beginElection). */
+  start(state: S, reason: string, ctx: Context, out: ElectionEffects): void;
+  /** A leader was adopted: the algorithm's own election bookkeeping ends. */
+  settled(state: S): void;
+  /** One tick. */
+  tick(state: S, ctx: TickContext, out: ElectionEffects): void;
+  /** Any message arrived from `from`, before it is handled. */
+  heard?(state: S, from: MachineId): void;
+  /** A message the shared part does not handle (anything but CHECK_LEADER, LEADER_ALIVE, LEADER_ANNOUNCE). */
+  receive(state: S, from: MachineId, body: ElectionBody, ctx: MessageContext, out: ElectionEffects): void;
+}
 
 /**
  * Adopts `leader` (LEADER row when it changes) and ends this machine's election participation.
  * Invariant: after it, the failure detector checks `leader` afresh (one heartbeat from now).
  */
-export function adopt(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out): void {
+export function adopt<S extends ElectionState>(state: S, leader: MachineId, rank: number, ctx: Context, out: ElectionEffects, rules: ElectionRules<S>): void {
   if (leader === state.self && state.leader !== state.self) {
     state.followers.clear();
     state.leadingSince = ctx.now;
     state.nextAnnounceAt = ctx.now + state.timing.heartbeatMs;
   }
-  if (state.leader !== leader) out.push({ kind: 'event', event: LEADER_EVENT, detail: formatDetail({ leader, rank }), peer: leader === state.self ? undefined : [leader] });
+  if (state.leader !== leader) out.event(LEADER_EVENT, { leader, rank }, leader === state.self ? undefined : [leader]);
   state.leader = leader;
   state.leaderRank = rank;
   state.ranks.set(leader, rank);
   state.checkSince = null;
   state.nextCheckAt = ctx.now + state.timing.heartbeatMs;
   state.electing = false;
-  state.best = null;
-  state.pending = [];
-  state.answeredAt = null;
+  rules.settled(state);
+}
+
+/** ONE NEW_LEADER send naming `leader` to every peer of `to` (nothing when `to` is empty). */
+export function sendNewLeader(out: ElectionEffects, to: readonly MachineId[], leader: MachineId, rank: number, initiator: MachineId): void {
+  out.send(to, { kind: 'NEW_LEADER', leader, rank, initiator });
 }
 
 /** Logs the ELECTION row and marks this machine as electing. */
-export function beginElection(state: ElectionState, reason: string, ctx: Context, out: Out): void {
-  out.push({ kind: 'event', event: ELECTION_EVENT, detail: formatDetail({ initiator: state.self, rank: state.rank, reason }) });
+export function beginElection(state: ElectionState, reason: string, ctx: Context, out: ElectionEffects): void {
+  out.event(ELECTION_EVENT, { initiator: state.self, rank: state.rank, reason });
   state.elections++;
   state.electing = true;
   state.electionAt = ctx.now;
-  state.answeredAt = null;
+}
+
+/** The reason an election starts for when there is no leader: `startup` for the first one, else `no_leader`. */
+export function noLeaderReason(state: ElectionState): string {
+  return state.elections === 0 ? 'startup' : 'no_leader';
 }
 
 /**
@@ -296,11 +317,11 @@ export function beginElection(state: ElectionState, reason: string, ctx: Context
  * oldest unanswered check is leaderTimeoutMs old. Returns true when the leader was just lost (the
  * caller then starts an election); `leader` is null afterwards.
  */
-export function followerTick(state: ElectionState, ctx: Context, out: Out): boolean {
+export function followerTick(state: ElectionState, ctx: Context, out: ElectionEffects): boolean {
   const leader = state.leader;
   if (leader === null || leader === state.self) return false;
   if (state.checkSince !== null && ctx.now - state.checkSince >= state.timing.leaderTimeoutMs) {
-    out.push({ kind: 'event', event: LEADER_LOST_EVENT, detail: formatDetail({ leader, waited_ms: Math.round(ctx.now - state.checkSince) }), peer: [leader] });
+    out.event(LEADER_LOST_EVENT, { leader, waited_ms: Math.round(ctx.now - state.checkSince) }, [leader]);
     state.leader = null;
     state.leaderRank = null;
     state.checkSince = null;
@@ -309,7 +330,7 @@ export function followerTick(state: ElectionState, ctx: Context, out: Out): bool
   if (ctx.now >= state.nextCheckAt) {
     state.nextCheckAt = ctx.now + state.timing.heartbeatMs;
     if (state.checkSince === null) state.checkSince = ctx.now;
-    if (ctx.connected.has(leader)) out.push({ kind: 'send', to: [leader], body: { kind: 'CHECK_LEADER' } });
+    if (ctx.connected.has(leader)) out.send([leader], { kind: 'CHECK_LEADER' });
   }
   return false;
 }
@@ -318,24 +339,34 @@ export function followerTick(state: ElectionState, ctx: Context, out: Out): bool
  * The leader's announcement, run on every tick while leading: every heartbeat, ONE LEADER_ANNOUNCE
  * to the connected peers that sent no CHECK_LEADER for strayAfterMs (none in the normal case).
  */
-export function leaderTick(state: ElectionState, ctx: Context, out: Out): void {
+export function leaderTick(state: ElectionState, ctx: Context, out: ElectionEffects): void {
   if (state.leader !== state.self || ctx.now < state.nextAnnounceAt) return;
   state.nextAnnounceAt = ctx.now + state.timing.heartbeatMs;
   const strays = connectedPeers(ctx).filter((p) => ctx.now - Math.max(state.followers.get(p) ?? -Infinity, state.leadingSince) >= state.timing.strayAfterMs);
-  if (strays.length) out.push({ kind: 'send', to: strays, body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } });
+  out.send(strays, { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank });
 }
 
 /**
- * Reacts to a NEW_LEADER announcement (from an election): adopt it, or take over when this machine
- * outranks it (unless an election of its own is still fresh).
+ * The tick of a machine that has a leader: a follower runs its failure detector and starts an
+ * election (`leader_lost`) when the leader is lost; the leader announces itself (leaderTick).
  */
-export function onNewLeader(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out, takeover: (reason: string) => void): void {
+export function watchLeader<S extends ElectionState>(state: S, ctx: Context, out: ElectionEffects, rules: ElectionRules<S>): void {
+  if (followerTick(state, ctx, out)) rules.start(state, 'leader_lost', ctx, out);
+  else leaderTick(state, ctx, out);
+}
+
+/**
+ * Reacts to a NEW_LEADER announcement (from an election): adopt it, or take over (an election of
+ * this machine's own, `outranks_leader`) when this machine outranks it, unless an election of its
+ * own is still fresh.
+ */
+export function onNewLeader<S extends ElectionState>(state: S, leader: MachineId, rank: number, ctx: Context, out: ElectionEffects, rules: ElectionRules<S>): void {
   state.ranks.set(leader, rank);
   if (leader !== state.self && outranks(selfKey(state), { id: leader, rank })) {
-    if (!state.electing || ctx.now - state.electionAt >= state.timing.electionTimeoutMs) takeover('outranks_leader');
+    if (!state.electing || ctx.now - state.electionAt >= state.timing.electionTimeoutMs) rules.start(state, 'outranks_leader', ctx, out);
     return;
   }
-  adopt(state, leader, rank, ctx, out);
+  adopt(state, leader, rank, ctx, out, rules);
 }
 
 /**
@@ -343,7 +374,7 @@ export function onNewLeader(state: ElectionState, leader: MachineId, rank: numbe
  * header. Invariant: of two leaders that hear of each other, the lower one ends up following the
  * higher one, and no election is started for it.
  */
-export function onLeaderClaim(state: ElectionState, leader: MachineId, rank: number, ctx: Context, out: Out, takeover: (reason: string) => void): void {
+export function onLeaderClaim<S extends ElectionState>(state: S, leader: MachineId, rank: number, ctx: Context, out: ElectionEffects, rules: ElectionRules<S>): void {
   state.ranks.set(leader, rank);
   if (leader === state.self) return;
   if (leader === state.leader) {
@@ -354,17 +385,17 @@ export function onLeaderClaim(state: ElectionState, leader: MachineId, rank: num
   const claim: RankKey = { id: leader, rank };
   if (state.leader === state.self) {
     if (!outranks(claim, selfKey(state))) {
-      out.push({ kind: 'send', to: [leader], body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } });
+      out.send([leader], { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank });
       return;
     }
     // step down; tell the machines that followed us, so they need not time out first
     const to = connectedPeers(ctx).filter((p) => p !== leader && ctx.now - (state.followers.get(p) ?? -Infinity) < state.timing.strayAfterMs);
-    if (to.length) out.push({ kind: 'send', to, body: { kind: 'NEW_LEADER', leader, rank, initiator: state.self } });
-    adopt(state, leader, rank, ctx, out);
+    sendNewLeader(out, to, leader, rank, state.self);
+    adopt(state, leader, rank, ctx, out, rules);
     return;
   }
   if (state.leader !== null && state.leaderRank !== null && outranks({ id: state.leader, rank: state.leaderRank }, claim)) return;
-  onNewLeader(state, leader, rank, ctx, out, takeover);
+  onNewLeader(state, leader, rank, ctx, out, rules);
 }
 
 /**
@@ -372,16 +403,16 @@ export function onLeaderClaim(state: ElectionState, leader: MachineId, rank: num
  * notes the sender as a follower), LEADER_ALIVE and LEADER_ANNOUNCE (a leader's claim, see
  * {@link onLeaderClaim}). Returns true when the body was one of these.
  */
-export function handleLiveness(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context, out: Out, takeover: (reason: string) => void): boolean {
+export function handleLiveness<S extends ElectionState>(state: S, from: MachineId, body: ElectionBody, ctx: Context, out: ElectionEffects, rules: ElectionRules<S>): boolean {
   if (body.kind === 'CHECK_LEADER') {
     if (state.leader === state.self) {
       state.followers.set(from, ctx.now);
-      out.push({ kind: 'send', to: [from], body: { kind: 'LEADER_ALIVE', leader: state.self, rank: state.rank } });
+      out.send([from], { kind: 'LEADER_ALIVE', leader: state.self, rank: state.rank });
     }
     return true;
   }
   if (body.kind === 'LEADER_ALIVE' || body.kind === 'LEADER_ANNOUNCE') {
-    onLeaderClaim(state, body.leader, body.rank, ctx, out, takeover);
+    onLeaderClaim(state, body.leader, body.rank, ctx, out, rules);
     return true;
   }
   return false;
@@ -393,11 +424,36 @@ export function connectedPeers(ctx: Context): MachineId[] {
 }
 
 /**
- * A link came up (start-up, a peer restarted, a partition healed over the simulator): the leader
- * announces itself to that peer at once (LEADER_ANNOUNCE), so two sides that elected separately
- * meet without waiting for the periodic announcement.
+ * Builds an election algorithm from its rules. The shared part: START detail (rank, timing), the
+ * liveness messages (handleLiveness) before the algorithm's own, and, when a link comes up
+ * (start-up, a peer restarted, a partition healed over the simulator), the leader's LEADER_ANNOUNCE
+ * to that peer at once, so two sides that elected separately meet without waiting for the periodic
+ * announcement. Invariant: pure; every state change is driven by ticks, messages and links.
  */
-export function announceToNewPeer(state: ElectionState, peer: MachineId): Out {
-  if (state.leader !== state.self) return [];
-  return [{ kind: 'send', to: [peer], body: { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank } }];
+export function createElectionAlgorithm<S extends ElectionState>(rules: ElectionRules<S>, options: ElectionOptions): Algorithm<S, ElectionBody> {
+  const timing = electionTiming(options.heartbeatMs, options.leaderTimeoutMs);
+  return {
+    name: rules.name,
+    receiveMode: 'on-arrival',
+    init: (ctx) => rules.init(initElectionState(ctx, options.ranks, timing)),
+    startDetail: electionStartDetail,
+    onTick(state, ctx) {
+      const out: ElectionEffects = new EffectList(ctx);
+      rules.tick(state, ctx, out);
+      return out.effects;
+    },
+    onMessage(state, from, body, ctx) {
+      const out: ElectionEffects = new EffectList(ctx);
+      rules.heard?.(state, from);
+      if (!handleLiveness(state, from, body, ctx, out, rules)) rules.receive(state, from, body, ctx, out);
+      return out.effects;
+    },
+    onPeerUp(state, peer, ctx) {
+      const out: ElectionEffects = new EffectList(ctx);
+      if (state.leader === state.self) out.send([peer], { kind: 'LEADER_ANNOUNCE', leader: state.self, rank: state.rank });
+      return out.effects;
+    },
+    describe: describeElectionBody,
+    parseBody: parseElectionBody,
+  };
 }

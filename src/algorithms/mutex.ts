@@ -55,57 +55,27 @@
  * granted. Safety then breaks, and the checker (analysis/mutexChecks.ts) reports the overlap with
  * the offending rows. A longer timeout makes that less likely and failover slower.
  */
-import type { Algorithm, Context } from '../core/algorithm.js';
+import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import {
   compareRequests,
-  CS_ENTER,
-  CS_EXIT,
-  CS_REQUEST,
-  describeMutexBody,
-  EffectList,
-  initMembership,
+  createMutexAlgorithm,
   livePeers,
-  MEMBER_DOWN,
-  type Membership,
-  membershipExpire,
-  membershipUp,
   type MutexBody,
+  type MutexCoreState,
+  type MutexEffects,
   type MutexOptions,
-  mutexPeerDown,
-  mutexStartDetail,
-  noteRejoin,
-  parseMutexBody,
   type RequestKey,
-  retransmitAfterMs,
-  retransmitIfStuck,
-  validateMutexOptions,
-  wantsToRequest,
 } from './mutexCommon.js';
 
-export type MutexPhase = 'idle' | 'waiting' | 'held';
-
-/** Mutable state of one machine (owned by the runtime, passed back on every call). */
-export interface LamportMutexState {
-  readonly options: MutexOptions;
-  phase: MutexPhase;
-  /** Timestamp of our outstanding request; null iff phase is 'idle'. */
-  myTs: number | null;
-  /** Ticks spent in the critical section so far (phase 'held'). */
-  heldTicks: number;
+/** Mutable state of one machine (owned by the runtime, passed back on every call): the shared part plus the request queue. */
+export interface LamportMutexState extends MutexCoreState {
   /** The request queue, sorted by (ts, id). Invariant: at most one entry per machine. */
   readonly queue: RequestKey[];
   /** Peer → highest Lamport timestamp of any message received from it (since it last joined). */
   readonly latestFrom: Map<MachineId, number>;
-  /** Peers heard from since this machine started (the fresh-member rule). */
-  readonly heardFrom: Set<MachineId>;
-  readonly membership: Membership;
-  /** Critical sections entered. */
-  entries: number;
   /** Peer → timestamp of the last request of it we replied to (a second REPLY to it is a resend). */
   readonly repliedTo: Map<MachineId, number>;
-  /** ctx.now of our request, of the last message that left us fewer peers to wait for, or of the last re-send. */
-  progressAt: number;
 }
 
 /** Inserts a request in order, replacing any other request of the same machine (one per machine). */
@@ -136,12 +106,6 @@ export function canEnter(state: LamportMutexState, self: MachineId): boolean {
   return true;
 }
 
-/** True when this machine may issue a request: it has heard from every live peer (fresh-member rule). */
-export function isSynced(state: LamportMutexState): boolean {
-  for (const p of state.membership.live) if (!state.heardFrom.has(p)) return false;
-  return true;
-}
-
 /**
  * Peers a waiting machine waits for: live peers it has no message stamped after its request from,
  * and the owners of requests ahead of its own in its queue.
@@ -157,134 +121,72 @@ export function blockers(state: LamportMutexState, self: MachineId): MachineId[]
   return [...out];
 }
 
-
+/** Our state in one message: REQUEST(ts) while we hold a request, HELLO otherwise. */
 function stateMessage(state: LamportMutexState): MutexBody {
   return state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs } : { kind: 'HELLO' };
 }
 
-function tryEnter(state: LamportMutexState, ctx: Context, out: EffectList): void {
-  if (!canEnter(state, ctx.self)) return;
-  state.phase = 'held';
-  state.heldTicks = 0;
-  state.entries++;
-  out.event(CS_ENTER, { ts: state.myTs! });
-}
-
-/** A dropped peer is back: take it in as a fresh member and tell it our state. */
-function rejoin(state: LamportMutexState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
-  noteRejoin(state.membership, peer, reason, ctx, out);
-  state.latestFrom.delete(peer);
-  state.repliedTo.delete(peer);
-  removeRequestsOf(state.queue, peer);
+/** A member's message: every one states the sender's current request (see the header). */
+function receive(state: LamportMutexState, from: MachineId, body: MutexBody, ctx: MessageContext, out: MutexEffects): void {
+  const blockedBy = state.phase === 'waiting' ? blockers(state, ctx.self).length : 0;
+  const latest = state.latestFrom.get(from) ?? -1;
+  if (ctx.msgLamport > latest) state.latestFrom.set(from, ctx.msgLamport);
+  switch (body.kind) {
+    case 'REQUEST': {
+      enqueueRequest(state.queue, { ts: body.ts, id: from });
+      const again = state.repliedTo.get(from) === body.ts;
+      state.repliedTo.set(from, body.ts);
+      const reply: MutexBody = {
+        kind: 'REPLY',
+        ts: body.ts,
+        ...(state.myTs !== null ? { req: state.myTs } : {}),
+        ...(again ? { resend: true as const } : {}),
+      };
+      out.send([from], reply);
+      break;
+    }
+    case 'RELEASE':
+      removeRequestsOf(state.queue, from, body.ts);
+      break;
+    case 'HELLO':
+      removeRequestsOf(state.queue, from);
+      if (body.ask) out.send([from], state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs, resend: true } : { kind: 'HELLO' });
+      break;
+    case 'REPLY':
+      // the replier's current request, as of this message (FIFO: newer than anything before it)
+      if (body.req !== undefined) enqueueRequest(state.queue, { ts: body.req, id: from });
+      else removeRequestsOf(state.queue, from);
+      break;
+  }
+  // progress: fewer peers to wait for (a message that changes nothing does not delay a re-send)
+  if (state.phase === 'waiting' && blockers(state, ctx.self).length < blockedBy) state.progressAt = ctx.now;
 }
 
 /** Builds Lamport's mutual exclusion. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
 export function createLamportMutex(options: MutexOptions): Algorithm<LamportMutexState, MutexBody> {
-  const opts = validateMutexOptions(options);
-  const retransmit = retransmitAfterMs(opts);
-  return {
-    name: 'mutex',
-    receiveMode: 'on-arrival',
-    init: (ctx) => ({
-      options: opts,
-      phase: 'idle',
-      myTs: null,
-      heldTicks: 0,
-      queue: [],
-      latestFrom: new Map(),
-      heardFrom: new Set(),
-      membership: initMembership(ctx),
-      entries: 0,
-      repliedTo: new Map(),
-      progressAt: ctx.now,
-    }),
-    startDetail: mutexStartDetail,
-
-    onTick(state, ctx) {
-      const out = new EffectList(ctx.lamport);
-      for (const { peer, downMs } of membershipExpire(state.membership, ctx.now, opts.failureTimeoutMs)) {
-        out.note(MEMBER_DOWN, [peer], { reason: 'unreachable', down_ms: Math.round(downMs) });
+  return createMutexAlgorithm<LamportMutexState>(
+    {
+      name: 'mutex',
+      init: (core) => ({ ...core, queue: [], latestFrom: new Map(), repliedTo: new Map() }),
+      mayEnter: canEnter,
+      requested: (state, ts, ctx) => enqueueRequest(state.queue, { ts, id: ctx.self }),
+      exited(state, ts, ctx, out) {
+        removeRequestsOf(state.queue, ctx.self);
+        out.send(livePeers(state.membership, ctx), { kind: 'RELEASE', ts });
+      },
+      waitingFor: (state, ctx) => blockers(state, ctx.self),
+      dropped(state, peer) {
         removeRequestsOf(state.queue, peer);
         state.latestFrom.delete(peer);
-      }
-      if (state.phase === 'held') {
-        state.heldTicks++;
-        if (state.heldTicks >= opts.csTicks) {
-          const ts = state.myTs!;
-          out.event(CS_EXIT, { ts });
-          removeRequestsOf(state.queue, ctx.self);
-          state.phase = 'idle';
-          state.myTs = null;
-          out.send(livePeers(state.membership, ctx), { kind: 'RELEASE', ts });
-        }
-      } else if (state.phase === 'idle' && isSynced(state) && wantsToRequest(opts, ctx)) {
-        const ts = out.nextStamp();
-        const to = livePeers(state.membership, ctx);
-        out.send(to, { kind: 'REQUEST', ts });
-        out.event(CS_REQUEST, { ts });
-        state.phase = 'waiting';
-        state.myTs = ts;
-        state.progressAt = ctx.now;
-        enqueueRequest(state.queue, { ts, id: ctx.self });
-      } else retransmitIfStuck(state, ctx, retransmit, () => blockers(state, ctx.self), out);
-      tryEnter(state, ctx, out);
-      return out.effects;
+      },
+      rejoined(state, peer) {
+        state.latestFrom.delete(peer);
+        state.repliedTo.delete(peer);
+        removeRequestsOf(state.queue, peer);
+      },
+      greet: (state, peer, out) => out.send([peer], stateMessage(state)),
+      receive,
     },
-
-    onMessage(state, from, body, ctx) {
-      const out = new EffectList(ctx.lamport);
-      if (membershipUp(state.membership, from)) {
-        // A dropped peer is evidently alive: a fresh member again, and it needs our state.
-        rejoin(state, from, 'message', ctx, out);
-        out.send([from], stateMessage(state));
-      }
-      state.heardFrom.add(from);
-      const blockedBy = state.phase === 'waiting' ? blockers(state, ctx.self).length : 0;
-      const latest = state.latestFrom.get(from) ?? -1;
-      if (ctx.msgLamport > latest) state.latestFrom.set(from, ctx.msgLamport);
-      switch (body.kind) {
-        case 'REQUEST': {
-          enqueueRequest(state.queue, { ts: body.ts, id: from });
-          const again = state.repliedTo.get(from) === body.ts;
-          state.repliedTo.set(from, body.ts);
-          const reply: MutexBody = {
-            kind: 'REPLY',
-            ts: body.ts,
-            ...(state.myTs !== null ? { req: state.myTs } : {}),
-            ...(again ? { resend: true as const } : {}),
-          };
-          out.send([from], reply);
-          break;
-        }
-        case 'RELEASE':
-          removeRequestsOf(state.queue, from, body.ts);
-          break;
-        case 'HELLO':
-          removeRequestsOf(state.queue, from);
-          if (body.ask) out.send([from], state.myTs !== null ? { kind: 'REQUEST', ts: state.myTs, resend: true } : { kind: 'HELLO' });
-          break;
-        case 'REPLY':
-          // the replier's current request, as of this message (FIFO: newer than anything before it)
-          if (body.req !== undefined) enqueueRequest(state.queue, { ts: body.req, id: from });
-          else removeRequestsOf(state.queue, from);
-          break;
-      }
-      // progress: fewer peers to wait for (a message that changes nothing does not delay a re-send)
-      if (state.phase === 'waiting' && blockers(state, ctx.self).length < blockedBy) state.progressAt = ctx.now;
-      tryEnter(state, ctx, out);
-      return out.effects;
-    },
-
-    onPeerDown: mutexPeerDown,
-
-    onPeerUp(state, peer, ctx) {
-      const out = new EffectList(ctx.lamport);
-      if (membershipUp(state.membership, peer)) rejoin(state, peer, 'link_up', ctx, out);
-      out.send([peer], stateMessage(state));
-      return out.effects;
-    },
-
-    describe: describeMutexBody,
-    parseBody: parseMutexBody,
-  };
+    options,
+  );
 }

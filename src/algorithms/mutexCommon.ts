@@ -1,11 +1,13 @@
 /**
  * What Lamport's mutual exclusion (mutex.ts) and Ricart–Agrawala (ricartAgrawala.ts) share: their
  * options, the wire body and its validation, the request order, the membership with its failure
- * timeout, and a small builder that knows which Lamport stamp each clock effect will get.
+ * timeout, the state both keep (MutexCoreState), and the algorithm around it (createMutexAlgorithm):
+ * the workload's request, the critical section's ticks, failure detection, rejoining and re-sending.
+ * Each algorithm adds only its own state and rules (MutexRules).
  * Pure: no I/O, no clock, no Math.random().
  */
-import type { Context, Effect } from '../core/algorithm.js';
-import { formatDetail } from '../core/logRow.js';
+import type { Algorithm, Context, MessageContext } from '../core/algorithm.js';
+import { EffectList } from '../core/effects.js';
 import type { MachineId } from '../core/types.js';
 
 /** Names of the algorithms' own clock events (log rows). */
@@ -154,26 +156,73 @@ export function membershipExpire(m: Membership, now: number, timeoutMs: number):
   return out;
 }
 
+/** Where a machine stands: no request, a request outstanding, inside the critical section. */
+export type MutexPhase = 'idle' | 'waiting' | 'held';
+
+/** The effect list of both mutex algorithms. */
+export type MutexEffects = EffectList<MutexBody>;
+
+/**
+ * The part of the state both mutex algorithms keep (mutable, owned by the runtime). Invariants:
+ * `myTs === null` iff phase is 'idle'; `heardFrom` only grows (peers heard from since start).
+ */
+export interface MutexCoreState {
+  readonly options: MutexOptions;
+  phase: MutexPhase;
+  /** Timestamp of our outstanding request; null iff phase is 'idle'. */
+  myTs: number | null;
+  /** Ticks spent in the critical section so far (phase 'held'). */
+  heldTicks: number;
+  /** Peers heard from since this machine started (the fresh-member rule). */
+  readonly heardFrom: Set<MachineId>;
+  readonly membership: Membership;
+  /** Critical sections entered. */
+  entries: number;
+  /**
+   * ctx.now of our request, of the last message that left us fewer peers to wait for, or of the
+   * last re-send (the retransmit timer).
+   */
+  progressAt: number;
+}
+
+/**
+ * What one mutex algorithm adds to the shared part (createMutexAlgorithm). Every hook mutates the
+ * state in place; hooks given `out` may add effects, in the order the algorithm's rows should have.
+ */
+export interface MutexRules<S extends MutexCoreState> {
+  /** Name as given to --algorithm. */
+  readonly name: string;
+  /** The full initial state: the shared part (already built) plus the algorithm's own fields. */
+  init(core: MutexCoreState, ctx: Context): S;
+  /** The entry condition, checked at the end of every tick and message while waiting. */
+  mayEnter(state: S, self: MachineId): boolean;
+  /** Our REQUEST(ts) has just gone to every live peer (phase is 'waiting', myTs is ts). */
+  requested(state: S, ts: number, ctx: Context): void;
+  /** Our critical section (request ts) has just ended (CS_EXIT logged, phase 'idle'): tell the peers. */
+  exited(state: S, ts: number, ctx: Context, out: MutexEffects): void;
+  /** Peers a waiting machine still waits for (its REQUEST is re-sent to them when it is stuck). */
+  waitingFor(state: S, ctx: Context): MachineId[];
+  /** A peer was dropped from the membership (MEMBER_DOWN logged): forget what it asked. */
+  dropped(state: S, peer: MachineId): void;
+  /** A dropped peer is back (MEMBER_UP logged): take it in as a fresh member. */
+  rejoined(state: S, peer: MachineId): void;
+  /** Tells a peer our state, when our link to it comes up or when it has just rejoined. */
+  greet(state: S, peer: MachineId, out: MutexEffects): void;
+  /** Handles a message of a member (the shared part has already noted that `from` was heard). */
+  receive(state: S, from: MachineId, body: MutexBody, ctx: MessageContext, out: MutexEffects): void;
+}
+
+/** True when every live peer has been heard from: the fresh-member rule allows a request. */
+export function heardFromAllLive(state: MutexCoreState): boolean {
+  for (const p of state.membership.live) if (!state.heardFrom.has(p)) return false;
+  return true;
+}
+
 /** The START row detail both mutex algorithms log. */
 export function mutexStartDetail(state: { readonly options: MutexOptions }): string {
   const o = state.options;
   const retransmit = retransmitAfterMs(o);
   return `cs_probability=${o.csProbability} cs_ticks=${o.csTicks} failure_timeout_ms=${o.failureTimeoutMs} retransmit_ms=${Number.isFinite(retransmit) ? retransmit : 'off'}`;
-}
-
-/** onPeerDown of both mutex algorithms: start the failure timeout; nothing is sent. */
-export function mutexPeerDown(state: { readonly membership: Membership }, peer: MachineId, ctx: Context): Effect<MutexBody>[] {
-  membershipDown(state.membership, peer, ctx.now);
-  return [];
-}
-
-/**
- * The part of taking a dropped peer back that both algorithms share: log MEMBER_UP and, if its
- * link is not actually up (it spoke over a link we have not re-established), start its timeout again.
- */
-export function noteRejoin(membership: Membership, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
-  out.note(MEMBER_UP, [peer], { reason });
-  if (!ctx.connected.has(peer)) membershipDown(membership, peer, ctx.now);
 }
 
 /**
@@ -189,51 +238,10 @@ export function livePeers(m: Membership, ctx: Context): MachineId[] {
   return ctx.peers.filter((p) => m.live.has(p));
 }
 
-/**
- * Collects effects and knows the Lamport stamp each clock effect will get: per the Context contract
- * the k-th clock effect (send or event) returned by a call is stamped ctx.lamport + k. A send to
- * nobody is not an event (the engine skips it), so it is never added.
- */
-export class EffectList {
-  readonly effects: Effect<MutexBody>[] = [];
-  private clockEffects = 0;
-
-  constructor(private readonly lamport: number) {}
-
-  /** The stamp the next clock effect added will get. */
-  nextStamp(): number {
-    return this.lamport + this.clockEffects + 1;
-  }
-
-  send(to: readonly MachineId[], body: MutexBody): void {
-    if (to.length === 0) return;
-    this.effects.push({ kind: 'send', to, body });
-    this.clockEffects++;
-  }
-
-  event(event: string, detail: Record<string, string | number | undefined>): void {
-    this.effects.push({ kind: 'event', event, detail: formatDetail(detail) });
-    this.clockEffects++;
-  }
-
-  note(event: string, peer: readonly MachineId[], detail: Record<string, string | number | undefined>): void {
-    this.effects.push({ kind: 'note', event, peer, detail: formatDetail(detail) });
-  }
-}
-
 /** The workload's decision on a tick: does an idle machine request now? Draws from ctx.rng only when asked. */
 export function wantsToRequest(options: MutexOptions, ctx: Context): boolean {
   if (options.requestUntilMs !== undefined && ctx.now >= options.requestUntilMs) return false;
   return ctx.rng.chance(options.csProbability);
-}
-
-/** What the re-send step reads and updates of either mutex algorithm's state. */
-export interface RetransmitState {
-  readonly phase: 'idle' | 'waiting' | 'held';
-  readonly myTs: number | null;
-  readonly membership: Membership;
-  readonly heardFrom: ReadonlySet<MachineId>;
-  progressAt: number;
 }
 
 /**
@@ -243,11 +251,120 @@ export interface RetransmitState {
  * (`resend=1`) to the peers it still waits for (`waitingFor`: what we sent or what they sent may be
  * lost). Either way the wait starts again. Nothing happens while the machine holds the section.
  */
-export function retransmitIfStuck(state: RetransmitState, ctx: Context, retransmitMs: number, waitingFor: () => MachineId[], out: EffectList): void {
+export function retransmitIfStuck(state: MutexCoreState, ctx: Context, retransmitMs: number, waitingFor: () => MachineId[], out: MutexEffects): void {
   if (state.phase === 'held' || ctx.now - state.progressAt < retransmitMs) return;
   state.progressAt = ctx.now;
   if (state.phase === 'idle') out.send(unheardPeers(state.membership, state.heardFrom, ctx), { kind: 'HELLO', ask: true });
   else out.send(waitingFor(), { kind: 'REQUEST', ts: state.myTs!, resend: true });
+}
+
+/**
+ * Builds a mutex algorithm from its rules. The shared part, in the order of its effects:
+ * - tick: drop the peers whose failure timeout expired (MEMBER_DOWN); then, inside, count the
+ *   tick and exit after csTicks (CS_EXIT, then the rules' `exited`); or, idle and heard from every
+ *   live peer, request when the workload says so (REQUEST to every live peer, then CS_REQUEST: ts
+ *   is the stamp of the send); or else re-send if stuck (retransmitIfStuck); then try to enter;
+ * - message: a message of a dropped peer first takes it back (MEMBER_UP, `rejoined`, `greet`);
+ *   then the rules' `receive`; then try to enter;
+ * - link up: take a dropped peer back (MEMBER_UP, `rejoined`), then `greet` it;
+ * - link down: start the peer's failure timeout; nothing is sent.
+ * Entering (CS_ENTER ts=myTs) happens when the machine waits and `mayEnter` holds.
+ * Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT.
+ */
+export function createMutexAlgorithm<S extends MutexCoreState>(rules: MutexRules<S>, options: MutexOptions): Algorithm<S, MutexBody> {
+  const opts = validateMutexOptions(options);
+  const retransmit = retransmitAfterMs(opts);
+
+  const tryEnter = (state: S, ctx: Context, out: MutexEffects): void => {
+    if (state.phase !== 'waiting' || !rules.mayEnter(state, ctx.self)) return;
+    state.phase = 'held';
+    state.heldTicks = 0;
+    state.entries++;
+    out.event(CS_ENTER, { ts: state.myTs! });
+  };
+
+  /** A dropped peer is back: log MEMBER_UP, restart its timeout if its link is not actually up, forget its past. */
+  const rejoin = (state: S, peer: MachineId, reason: string, ctx: Context, out: MutexEffects): void => {
+    out.note(MEMBER_UP, [peer], { reason });
+    if (!ctx.connected.has(peer)) membershipDown(state.membership, peer, ctx.now);
+    rules.rejoined(state, peer);
+  };
+
+  return {
+    name: rules.name,
+    receiveMode: 'on-arrival',
+    init: (ctx) =>
+      rules.init(
+        {
+          options: opts,
+          phase: 'idle',
+          myTs: null,
+          heldTicks: 0,
+          heardFrom: new Set(),
+          membership: initMembership(ctx),
+          entries: 0,
+          progressAt: ctx.now,
+        },
+        ctx,
+      ),
+    startDetail: mutexStartDetail,
+
+    onTick(state, ctx) {
+      const out: MutexEffects = new EffectList(ctx);
+      for (const { peer, downMs } of membershipExpire(state.membership, ctx.now, opts.failureTimeoutMs)) {
+        out.note(MEMBER_DOWN, [peer], { reason: 'unreachable', down_ms: Math.round(downMs) });
+        rules.dropped(state, peer);
+      }
+      if (state.phase === 'held') {
+        state.heldTicks++;
+        if (state.heldTicks >= opts.csTicks) {
+          const ts = state.myTs!;
+          out.event(CS_EXIT, { ts });
+          state.phase = 'idle';
+          state.myTs = null;
+          rules.exited(state, ts, ctx, out);
+        }
+      } else if (state.phase === 'idle' && heardFromAllLive(state) && wantsToRequest(opts, ctx)) {
+        const ts = out.nextStamp();
+        out.send(livePeers(state.membership, ctx), { kind: 'REQUEST', ts });
+        out.event(CS_REQUEST, { ts });
+        state.phase = 'waiting';
+        state.myTs = ts;
+        state.progressAt = ctx.now;
+        rules.requested(state, ts, ctx);
+      } else retransmitIfStuck(state, ctx, retransmit, () => rules.waitingFor(state, ctx), out);
+      tryEnter(state, ctx, out);
+      return out.effects;
+    },
+
+    onMessage(state, from, body, ctx) {
+      const out: MutexEffects = new EffectList(ctx);
+      if (membershipUp(state.membership, from)) {
+        // A dropped peer is evidently alive: a fresh member again, and it needs our state.
+        rejoin(state, from, 'message', ctx, out);
+        rules.greet(state, from, out);
+      }
+      state.heardFrom.add(from);
+      rules.receive(state, from, body, ctx, out);
+      tryEnter(state, ctx, out);
+      return out.effects;
+    },
+
+    onPeerDown(state, peer, ctx) {
+      membershipDown(state.membership, peer, ctx.now);
+      return [];
+    },
+
+    onPeerUp(state, peer, ctx) {
+      const out: MutexEffects = new EffectList(ctx);
+      if (membershipUp(state.membership, peer)) rejoin(state, peer, 'link_up', ctx, out);
+      rules.greet(state, peer, out);
+      return out.effects;
+    },
+
+    describe: describeMutexBody,
+    parseBody: parseMutexBody,
+  };
 }
 
 /** Checks options; throws RangeError on nonsense (the CLI validates ranges before this). */

@@ -29,53 +29,26 @@
  * defers the new request too. Without it a restarted machine's stale clock would put its requests
  * out of (timestamp, id) order, which the fairness check reports.
  */
-import type { Algorithm, Context } from '../core/algorithm.js';
+import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import {
   compareRequests,
-  CS_ENTER,
-  CS_EXIT,
-  CS_REQUEST,
-  describeMutexBody,
-  EffectList,
-  initMembership,
+  createMutexAlgorithm,
   livePeers,
-  MEMBER_DOWN,
-  type Membership,
-  membershipExpire,
-  membershipUp,
   type MutexBody,
+  type MutexCoreState,
+  type MutexEffects,
   type MutexOptions,
-  mutexPeerDown,
-  mutexStartDetail,
-  noteRejoin,
-  parseMutexBody,
-  retransmitAfterMs,
-  retransmitIfStuck,
-  validateMutexOptions,
-  wantsToRequest,
 } from './mutexCommon.js';
-import type { MutexPhase } from './mutex.js';
 
-/** Mutable state of one machine. */
-export interface RicartAgrawalaState {
-  readonly options: MutexOptions;
-  phase: MutexPhase;
-  /** Timestamp of our outstanding request; null iff idle. */
-  myTs: number | null;
-  heldTicks: number;
+/** Mutable state of one machine: the shared part plus the replies given, deferred and received. */
+export interface RicartAgrawalaState extends MutexCoreState {
   /** Peers that replied to our current request. Invariant: empty when idle. */
   readonly repliedBy: Set<MachineId>;
   /** Peer → timestamp of its request whose reply we defer. */
   readonly deferred: Map<MachineId, number>;
   /** Peer → timestamp of the last request of it we replied to (re-sent when its link comes up). */
   readonly lastReplyTo: Map<MachineId, number>;
-  /** Peers heard from since this machine started (the fresh-member rule). */
-  readonly heardFrom: Set<MachineId>;
-  readonly membership: Membership;
-  entries: number;
-  /** ctx.now of our request or of the last REPLY to it (phase 'waiting'). */
-  progressAt: number;
 }
 
 /** True when a REQUEST (ts, from) must wait for our exit: we are inside, or our request goes first. */
@@ -92,28 +65,14 @@ export function allReplied(state: RicartAgrawalaState): boolean {
   return true;
 }
 
-function tryEnter(state: RicartAgrawalaState, out: EffectList): void {
-  if (!allReplied(state)) return;
-  state.phase = 'held';
-  state.heldTicks = 0;
-  state.entries++;
-  out.event(CS_ENTER, { ts: state.myTs! });
-}
-
-function reply(state: RicartAgrawalaState, to: MachineId, ts: number, out: EffectList): void {
+function reply(state: RicartAgrawalaState, to: MachineId, ts: number, out: MutexEffects): void {
   const again = state.lastReplyTo.get(to) === ts;
   state.lastReplyTo.set(to, ts);
   out.send([to], again ? { kind: 'REPLY', ts, resend: true } : { kind: 'REPLY', ts });
 }
 
-/** True when this machine may issue a request: it has heard from every live peer. */
-export function raSynced(state: RicartAgrawalaState): boolean {
-  for (const p of state.membership.live) if (!state.heardFrom.has(p)) return false;
-  return true;
-}
-
 /** Sends a peer what it may have missed while the link was down (or while it was out); HELLO if nothing. */
-function resync(state: RicartAgrawalaState, peer: MachineId, out: EffectList): void {
+function resync(state: RicartAgrawalaState, peer: MachineId, out: MutexEffects): void {
   let sent = false;
   if (state.phase === 'waiting' && state.myTs !== null && !state.repliedBy.has(peer)) {
     out.send([peer], { kind: 'REQUEST', ts: state.myTs });
@@ -127,112 +86,59 @@ function resync(state: RicartAgrawalaState, peer: MachineId, out: EffectList): v
   if (!sent) out.send([peer], { kind: 'HELLO' });
 }
 
+/** Forgets a peer that was dropped or has rejoined: its deferred request, our last reply, its reply. */
 function forget(state: RicartAgrawalaState, peer: MachineId): void {
   state.deferred.delete(peer);
   state.lastReplyTo.delete(peer);
   state.repliedBy.delete(peer);
 }
 
-function rejoin(state: RicartAgrawalaState, peer: MachineId, reason: string, ctx: Context, out: EffectList): void {
-  noteRejoin(state.membership, peer, reason, ctx, out);
-  forget(state, peer);
+/** A member's message: answer or defer its REQUEST, count its REPLY, answer its ask. */
+function receive(state: RicartAgrawalaState, from: MachineId, body: MutexBody, ctx: MessageContext, out: MutexEffects): void {
+  switch (body.kind) {
+    case 'REQUEST':
+      // a request already answered is answered again (its REPLY may be lost); one already deferred stays so
+      if (state.lastReplyTo.get(from) === body.ts) reply(state, from, body.ts, out);
+      else if (state.deferred.get(from) === body.ts) break;
+      else if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);
+      else reply(state, from, body.ts, out);
+      break;
+    case 'REPLY':
+      if (state.phase === 'waiting' && body.ts === state.myTs && !state.repliedBy.has(from)) {
+        state.repliedBy.add(from);
+        state.progressAt = ctx.now;
+      }
+      break;
+    case 'HELLO':
+      if (body.ask) out.send([from], { kind: 'HELLO' });
+      break;
+    case 'RELEASE':
+      break;
+  }
 }
 
 /** Builds Ricart–Agrawala. Invariant: at most one CS_ENTER per CS_REQUEST, each followed by one CS_EXIT. */
 export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgrawalaState, MutexBody> {
-  const opts = validateMutexOptions(options);
-  const retransmit = retransmitAfterMs(opts);
-  return {
-    name: 'ricart-agrawala',
-    receiveMode: 'on-arrival',
-    init: (ctx) => ({
-      options: opts,
-      phase: 'idle',
-      myTs: null,
-      heldTicks: 0,
-      repliedBy: new Set(),
-      deferred: new Map(),
-      lastReplyTo: new Map(),
-      heardFrom: new Set(),
-      membership: initMembership(ctx),
-      entries: 0,
-      progressAt: ctx.now,
-    }),
-    startDetail: mutexStartDetail,
-
-    onTick(state, ctx) {
-      const out = new EffectList(ctx.lamport);
-      for (const { peer, downMs } of membershipExpire(state.membership, ctx.now, opts.failureTimeoutMs)) {
-        out.note(MEMBER_DOWN, [peer], { reason: 'unreachable', down_ms: Math.round(downMs) });
-        forget(state, peer);
-      }
-      if (state.phase === 'held') {
-        state.heldTicks++;
-        if (state.heldTicks >= opts.csTicks) {
-          out.event(CS_EXIT, { ts: state.myTs! });
-          state.phase = 'idle';
-          state.myTs = null;
-          state.repliedBy.clear();
-          for (const peer of ctx.peers) {
-            const ts = state.deferred.get(peer);
-            if (ts !== undefined && state.membership.live.has(peer)) reply(state, peer, ts, out);
-          }
-          state.deferred.clear();
-        }
-      } else if (state.phase === 'idle' && raSynced(state) && wantsToRequest(opts, ctx)) {
-        const ts = out.nextStamp();
-        out.send(livePeers(state.membership, ctx), { kind: 'REQUEST', ts });
-        out.event(CS_REQUEST, { ts });
-        state.phase = 'waiting';
-        state.myTs = ts;
-        state.progressAt = ctx.now;
+  return createMutexAlgorithm<RicartAgrawalaState>(
+    {
+      name: 'ricart-agrawala',
+      init: (core) => ({ ...core, repliedBy: new Set(), deferred: new Map(), lastReplyTo: new Map() }),
+      mayEnter: allReplied,
+      requested: (state) => state.repliedBy.clear(),
+      exited(state, _ts, ctx, out) {
         state.repliedBy.clear();
-      } else retransmitIfStuck(state, ctx, retransmit, () => livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p)), out);
-      tryEnter(state, out);
-      return out.effects;
+        for (const peer of ctx.peers) {
+          const ts = state.deferred.get(peer);
+          if (ts !== undefined && state.membership.live.has(peer)) reply(state, peer, ts, out);
+        }
+        state.deferred.clear();
+      },
+      waitingFor: (state, ctx) => livePeers(state.membership, ctx).filter((p) => !state.repliedBy.has(p)),
+      dropped: forget,
+      rejoined: forget,
+      greet: resync,
+      receive,
     },
-
-    onMessage(state, from, body, ctx) {
-      const out = new EffectList(ctx.lamport);
-      if (membershipUp(state.membership, from)) {
-        rejoin(state, from, 'message', ctx, out);
-        resync(state, from, out);
-      }
-      state.heardFrom.add(from);
-      switch (body.kind) {
-        case 'REQUEST':
-          // a request already answered is answered again (its REPLY may be lost); one already deferred stays so
-          if (state.lastReplyTo.get(from) === body.ts) reply(state, from, body.ts, out);
-          else if (state.deferred.get(from) === body.ts) break;
-          else if (mustDefer(state, ctx.self, body.ts, from)) state.deferred.set(from, body.ts);
-          else reply(state, from, body.ts, out);
-          break;
-        case 'REPLY':
-          if (state.phase === 'waiting' && body.ts === state.myTs && !state.repliedBy.has(from)) {
-            state.repliedBy.add(from);
-            state.progressAt = ctx.now;
-          }
-          break;
-        case 'HELLO':
-          if (body.ask) out.send([from], { kind: 'HELLO' });
-          break;
-        case 'RELEASE':
-          break;
-      }
-      tryEnter(state, out);
-      return out.effects;
-    },
-
-    onPeerDown: mutexPeerDown,
-
-    onPeerUp(state, peer, ctx) {
-      const out = new EffectList(ctx.lamport);
-      if (membershipUp(state.membership, peer)) rejoin(state, peer, 'link_up', ctx, out);
-      resync(state, peer, out);
-      return out.effects;
-    },
-
-    describe: describeMutexBody,
-    parseBody: parseMutexBody,
-  };
+    options,
+  );
 }

@@ -34,44 +34,56 @@
  * (none while every live machine follows the leader).
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
-import { formatDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import {
   adopt,
-  announceToNewPeer,
   beginElection,
   connectedPeers,
-  describeElectionBody,
-  electionStartDetail,
-  electionTiming,
-  followerTick,
-  handleLiveness,
+  createElectionAlgorithm,
   highest,
-  initElectionState,
-  leaderTick,
+  noLeaderReason,
   onNewLeader,
   outranks,
-  parseElectionBody,
   selfKey,
+  sendNewLeader,
+  watchLeader,
   type ElectionBody,
+  type ElectionEffects,
+  type ElectionOptions,
+  type ElectionRules,
   type ElectionState,
-  type Out,
+  type RankKey,
 } from './electionCommon.js';
 
-export interface ElectionOptions {
-  readonly heartbeatMs: number;
-  readonly leaderTimeoutMs: number;
-  /** Ranks from the config by machine id (the rest are drawn from the seed). */
-  readonly ranks: ReadonlyMap<number, number>;
-}
+export type { ElectionOptions } from './electionCommon.js';
 
 type ElectionMsg = Extract<ElectionBody, { kind: 'ELECTION' }>;
+
+/** A forwarded ring ELECTION waiting for its ELECTION_ACK. */
+export interface PendingForward {
+  readonly to: MachineId;
+  readonly body: ElectionMsg;
+  readonly at: number;
+}
+
+/**
+ * One machine's ring election state: the shared part plus the token's bookkeeping. Invariant:
+ * `best` is null and `pending` holds no forward of an election once a leader is adopted (settled).
+ */
+export interface RingElectionState extends ElectionState {
+  /** The highest initiator whose election this machine forwarded or started, while electing. */
+  best: RankKey | null;
+  /** Forwards waiting for an ack. */
+  pending: PendingForward[];
+  /** Peers skipped for not acking, with when; cleared when they are heard from. */
+  readonly suspected: Map<MachineId, number>;
+}
 
 /**
  * Sends `body` to the next live successor after `after` in ring order, logging SKIP for every
  * machine passed over. Wrapping round to self completes the election locally (self is in the list).
  */
-function forward(state: ElectionState, body: ElectionMsg, after: MachineId, ctx: Context, out: Out): void {
+function forward(state: RingElectionState, body: ElectionMsg, after: MachineId, ctx: Context, out: ElectionEffects): void {
   const ring = ctx.members;
   const n = ring.length;
   let at = ring.indexOf(after);
@@ -84,10 +96,10 @@ function forward(state: ElectionState, body: ElectionMsg, after: MachineId, ctx:
     }
     const reason = !ctx.connected.has(next) ? 'down' : state.suspected.has(next) ? 'suspected' : null;
     if (reason) {
-      out.push({ kind: 'note', event: 'SKIP', peer: [next], detail: formatDetail({ reason, initiator: body.initiator }) });
+      out.note('SKIP', [next], { reason, initiator: body.initiator });
       continue;
     }
-    out.push({ kind: 'send', to: [next], body });
+    out.send([next], body);
     state.pending.push({ to: next, body, at: ctx.now });
     return;
   }
@@ -95,16 +107,15 @@ function forward(state: ElectionState, body: ElectionMsg, after: MachineId, ctx:
 }
 
 /** The token came back to a listed machine: the list's highest is the leader; announce and adopt. */
-function complete(state: ElectionState, body: ElectionMsg, ctx: Context, out: Out): void {
+function complete(state: RingElectionState, body: ElectionMsg, ctx: Context, out: ElectionEffects): void {
   const list = body.list.some(([id]) => id === state.self) ? body.list : [...body.list, [state.self, state.rank] as const];
   const [leader, rank] = list.reduce((a, b) => (outranks({ id: b[0], rank: b[1] }, { id: a[0], rank: a[1] }) ? b : a));
-  const to = connectedPeers(ctx);
-  if (to.length) out.push({ kind: 'send', to, body: { kind: 'NEW_LEADER', leader, rank, initiator: body.initiator } });
-  adopt(state, leader, rank, ctx, out);
+  sendNewLeader(out, connectedPeers(ctx), leader, rank, body.initiator);
+  adopt(state, leader, rank, ctx, out, RING);
 }
 
 /** Starts a fresh election from this machine. */
-export function startRingElection(state: ElectionState, reason: string, ctx: Context, out: Out): void {
+export function startRingElection(state: RingElectionState, reason: string, ctx: Context, out: ElectionEffects): void {
   beginElection(state, reason, ctx, out);
   state.best = selfKey(state);
   // forwards of other initiators' tokens still wait for their acks: dropping them would lose those
@@ -114,8 +125,7 @@ export function startRingElection(state: ElectionState, reason: string, ctx: Con
 }
 
 /** One tick: ack timeouts, then the leader's status (none → elect; lost → LEADER_LOST, elect). */
-export function ringTick(state: ElectionState, ctx: Context): Out {
-  const out: Out = [];
+function ringTick(state: RingElectionState, ctx: Context, out: ElectionEffects): void {
   const t = state.timing;
   for (const [id, since] of state.suspected) if (ctx.now - since >= t.electionTimeoutMs) state.suspected.delete(id);
   const late = state.pending.filter((p) => ctx.now - p.at >= t.ackTimeoutMs);
@@ -123,71 +133,69 @@ export function ringTick(state: ElectionState, ctx: Context): Out {
     state.pending = state.pending.filter((p) => ctx.now - p.at < t.ackTimeoutMs);
     for (const p of late) {
       state.suspected.set(p.to, ctx.now);
-      out.push({ kind: 'note', event: 'SKIP', peer: [p.to], detail: formatDetail({ reason: 'no_ack', initiator: p.body.initiator }) });
+      out.note('SKIP', [p.to], { reason: 'no_ack', initiator: p.body.initiator });
       forward(state, p.body, p.to, ctx, out);
     }
   }
   const stale = state.electing && ctx.now - state.electionAt >= t.electionTimeoutMs;
   if (state.leader === null) {
-    if (!state.electing) startRingElection(state, state.elections === 0 ? 'startup' : 'no_leader', ctx, out);
+    if (!state.electing) startRingElection(state, noLeaderReason(state), ctx, out);
     else if (stale) startRingElection(state, 'timeout', ctx, out);
-    return out;
+    return;
   }
   if (stale) {
     // an election we forwarded never completed, but we still follow a leader the detector checks
     state.electing = false;
     state.best = null;
   }
-  if (followerTick(state, ctx, out)) startRingElection(state, 'leader_lost', ctx, out);
-  else leaderTick(state, ctx, out);
-  return out;
+  watchLeader(state, ctx, out, RING);
 }
 
-/** Handles one ring message. */
-export function ringMessage(state: ElectionState, from: MachineId, body: ElectionBody, ctx: Context): Out {
-  const out: Out = [];
-  state.suspected.delete(from);
-  if (handleLiveness(state, from, body, ctx, out, (reason) => startRingElection(state, reason, ctx, out))) return out;
+/** Handles one ring message (the liveness messages are handled by the shared part). */
+function ringMessage(state: RingElectionState, from: MachineId, body: ElectionBody, ctx: Context, out: ElectionEffects): void {
   switch (body.kind) {
     case 'ELECTION_ACK':
       state.pending = state.pending.filter((p) => p.to !== from);
-      return out;
+      return;
     case 'NEW_LEADER':
-      onNewLeader(state, body.leader, body.rank, ctx, out, (reason) => startRingElection(state, reason, ctx, out));
-      return out;
+      onNewLeader(state, body.leader, body.rank, ctx, out, RING);
+      return;
     case 'ELECTION': {
-      out.push({ kind: 'send', to: [from], body: { kind: 'ELECTION_ACK', initiator: body.initiator } });
+      out.send([from], { kind: 'ELECTION_ACK', initiator: body.initiator });
       for (const [id, r] of body.list) state.ranks.set(id, r);
       if (body.list.some(([id]) => id === state.self)) {
         complete(state, body, ctx, out);
-        return out;
+        return;
       }
       const init = { id: body.initiator, rank: body.rank };
       const fresh = state.electing && ctx.now - state.electionAt < state.timing.electionTimeoutMs;
-      if (fresh && state.best && outranks(state.best, init)) return out; // suppressed
+      if (fresh && state.best && outranks(state.best, init)) return; // suppressed
       if (!fresh) state.electionAt = ctx.now;
       state.electing = true;
       state.best = state.best && fresh ? highest([state.best, init]) : init;
       forward(state, { ...body, list: [...body.list, [state.self, state.rank]] }, state.self, ctx, out);
-      return out;
+      return;
     }
     default:
-      return out; // ANSWER belongs to bully
+      return; // ANSWER belongs to bully
   }
 }
 
+/** The ring's rules for the shared election algorithm. */
+const RING: ElectionRules<RingElectionState> = {
+  name: 'election',
+  init: (core) => ({ ...core, best: null, pending: [], suspected: new Map() }),
+  start: startRingElection,
+  settled(state) {
+    state.best = null;
+    state.pending = [];
+  },
+  tick: ringTick,
+  heard: (state, from) => state.suspected.delete(from),
+  receive: ringMessage,
+};
+
 /** Builds the ring election. Invariant: pure; every state change is driven by ticks and messages. */
-export function createRingElection(options: ElectionOptions): Algorithm<ElectionState, ElectionBody> {
-  const timing = electionTiming(options.heartbeatMs, options.leaderTimeoutMs);
-  return {
-    name: 'election',
-    receiveMode: 'on-arrival',
-    init: (ctx) => initElectionState(ctx, options.ranks, timing),
-    startDetail: electionStartDetail,
-    onTick: ringTick,
-    onMessage: ringMessage,
-    onPeerUp: (state, peer) => announceToNewPeer(state, peer),
-    describe: describeElectionBody,
-    parseBody: parseElectionBody,
-  };
+export function createRingElection(options: ElectionOptions): Algorithm<RingElectionState, ElectionBody> {
+  return createElectionAlgorithm(RING, options);
 }

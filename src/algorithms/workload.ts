@@ -10,6 +10,7 @@
  * jumps at the receivers; we do not.
  */
 import type { Algorithm, Effect } from '../core/algorithm.js';
+import { EffectList } from '../core/effects.js';
 import { INTERNAL } from '../core/events.js';
 import type { MachineId } from '../core/types.js';
 
@@ -48,10 +49,12 @@ export function createWorkload(options: WorkloadOptions): Algorithm<WorkloadStat
     init: () => ({ internalMax: options.internalMax }),
     startDetail: (state) => `internal_max=${state.internalMax}`,
     onTick(state, ctx): Effect<WorkloadBody>[] {
+      const out = new EffectList<WorkloadBody>(ctx);
       const draw = ctx.rng.int(1, state.internalMax);
       const to = workloadTargets(draw, ctx.peers);
-      if (to) return [{ kind: 'send', to, body }];
-      return [{ kind: 'event', event: INTERNAL, detail: `draw=${draw}` }];
+      if (to) out.send(to, body);
+      else out.event(INTERNAL, { draw });
+      return out.effects;
     },
     onMessage: () => [],
     describe: () => '',

@@ -7,7 +7,7 @@ import { createBully } from '../../src/algorithms/bully.js';
 import { describeElectionBody, outranks, parseElectionBody, seedRank, type ElectionBody, type ElectionState } from '../../src/algorithms/electionCommon.js';
 import { createRingElection } from '../../src/algorithms/ringElection.js';
 import { electionChecks, electionReport, parseFaultsCsv, partitionPeriods, type ElectionLog } from '../../src/analysis/electionChecks.js';
-import type { Context, Effect } from '../../src/core/algorithm.js';
+import type { Algorithm, Context, Effect } from '../../src/core/algorithm.js';
 import { Rng } from '../../src/core/rng.js';
 
 const MEMBERS = [1, 2, 3, 4];
@@ -151,7 +151,7 @@ describe('ring election', () => {
   });
 });
 
-describe.each([
+describe.each<[string, Algorithm<ElectionState, ElectionBody>]>([
   ['ring election', createRingElection(opts())],
   ['bully', createBully(opts())],
 ])('%s: leader announcements (one leader again after a partition heals)', (_name, alg) => {
@@ -270,7 +270,7 @@ describe('bully', () => {
   it('a lower machine ignores ELECTION from a higher one; a returning higher machine bullies', () => {
     const s1 = alg.init(ctx(1, 0));
     expect(alg.onMessage(s1, 3, { kind: 'ELECTION', initiator: 3, rank: 30, list: [[3, 30]] }, ctx(1, 5))).toEqual([]);
-    const s4: ElectionState = alg.init(ctx(4, 0));
+    const s4 = alg.init(ctx(4, 0));
     const out = alg.onMessage(s4, 3, { kind: 'NEW_LEADER', leader: 3, rank: 30, initiator: 3 }, ctx(4, 5));
     expect(events(out)).toEqual(['ELECTION']);
   });
