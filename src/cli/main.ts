@@ -20,7 +20,21 @@ const COMMANDS: CommandTable = [
   ['check', async () => (await import('./commands/check.js')).registerCheck],
 ];
 
+/**
+ * A reader that went away (`lamport-lab analyze --help | head -1`) closes the pipe: the rest of
+ * the output has no one to read it, which is not an error of ours. Without a listener, Node throws
+ * EPIPE as an unhandled 'error' event with a stack trace; every other stream error still surfaces.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 /** Runs the CLI with `argv` (process.argv form); resolves to the exit status. */
 export function main(argv: readonly string[]): Promise<number> {
+  ignoreClosedPipes();
   return runProgram(COMMANDS, argv);
 }

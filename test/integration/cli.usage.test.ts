@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempCluster } from '../helpers/cli.js';
@@ -84,6 +85,18 @@ describe('--help', () => {
     const sim = await cli(['simulate', '--help']);
     expect(sim.stdout).not.toMatch(/"kind"/);
     expect(sim.stdout.replace(/\s+/g, ' ')).toMatch(/\(default: uniform:1-20ms\)/);
+  });
+  it('a reader that closes the pipe early (--help | head -1) gets no stack trace', async () => {
+    for (const cmd of ['analyze', 'check']) {
+      // the reading end is closed before the CLI has booted, so its first write meets EPIPE
+      const child = spawn(process.execPath, [BIN, cmd, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr, cmd).toBe('');
+      expect(code, cmd).toBe(0);
+    }
   });
 });
 
