@@ -49,7 +49,10 @@ export const CLIENT_JS = String.raw`
   function download(name, blob) {
     var a = el('a', { href: URL.createObjectURL(blob), download: name });
     document.body.appendChild(a); a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    // the blob URL must outlive the browser's fetch of it: a busy machine can take seconds to start
+    // the download, and a URL revoked before that loses the download without a word
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
   }
   function csvBlob(lines) { return new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }); }
   // a PNG of a chart: its title, its canvas and a legend line, on white
