@@ -1,0 +1,122 @@
+/**
+ * Algorithm transcripts: drives N machine engines (the runtime's own MachineEngine, so the clocks
+ * and rows are what a log would hold) through a hand-written schedule and returns every row as one
+ * short line. A test then reads as the protocol does: who ticked, which message was delivered, what
+ * each machine logged. Links are FIFO per direction, as TCP; nothing happens that the script does
+ * not say. Script steps, one per line (`#` starts a comment):
+ *
+ *   up all | up 1>2        outgoing link(s) come up (engine.peerUp)
+ *   down 1>2               an outgoing link goes down (engine.peerDown); its in-flight copies are lost
+ *   tick 1 [xN]            machine 1 ticks (N times)
+ *   deliver 1>2 [xN]       the head message of link 1→2 arrives at 2 (N times)
+ *   flush                  deliver every in-flight message, oldest link first, until none is left
+ *   wait 500               virtual time passes (ms)
+ *
+ * Transcript line: `<id> L<lamport> [<vector>] <EVENT> [peer] [msg_id] [detail]`.
+ */
+import type { AnyAlgorithm } from '../../src/core/algorithm.js';
+import type { LogRow } from '../../src/core/logRow.js';
+import { Rng } from '../../src/core/rng.js';
+import type { Envelope, MachineId } from '../../src/core/types.js';
+import { makeLayout } from '../../src/core/vector.js';
+import { MachineEngine } from '../../src/runtime/engine.js';
+
+export interface TranscriptRun {
+  /** Every row, as transcript lines, in the order the engines wrote them. */
+  readonly lines: string[];
+  /** Every row, as the log would hold it. */
+  readonly rows: LogRow[];
+  readonly engines: ReadonlyMap<MachineId, MachineEngine>;
+  /** Messages still in flight per link `a>b`. */
+  readonly inFlight: ReadonlyMap<string, readonly Envelope<unknown>[]>;
+}
+
+/** The vector column without ids: `1:2;2:0;3:1` → `2,0,1`. */
+function shortVector(v: string): string {
+  return v.split(';').map((p) => p.slice(p.indexOf(':') + 1)).join(',');
+}
+
+/** Formats one row as a transcript line. */
+export function transcriptLine(r: LogRow): string {
+  return [`${r.machine}`, `L${r.lamport}`, `[${shortVector(r.vector)}]`, r.event, r.peer, r.msg_id, r.detail].filter((x) => x !== '').join(' ');
+}
+
+/**
+ * Runs `script` on machines `ids` (config order), each running `make(id)`; seeds the RNG of
+ * machine i with `seed * 1000 + i`. Throws on a step that cannot be taken (an empty link), so a
+ * script that no longer matches the protocol fails loudly.
+ */
+export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readonly MachineId[], script: string, seed = 1): TranscriptRun {
+  const layout = makeLayout(ids);
+  const rows: LogRow[] = [];
+  const links = new Map<string, Envelope<unknown>[]>();
+  const up = new Set<string>();
+  let now = 0;
+  const engines = new Map<MachineId, MachineEngine>();
+  for (const id of ids) {
+    engines.set(
+      id,
+      new MachineEngine({
+        self: id,
+        members: ids,
+        layout,
+        algorithm: make(id),
+        rng: new Rng(seed * 1000 + id),
+        sink: { write: (r) => rows.push(r) },
+        outbox: {
+          send: (to, env) => {
+            const key = `${id}>${to}`;
+            if (!up.has(key)) return false;
+            if (!links.has(key)) links.set(key, []);
+            links.get(key)!.push(env);
+            return true;
+          },
+        },
+        clock: { epochMs: () => 1_700_000_000_000 + now, sinceStartMs: () => now },
+      }),
+    );
+  }
+  const engine = (id: string): MachineEngine => {
+    const e = engines.get(Number(id));
+    if (!e) throw new Error(`transcript: no machine ${id}`);
+    return e;
+  };
+  const linkUp = (key: string): void => {
+    const [a, b] = key.split('>');
+    up.add(key);
+    engine(a!).peerUp(Number(b));
+  };
+  const deliver = (key: string): void => {
+    const q = links.get(key);
+    if (!q?.length) throw new Error(`transcript: nothing in flight on ${key}`);
+    engine(key.split('>')[1]!).arrive(q.shift()!);
+  };
+  for (const e of engines.values()) e.start('transcript=1');
+  for (const raw of script.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    const [verb, arg = '', times = 'x1'] = line.split(/\s+/);
+    const n = Number(times.replace(/^x/, ''));
+    for (let k = 0; k < n; k++) {
+      if (verb === 'up' && arg === 'all') {
+        for (const a of ids) for (const b of ids) if (a !== b) linkUp(`${a}>${b}`);
+      } else if (verb === 'up') linkUp(arg);
+      else if (verb === 'down') {
+        const [a, b] = arg.split('>');
+        up.delete(arg);
+        links.delete(arg);
+        engine(a!).peerDown(Number(b));
+      } else if (verb === 'tick') engine(arg).tick();
+      else if (verb === 'deliver') deliver(arg);
+      else if (verb === 'wait') now += Number(arg);
+      else if (verb === 'flush') {
+        for (let guard = 0; guard < 100_000; guard++) {
+          const next = [...links.entries()].find(([, q]) => q.length > 0);
+          if (!next) break;
+          deliver(next[0]);
+        }
+      } else throw new Error(`transcript: unknown step "${line}"`);
+    }
+  }
+  return { lines: rows.map(transcriptLine), rows, engines, inFlight: links };
+}
