@@ -26,7 +26,7 @@
 import type { AnyAlgorithm } from '../../core/algorithm.js';
 import { Rng, deriveSeed } from '../../core/rng.js';
 import type { Envelope, MachineId } from '../../core/types.js';
-import { makeLayout } from '../../core/vector.js';
+import { type VectorLayout, makeLayout } from '../../core/vector.js';
 import { MachineEngine, type RowSink } from '../engine.js';
 import { setupMachine } from '../machineSetup.js';
 import { EventQueue } from './eventQueue.js';
@@ -171,205 +171,265 @@ function sumCounts(counts: ReadonlyMap<string, number>): number {
 }
 
 /**
- * Runs a simulation to its duration. Invariants: same options → same rows in the same order;
- * per-link FIFO; a machine's clocks never go backwards, restarts included. Throws LabError
- * INVALID_OPTION for faults naming unknown machines or out-of-order crash/restart schedules.
+ * Runs a simulation to its duration: `new Simulation(opts).run()`. Invariants: same options → same
+ * rows in the same order; per-link FIFO; a machine's clocks never go backwards, restarts included.
+ * Throws LabError INVALID_OPTION for faults naming unknown machines or out-of-order crash/restart
+ * schedules.
  */
 export function runSimulation(opts: SimulationOptions): SimulationResult {
-  const ids = opts.ids;
-  const n = ids.length;
-  const layout = makeLayout(ids);
-  const indexOf = new Map<MachineId, number>();
-  ids.forEach((id, i) => indexOf.set(id, i));
-  const crashes = opts.crashes ?? [];
-  const restarts = opts.restarts ?? [];
-  validateFaults(ids, crashes, restarts);
-  const epoch0 = opts.startEpochMs ?? DEFAULT_SIM_EPOCH;
-  const formatTime = isoTimeFormatter();
-  const queue = new EventQueue<SimEvent>();
-  const netRng = new Rng(deriveSeed(opts.seed, 0));
-  const delay = opts.delay ?? uniformDelay(1, 20);
-  const loss = opts.loss ?? 0;
-  const connectRows = n <= (opts.connectRowsUpTo ?? DEFAULT_CONNECT_ROWS_UP_TO);
-  const links = new LinkTable(n);
-  const breaks: LinkBreak[] = [];
+  return new Simulation(opts).run();
+}
+
+/**
+ * One simulated run: the machines, the in-memory network and the virtual clock, with the faults as
+ * methods (crash, restart, partition, pause, resume, deliver) and the event loop in view (start,
+ * step, finish; run does all three). Machines are addressed by their index in ring order inside.
+ * Invariant: events are processed in (time, insertion) order, and each kind of event does exactly
+ * what its method says, so a driver that calls the methods itself gets the same rows as the loop.
+ */
+export class Simulation {
+  private readonly ids: readonly MachineId[];
+  private readonly n: number;
+  private readonly layout: VectorLayout;
+  private readonly indexOf = new Map<MachineId, number>();
+  private readonly epoch0: number;
+  private readonly formatTime = isoTimeFormatter();
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly netRng: Rng;
+  private readonly delay: DelayModel;
+  private readonly loss: number;
+  private readonly connectRows: boolean;
+  private readonly links: LinkTable;
+  private readonly breaks: LinkBreak[] = [];
   /** Per-link time of the last scheduled delivery (key from*n+to), kept only while in flight. */
-  const linkLast = new Map<number, number>();
-  let now = 0;
-  let lost = 0;
-  let copies = 0;
-  let delivered = 0;
-  const slots: Slot[] = [];
+  private readonly linkLast = new Map<number, number>();
+  private readonly slots: Slot[] = [];
+  /** Virtual ms now. */
+  private now = 0;
+  private lost = 0;
+  private copies = 0;
+  private delivered = 0;
+  private inFlight = 0;
+  private events = 0;
+  private started = false;
 
-  for (const p of opts.partitions ?? []) {
-    const groups = resolvePartitionGroups(p, ids);
-    const group = new Int32Array(n);
-    groups.forEach((g, k) => {
-      for (const id of g) group[indexOf.get(id)!] = k;
-    });
-    links.addPartition(group);
-  }
-
-  let inFlight = 0;
-  /** A new incarnation's engine for the slot (its clock reads the slot's startedAt). */
-  const newEngine = (slot: Slot, rng: Rng): MachineEngine => {
-    const a = slot.index;
-    const self = ids[a]!;
-    const algorithm = opts.algorithm(self);
-    slot.algorithm = algorithm.name;
-    return new MachineEngine({
-      self,
-      members: ids,
-      layout,
-      algorithm,
-      rng,
-      sink: slot.sink,
-      formatTime,
-      connectedView: new ConnectedView(links, a, ids, indexOf),
-      clock: { epochMs: () => epoch0 + Math.floor(now), sinceStartMs: () => now - slot.startedAt },
-      outbox: {
-        send(peer, env) {
-          const b = indexOf.get(peer);
-          if (b === undefined || !links.up(a, b)) return false;
-          copies++;
-          if (loss > 0 && netRng.chance(loss)) {
-            lost++;
-            return true;
-          }
-          const key = a * n + b;
-          let at = now + delay(netRng);
-          const last = linkLast.get(key);
-          if (last !== undefined && last > at) at = last;
-          linkLast.set(key, at);
-          inFlight++;
-          queue.push(at, { kind: DELIVER, m: b, a, b: breaks.length, env });
-          return true;
-        },
-      },
-    });
-  };
-
-  const machineSetup = (id: MachineId): { seed: number; rng: Rng; tickRate: number } => {
-    const seed = deriveSeed(opts.seed, id);
-    const { rng, tickRate } = setupMachine(seed, { fixed: opts.tickRate, max: opts.maxTickRate ?? 6, min: opts.minTickRate });
-    return { seed, rng, tickRate };
-  };
-
-  const startDetail = (slot: Slot, extra = ''): string =>
-    `seed=${slot.rec.seed} tick_rate=${slot.rec.tickRate} algorithm=${slot.algorithm} mode=simulated${extra}`;
-
-  const scheduleTick = (slot: Slot, k: number): void => {
-    let ev = slot.tickEvent;
-    if (ev === null || ev.a !== slot.incarnation) ev = slot.tickEvent = { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null };
-    ev.b = k;
-    // never before now: the ticks a pause held back run at its end, one after another (catching up)
-    queue.push(Math.max(now, slot.startedAt + (k * 1000) / slot.rec.tickRate), ev);
-  };
-
-  /** Connected peers of slot a, in ring order after it. */
-  const upPeers = (a: number): number[] => {
-    const out: number[] = [];
-    for (let k = 1; k < n; k++) {
-      const b = (a + k) % n;
-      if (links.up(a, b)) out.push(b);
+  constructor(private readonly opts: SimulationOptions) {
+    const ids = (this.ids = opts.ids);
+    const n = (this.n = ids.length);
+    this.layout = makeLayout(ids);
+    ids.forEach((id, i) => this.indexOf.set(id, i));
+    validateFaults(ids, opts.crashes ?? [], opts.restarts ?? []);
+    this.epoch0 = opts.startEpochMs ?? DEFAULT_SIM_EPOCH;
+    this.netRng = new Rng(deriveSeed(opts.seed, 0));
+    this.delay = opts.delay ?? uniformDelay(1, 20);
+    this.loss = opts.loss ?? 0;
+    this.connectRows = n <= (opts.connectRowsUpTo ?? DEFAULT_CONNECT_ROWS_UP_TO);
+    this.links = new LinkTable(n);
+    for (const p of opts.partitions ?? []) {
+      const groups = resolvePartitionGroups(p, ids);
+      const group = new Int32Array(n);
+      groups.forEach((g, k) => {
+        for (const id of g) group[this.indexOf.get(id)!] = k;
+      });
+      this.links.addPartition(group);
     }
-    return out;
-  };
+  }
 
-  // --- startup: every machine STARTs, then connects and is READY, then ticks ------------------
-  for (let i = 0; i < n; i++) {
-    const id = ids[i]!;
-    const { seed, rng, tickRate } = machineSetup(id);
-    const slot: Slot = {
-      index: i,
-      sink: opts.sink(id),
-      startedAt: 0,
-      incarnation: 0,
-      tickEvent: null,
-      priorCounts: new Map(),
-      algorithm: '',
-      rec: null as unknown as SimMachine,
-      paused: false,
-      heldTick: null,
-      held: [],
-    };
-    slot.rec = { id, engine: newEngine(slot, rng), tickRate, seed, crashed: false, starts: 1 };
-    slots.push(slot);
+  /** Virtual ms now. */
+  get time(): number {
+    return this.now;
   }
-  for (const slot of slots) slot.rec.engine.start(startDetail(slot));
-  for (const slot of slots) {
-    const e = slot.rec.engine;
-    if (connectRows) for (const b of upPeers(slot.index)) e.peerUp(ids[b]!);
-    e.note('READY', `peers=${n - 1}`);
-    scheduleTick(slot, 1);
-  }
-  for (const c of crashes) queue.push(c.atMs, { kind: CRASH, m: indexOf.get(c.id)!, a: 0, b: 0, env: null });
-  for (const r of restarts) queue.push(r.atMs, { kind: RESTART, m: indexOf.get(r.id)!, a: 0, b: 0, env: null });
-  for (const p of opts.pauses ?? []) {
-    queue.push(p.atMs, { kind: PAUSE, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
-    queue.push(p.untilMs, { kind: RESUME, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
-  }
-  (opts.partitions ?? []).forEach((p, k) => {
-    queue.push(p.fromMs, { kind: PART_START, m: k, a: 0, b: 0, env: null });
-    if (p.toMs !== Infinity) queue.push(p.toMs, { kind: PART_END, m: k, a: 0, b: 0, env: null });
-  });
 
-  // --- faults ----------------------------------------------------------------------------------
-  const crash = (a: number): void => {
-    const slot = slots[a]!;
+  /** Runs startup, every event up to the duration, then the end of the run. */
+  run(): SimulationResult {
+    this.start();
+    while (this.step()) {
+      // each step is one event of the queue
+    }
+    return this.finish();
+  }
+
+  /**
+   * Startup: every machine STARTs, then connects and is READY, then its first tick is scheduled;
+   * the scheduled faults are queued. Once only.
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { ids, n, opts, queue, indexOf } = this;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const { seed, rng, tickRate } = this.machineSetup(id);
+      const slot: Slot = {
+        index: i,
+        sink: opts.sink(id),
+        startedAt: 0,
+        incarnation: 0,
+        tickEvent: null,
+        priorCounts: new Map(),
+        algorithm: '',
+        rec: null as unknown as SimMachine,
+        paused: false,
+        heldTick: null,
+        held: [],
+      };
+      slot.rec = { id, engine: this.newEngine(slot, rng), tickRate, seed, crashed: false, starts: 1 };
+      this.slots.push(slot);
+    }
+    for (const slot of this.slots) slot.rec.engine.start(this.startDetail(slot));
+    for (const slot of this.slots) {
+      const e = slot.rec.engine;
+      if (this.connectRows) for (const b of this.upPeers(slot.index)) e.peerUp(ids[b]!);
+      e.note('READY', `peers=${n - 1}`);
+      this.scheduleTick(slot, 1);
+    }
+    for (const c of opts.crashes ?? []) queue.push(c.atMs, { kind: CRASH, m: indexOf.get(c.id)!, a: 0, b: 0, env: null });
+    for (const r of opts.restarts ?? []) queue.push(r.atMs, { kind: RESTART, m: indexOf.get(r.id)!, a: 0, b: 0, env: null });
+    for (const p of opts.pauses ?? []) {
+      queue.push(p.atMs, { kind: PAUSE, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
+      queue.push(p.untilMs, { kind: RESUME, m: indexOf.get(p.id)!, a: 0, b: 0, env: null });
+    }
+    (opts.partitions ?? []).forEach((p, k) => {
+      queue.push(p.fromMs, { kind: PART_START, m: k, a: 0, b: 0, env: null });
+      if (p.toMs !== Infinity) queue.push(p.toMs, { kind: PART_END, m: k, a: 0, b: 0, env: null });
+    });
+  }
+
+  /** Processes the next event due within the duration; false when none is left. */
+  step(): boolean {
+    const queue = this.queue;
+    if (queue.peekTime() > this.opts.durationMs) return false;
+    const ev = queue.popItem()!;
+    this.now = queue.lastTime;
+    switch (ev.kind) {
+      case TICK: {
+        const slot = this.slots[ev.m]!;
+        if (slot.incarnation !== ev.a) return true;
+        if (slot.paused) {
+          slot.heldTick = ev;
+          return true;
+        }
+        this.events++;
+        slot.rec.engine.tick();
+        this.scheduleTick(slot, ev.b + 1);
+        break;
+      }
+      case DELIVER: {
+        this.events++;
+        const key = ev.a * this.n + ev.m;
+        if (this.linkLast.get(key) === this.now) this.linkLast.delete(key);
+        const slot = this.slots[ev.m]!;
+        if (slot.paused && this.links.alive[ev.m]) slot.held.push(ev);
+        else this.deliver(ev);
+        break;
+      }
+      case CRASH:
+        this.events++;
+        this.crash(ev.m);
+        break;
+      case RESTART:
+        this.events++;
+        this.restart(ev.m);
+        break;
+      case PAUSE:
+        this.events++;
+        this.pause(ev.m);
+        break;
+      case RESUME:
+        this.events++;
+        this.resume(ev.m);
+        break;
+      case PART_START:
+        this.events++;
+        this.partition(ev.m, true);
+        break;
+      case PART_END:
+        this.events++;
+        this.partition(ev.m, false);
+        break;
+    }
+    return true;
+  }
+
+  /** The end of the run: time is the duration, every running machine logs STOP; the totals. */
+  finish(): SimulationResult {
+    const end = this.opts.durationMs;
+    this.now = end;
+    let pendingAtEnd = this.inFlight;
+    for (const slot of this.slots) {
+      if (slot.rec.crashed) continue;
+      pendingAtEnd += slot.rec.engine.queueLength;
+      slot.rec.engine.note('STOP', 'reason=duration');
+    }
+    const counts = new Map<string, number>();
+    for (const slot of this.slots) {
+      addCounts(counts, slot.priorCounts);
+      addCounts(counts, slot.rec.engine.counts);
+    }
+    const { events, copies, delivered, lost } = this;
+    return { machines: this.slots.map((s) => s.rec), events, virtualMs: end, copies, delivered, lost, pendingAtEnd, counts };
+  }
+
+  /** A crash (SIGKILL) of machine index a: its queue is lost, its running peers see the link go down. */
+  crash(a: number): void {
+    const slot = this.slots[a]!;
+    const links = this.links;
     if (!links.alive[a]) return;
-    const peers = upPeers(a);
+    const peers = this.upPeers(a);
     links.alive[a] = 0;
-    breaks.push({ crash: a, partition: -1 });
+    this.breaks.push({ crash: a, partition: -1 });
     slot.rec.crashed = true;
     slot.incarnation++;
-    lost += slot.rec.engine.queueLength + slot.held.length;
-    inFlight -= slot.held.length;
+    this.lost += slot.rec.engine.queueLength + slot.held.length;
+    this.inFlight -= slot.held.length;
     slot.held = [];
     slot.heldTick = null;
     slot.paused = false;
-    for (const b of peers) slots[b]!.rec.engine.peerDown(ids[a]!, 'reason=crashed');
-  };
+    for (const b of peers) this.slots[b]!.rec.engine.peerDown(this.ids[a]!, 'reason=crashed');
+  }
 
-  const restart = (a: number): void => {
-    const slot = slots[a]!;
+  /** A restart (run-machine --append) of crashed machine index a: a new engine, clocks restored. */
+  restart(a: number): void {
+    const slot = this.slots[a]!;
+    const { links, ids, layout } = this;
     if (links.alive[a]) return;
     const old = slot.rec.engine;
     addCounts(slot.priorCounts, old.counts);
     links.alive[a] = 1;
     slot.rec.crashed = false;
     slot.rec.starts++;
-    slot.startedAt = now;
-    const { rng } = machineSetup(slot.rec.id);
-    const engine = newEngine(slot, rng);
+    slot.startedAt = this.now;
+    const { rng } = this.machineSetup(slot.rec.id);
+    const engine = this.newEngine(slot, rng);
     const vector = new Map<MachineId, number>();
     const v = old.clock.vector;
     for (let j = 0; j < v.length; j++) if (v[j]! > 0) vector.set(layout.ids[j]!, v[j]!);
     engine.restore(old.clock.lamport, vector, old.lastSeq);
     slot.rec.engine = engine;
-    engine.start(startDetail(slot, ` restored_rows=${sumCounts(slot.priorCounts)}`));
-    const peers = upPeers(a);
-    if (connectRows) for (const b of peers) engine.peerUp(ids[b]!, 'reason=restart');
-    for (const b of peers) slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=restart');
+    engine.start(this.startDetail(slot, ` restored_rows=${sumCounts(slot.priorCounts)}`));
+    const peers = this.upPeers(a);
+    if (this.connectRows) for (const b of peers) engine.peerUp(ids[b]!, 'reason=restart');
+    for (const b of peers) this.slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=restart');
     engine.note('READY', `peers=${peers.length}`);
-    scheduleTick(slot, 1);
-  };
+    this.scheduleTick(slot, 1);
+  }
 
   /**
-   * A partition starts or ends: every pair it separates whose link changes state (both alive and
+   * Partition p starts or ends: every pair it separates whose link changes state (both alive and
    * no other active partition between them) logs DISCONNECT or CONNECT on both ends. O(N²).
    */
-  const partition = (p: number, start: boolean): void => {
+  partition(p: number, start: boolean): void {
+    const { links, n, ids } = this;
     const group = links.partitions[p]!.group;
     links.setActive(p, start);
-    if (start) breaks.push({ crash: -1, partition: p });
+    if (start) this.breaks.push({ crash: -1, partition: p });
     const reason = start ? 'reason=partition' : 'reason=healed';
     for (let a = 0; a < n; a++) {
       if (!links.alive[a]) continue;
       for (let b = a + 1; b < n; b++) {
         if (group[a] === group[b] || !links.alive[b] || links.separatedExcept(a, b, p)) continue;
-        const ea = slots[a]!.rec.engine;
-        const eb = slots[b]!.rec.engine;
+        const ea = this.slots[a]!.rec.engine;
+        const eb = this.slots[b]!.rec.engine;
         if (start) {
           ea.peerDown(ids[b]!, reason);
           eb.peerDown(ids[a]!, reason);
@@ -379,116 +439,122 @@ export function runSimulation(opts: SimulationOptions): SimulationResult {
         }
       }
     }
-  };
+  }
+
+  /** A pause (SIGSTOP) of machine index a: no ticks, deliveries held until the resume. */
+  pause(a: number): void {
+    const slot = this.slots[a]!;
+    if (this.links.alive[a]) slot.paused = true;
+  }
+
+  /** The end of a pause: the held deliveries in arrival order, then the held tick (catching up). */
+  resume(a: number): void {
+    const slot = this.slots[a]!;
+    if (!slot.paused) return;
+    slot.paused = false;
+    const held = slot.held;
+    slot.held = [];
+    for (const ev of held) this.deliver(ev);
+    const tick = slot.heldTick;
+    slot.heldTick = null;
+    if (tick !== null && tick.a === slot.incarnation) this.queue.push(this.now, tick);
+  }
+
+  /** Hands a message copy to its receiver, or counts it lost when its link broke since the send. */
+  private deliver(ev: SimEvent): void {
+    this.inFlight--;
+    if (!this.links.alive[ev.m] || (ev.b < this.breaks.length && this.brokenSince(ev.b, ev.a, ev.m))) {
+      this.lost++;
+      return;
+    }
+    this.delivered++;
+    this.slots[ev.m]!.rec.engine.arrive(ev.env!);
+  }
 
   /** True when a break after the message was sent cut its link (from a to b). */
-  const brokenSince = (since: number, a: number, b: number): boolean => {
+  private brokenSince(since: number, a: number, b: number): boolean {
+    const breaks = this.breaks;
     for (let k = since; k < breaks.length; k++) {
       const br = breaks[k]!;
       if (br.crash >= 0) {
         if (br.crash === a || br.crash === b) return true;
       } else {
-        const g = links.partitions[br.partition]!.group;
+        const g = this.links.partitions[br.partition]!.group;
         if (g[a] !== g[b]) return true;
       }
     }
     return false;
-  };
+  }
 
-  /** Hands a message copy to its receiver, or counts it lost when its link broke since the send. */
-  const deliver = (ev: SimEvent): void => {
-    inFlight--;
-    if (!links.alive[ev.m] || (ev.b < breaks.length && brokenSince(ev.b, ev.a, ev.m))) {
-      lost++;
-      return;
+  /** A new incarnation's engine for the slot (its clock reads the slot's startedAt). */
+  private newEngine(slot: Slot, rng: Rng): MachineEngine {
+    const a = slot.index;
+    const { ids, n, indexOf, links } = this;
+    const self = ids[a]!;
+    const algorithm = this.opts.algorithm(self);
+    slot.algorithm = algorithm.name;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const sim = this;
+    // the hot path of every send: what never changes is read once, into the closure
+    const { queue, linkLast, netRng, delay, loss, breaks, epoch0 } = this;
+    return new MachineEngine({
+      self,
+      members: ids,
+      layout: this.layout,
+      algorithm,
+      rng,
+      sink: slot.sink,
+      formatTime: this.formatTime,
+      connectedView: new ConnectedView(links, a, ids, indexOf),
+      clock: { epochMs: () => epoch0 + Math.floor(sim.now), sinceStartMs: () => sim.now - slot.startedAt },
+      outbox: {
+        send(peer, env) {
+          const b = indexOf.get(peer);
+          if (b === undefined || !links.up(a, b)) return false;
+          sim.copies++;
+          if (loss > 0 && netRng.chance(loss)) {
+            sim.lost++;
+            return true;
+          }
+          const key = a * n + b;
+          let at = sim.now + delay(netRng);
+          const last = linkLast.get(key);
+          if (last !== undefined && last > at) at = last;
+          linkLast.set(key, at);
+          sim.inFlight++;
+          queue.push(at, { kind: DELIVER, m: b, a, b: breaks.length, env });
+          return true;
+        },
+      },
+    });
+  }
+
+  private machineSetup(id: MachineId): { seed: number; rng: Rng; tickRate: number } {
+    const seed = deriveSeed(this.opts.seed, id);
+    const { rng, tickRate } = setupMachine(seed, { fixed: this.opts.tickRate, max: this.opts.maxTickRate ?? 6, min: this.opts.minTickRate });
+    return { seed, rng, tickRate };
+  }
+
+  private startDetail(slot: Slot, extra = ''): string {
+    return `seed=${slot.rec.seed} tick_rate=${slot.rec.tickRate} algorithm=${slot.algorithm} mode=simulated${extra}`;
+  }
+
+  private scheduleTick(slot: Slot, k: number): void {
+    let ev = slot.tickEvent;
+    if (ev === null || ev.a !== slot.incarnation) ev = slot.tickEvent = { kind: TICK, m: slot.index, a: slot.incarnation, b: k, env: null };
+    ev.b = k;
+    // never before now: the ticks a pause held back run at its end, one after another (catching up)
+    this.queue.push(Math.max(this.now, slot.startedAt + (k * 1000) / slot.rec.tickRate), ev);
+  }
+
+  /** Connected peers of slot a, in ring order after it. */
+  private upPeers(a: number): number[] {
+    const out: number[] = [];
+    const n = this.n;
+    for (let k = 1; k < n; k++) {
+      const b = (a + k) % n;
+      if (this.links.up(a, b)) out.push(b);
     }
-    delivered++;
-    slots[ev.m]!.rec.engine.arrive(ev.env!);
-  };
-
-  const pause = (a: number): void => {
-    const slot = slots[a]!;
-    if (links.alive[a]) slot.paused = true;
-  };
-
-  /** The end of a pause: the held deliveries in arrival order, then the held tick (catching up). */
-  const resume = (a: number): void => {
-    const slot = slots[a]!;
-    if (!slot.paused) return;
-    slot.paused = false;
-    const held = slot.held;
-    slot.held = [];
-    for (const ev of held) deliver(ev);
-    const tick = slot.heldTick;
-    slot.heldTick = null;
-    if (tick !== null && tick.a === slot.incarnation) queue.push(now, tick);
-  };
-
-  // --- the event loop --------------------------------------------------------------------------
-  let events = 0;
-  const end = opts.durationMs;
-  while (queue.peekTime() <= end) {
-    const ev = queue.popItem()!;
-    now = queue.lastTime;
-    switch (ev.kind) {
-      case TICK: {
-        const slot = slots[ev.m]!;
-        if (slot.incarnation !== ev.a) continue;
-        if (slot.paused) {
-          slot.heldTick = ev;
-          continue;
-        }
-        events++;
-        slot.rec.engine.tick();
-        scheduleTick(slot, ev.b + 1);
-        break;
-      }
-      case DELIVER: {
-        events++;
-        const key = ev.a * n + ev.m;
-        if (linkLast.get(key) === now) linkLast.delete(key);
-        const slot = slots[ev.m]!;
-        if (slot.paused && links.alive[ev.m]) slot.held.push(ev);
-        else deliver(ev);
-        break;
-      }
-      case CRASH:
-        events++;
-        crash(ev.m);
-        break;
-      case RESTART:
-        events++;
-        restart(ev.m);
-        break;
-      case PAUSE:
-        events++;
-        pause(ev.m);
-        break;
-      case RESUME:
-        events++;
-        resume(ev.m);
-        break;
-      case PART_START:
-        events++;
-        partition(ev.m, true);
-        break;
-      case PART_END:
-        events++;
-        partition(ev.m, false);
-        break;
-    }
+    return out;
   }
-  now = end;
-  let pendingAtEnd = inFlight;
-  for (const slot of slots) {
-    if (slot.rec.crashed) continue;
-    pendingAtEnd += slot.rec.engine.queueLength;
-    slot.rec.engine.note('STOP', 'reason=duration');
-  }
-  const counts = new Map<string, number>();
-  for (const slot of slots) {
-    addCounts(counts, slot.priorCounts);
-    addCounts(counts, slot.rec.engine.counts);
-  }
-  return { machines: slots.map((s) => s.rec), events, virtualMs: end, copies, delivered, lost, pendingAtEnd, counts };
 }
