@@ -1,15 +1,16 @@
 /**
- * Pins the command lines built from run settings: each start-all child's `run-machine` argv and
- * simulate's replay commands. Written against the code before they shared one serializer
- * (src/cli/runArgv.ts); the outputs must stay byte for byte what they were.
+ * Pins the command lines built from run settings by src/cli/runArgv.ts: each start-all child's
+ * `run-machine` argv and simulate's replay commands. The snapshots were taken from the code before
+ * the two shared one serializer; the outputs must stay byte for byte what they were.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { childArgs, resolveRunSettings, type RawRunOptions } from '../../src/cli/runOptions.js';
-import { delayRuleOption, linkFaultChildArgs, lossRuleOption, partitionOption, type RawLinkFaultOptions } from '../../src/cli/linkFaultOptions.js';
+import { resolveRunSettings, type RawRunOptions } from '../../src/cli/runOptions.js';
+import { delayRuleOption, lossRuleOption, partitionOption, type RawLinkFaultOptions } from '../../src/cli/linkFaultOptions.js';
+import { machineArgv as argvOf } from '../../src/cli/runArgv.js';
 import { faultOption } from '../../src/cli/faultSpec.js';
 import { DEFAULT_SIM_DELAY, replayCommand, type RawSimulateOptions } from '../../src/cli/commands/simulate.js';
 import { parseDelaySpec } from '../../src/faults/delay.js';
@@ -18,8 +19,7 @@ const config: Config = { machines: [1, 2, 3].map((id) => ({ id, host: '127.0.0.1
 
 /** A start-all child's arguments after `run-machine <id>` (as start-all builds them). */
 function machineArgv(raw: RawRunOptions & RawLinkFaultOptions, seed: number, cfg: Config = config): string[] {
-  const settings = resolveRunSettings(raw, cfg);
-  return [...childArgs(raw, settings), ...linkFaultChildArgs(raw), '--seed', String(seed)];
+  return argvOf(raw, resolveRunSettings(raw, cfg), seed);
 }
 
 /** simulate's replay commands (logs, check) for one seed of these options. */
