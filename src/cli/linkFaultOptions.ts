@@ -53,15 +53,3 @@ export interface RawLinkFaultOptions {
   loss?: LossRule[];
   partition?: Partition[];
 }
-
-/**
- * Arguments passing the delay and loss rules on to a child run-machine (they apply there from the
- * child's start). Partitions are not passed on: start-all times them from "all ready" and sends
- * them over IPC.
- */
-export function linkFaultChildArgs(raw: RawLinkFaultOptions): string[] {
-  const args: string[] = [];
-  for (const r of raw.delay ?? []) args.push('--delay', r.text);
-  for (const r of raw.loss ?? []) args.push('--loss', r.text);
-  return args;
-}

@@ -208,36 +208,3 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
 export function randomSeed(): number {
   return randomInt(1, 2147483646);
 }
-
-/**
- * The resolved algorithm-specific options as command-line arguments, only those the chosen
- * algorithm reads (the others would be refused, see checkAlgorithmOptions). Without --shared-file.
- */
-export function algorithmOptionArgs(s: Pick<RunSettings, 'algorithm' | 'algorithmOptions'>): string[] {
-  const a = s.algorithmOptions;
-  if (MUTEX_ALGORITHMS.includes(s.algorithm)) {
-    return ['--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--failure-timeout', String(a.failureTimeoutMs / 1000)];
-  }
-  if (ELECTION_ALGORITHMS.includes(s.algorithm)) return ['--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000)];
-  return [];
-}
-
-/**
- * Re-creates command-line arguments for a child run-machine from resolved settings, so start-all
- * passes everything through explicitly (children never re-read defaults differently).
- */
-export function childArgs(raw: RawRunOptions, s: RunSettings): string[] {
-  const args = ['--config', raw.config, '--algorithm', s.algorithm, '--max-tick-rate', String(s.maxTickRate), '--min-tick-rate', String(s.minTickRate), '--internal-max', String(s.internalMax), '--log-dir', s.logDir];
-  if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
-  if (raw.fastTicks) args.push('--fast-ticks');
-  if (s.durationSec !== undefined) args.push('--duration', String(s.durationSec));
-  if (s.quiet) args.push('--quiet');
-  args.push(...algorithmOptionArgs(s));
-  if (MUTEX_ALGORITHMS.includes(s.algorithm)) args.push('--shared-file', s.sharedFile);
-  // the secret's file path only, never the secret (argv is visible to every user); LAMPORT_LAB_SECRET is inherited
-  if (raw.secretFile !== undefined) args.push('--secret-file', raw.secretFile);
-  if (s.allowAnyHost) args.push('--allow-any-host');
-  if (s.helloTimeoutMs !== undefined) args.push('--hello-timeout', String(s.helloTimeoutMs / 1000));
-  args.push('--max-queue', String(s.maxQueue));
-  return args;
-}

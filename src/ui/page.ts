@@ -3,7 +3,7 @@
  * does, and the page script), no network assets. The same page serves a live run and a replay; it
  * learns which from the snapshot.
  */
-import { loadUplotAssets, type UplotAssets } from '../cli/report/html.js';
+import { loadUplotAssets, type UplotAssets } from '../report/html.js';
 import { LIVE_CLIENT_JS } from './client.js';
 import { END_OF_RUN_CHECKS } from './protocol.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { analyzeIndexedRun } from '../../src/analysis/analyze.js';
-import { renderReportHtml } from '../../src/cli/report/html.js';
+import { renderReportHtml } from '../../src/report/html.js';
 import { loadRun } from '../../src/runtime/log/analyzeLogDir.js';
 import { makeRun, writeLogs } from '../helpers/makeLogs.js';
 import { systemTool } from '../helpers/systemTool.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeSetting, type TrialFigures } from '../../src/analysis/experiment.js';
 import { trialCurves } from '../../src/analysis/experimentCurves.js';
 import { indexRun } from '../../src/analysis/run.js';
-import { renderExperimentHtml, type ExperimentTrial } from '../../src/cli/report/experimentHtml.js';
+import { renderExperimentHtml, type ExperimentTrial } from '../../src/report/experimentHtml.js';
 import { makeRun, runLogsOf } from '../helpers/makeLogs.js';
 
 const fig = (meanJump: number, maxJump: number, finalDrift: number): TrialFigures => ({ meanJump, maxJump, maxQueue: 2, finalDrift, messagesPerSec: 3, ok: true });

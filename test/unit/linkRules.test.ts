@@ -6,7 +6,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { delayRuleOption, linkFaultChildArgs, lossRuleOption, partitionOption } from '../../src/cli/linkFaultOptions.js';
+import { delayRuleOption, lossRuleOption, partitionOption } from '../../src/cli/linkFaultOptions.js';
+import { linkFaultChildArgs } from '../../src/cli/runArgv.js';
 import { LabError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Envelope, MachineId } from '../../src/core/types.js';

@@ -1,6 +1,6 @@
 /**
  * The secret's sources (src/cli/secret.ts) and how start-all hands it to its children
- * (childArgs in src/cli/runOptions.ts): a file path or the inherited environment, never the value.
+ * (childArgs in src/cli/runArgv.ts): a file path or the inherited environment, never the value.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '../../src/core/errors.js';
 import { SECRET_ENV, resolveSecret } from '../../src/cli/secret.js';
-import { childArgs, resolveRunSettings } from '../../src/cli/runOptions.js';
+import { resolveRunSettings } from '../../src/cli/runOptions.js';
+import { childArgs } from '../../src/cli/runArgv.js';
 import type { Config } from '../../src/config/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lamport-lab-secret-'));

@@ -13,8 +13,8 @@ import { summarizeSetting, trialFigures, type SettingSummary, type TrialFigures 
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { collect, intIn, nonEmptyPath, seconds } from '../parsers.js';
 import { fmtNum, table } from '../../analysis/format.js';
-import { renderReportHtml } from '../report/html.js';
-import { renderExperimentHtml, type ExperimentTrial } from '../report/experimentHtml.js';
+import { renderReportHtml } from '../../report/html.js';
+import { renderExperimentHtml, type ExperimentTrial } from '../../report/experimentHtml.js';
 import { trialCurves } from '../../analysis/experimentCurves.js';
 import { readFaults } from './report.js';
 import type { SetExit } from '../program.js';
@@ -53,8 +53,8 @@ interface ExperimentOptions {
   out?: string;
 }
 
-/** The combined HTML report lives in report/experimentHtml.ts (box plots, overlaid curves). */
-export { renderExperimentHtml } from '../report/experimentHtml.js';
+/** The combined HTML report lives in src/report/experimentHtml.ts (box plots, overlaid curves). */
+export { renderExperimentHtml } from '../../report/experimentHtml.js';
 
 /** Progress: a live bar on a TTY, one line per trial otherwise. */
 function progress(done: number, total: number, label: string, secondsLeft: number): void {

@@ -21,7 +21,7 @@ import { LOG_FILE_RE } from '../../runtime/log/reader.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { intIn, numberIn } from '../parsers.js';
 import type { SetExit } from '../program.js';
-import { renderReportHtml } from '../report/html.js';
+import { renderReportHtml } from '../../report/html.js';
 
 /** Peak heap per byte of log while reading, analysing and rendering (measured: see the README). */
 export const BYTES_OF_MEMORY_PER_LOG_BYTE = 12;

@@ -23,8 +23,9 @@ import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { faultHelp, faultOption } from '../faultSpec.js';
 import type { SetExit } from '../program.js';
 import { intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
-import { BUILTIN, algorithmOptionArgs, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
+import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
+import { runSettingsToArgv } from '../runArgv.js';
 
 /** Most machines `--machines` accepts. */
 export const MAX_SIM_MACHINES = 10_000;
@@ -95,25 +96,23 @@ function fmtMs(ms: number): string {
  * Invariant: running it gives the same rows as the run it describes.
  */
 export function replayCommand(raw: RawSimulateOptions, s: RunSettings, seed: number, check = false): string {
-  const args = ['lamport-lab', 'simulate', '--machines', String(raw.machines), '--algorithm', s.algorithm];
-  args.push('--duration', String(s.durationSec ?? DEFAULT_SIM_DURATION_SEC), '--max-tick-rate', String(s.maxTickRate));
-  if (s.tickRate !== undefined) args.push('--tick-rate', String(s.tickRate));
-  if (raw.fastTicks) args.push('--fast-ticks');
-  args.push('--internal-max', String(s.internalMax), '--delay', formatDelaySpec(raw.delay));
-  if (raw.loss) args.push('--loss', String(raw.loss));
-  for (const p of raw.partition ?? []) args.push('--partition', p.text);
-  for (const c of raw.crash ?? []) args.push('--crash', c.text);
-  for (const k of raw.kill ?? []) args.push('--kill', k.text);
-  for (const p of raw.pause ?? []) args.push('--pause', p.text);
-  for (const r of raw.restart ?? []) args.push('--restart', r.text);
-  if (raw.connectRows !== undefined) args.push('--connect-rows', String(raw.connectRows));
-  args.push(...algorithmOptionArgs(s));
-  if (check) {
-    args.push('--check', '--seeds', '1');
-    if (raw.injectBug) args.push('--inject-bug', raw.injectBug);
-  } else if (s.logDir !== BUILTIN.logDir) args.push('--log-dir', s.logDir);
-  args.push('--seed', String(seed));
-  return args.map(shellQuote).join(' ');
+  const args = runSettingsToArgv(s, {
+    command: 'simulate',
+    machines: raw.machines,
+    defaultDurationSec: DEFAULT_SIM_DURATION_SEC,
+    fastTicks: raw.fastTicks,
+    delay: raw.delay,
+    loss: raw.loss,
+    partitions: raw.partition,
+    crash: raw.crash,
+    kill: raw.kill,
+    pause: raw.pause,
+    restart: raw.restart,
+    connectRows: raw.connectRows,
+    check: check && { injectBug: raw.injectBug },
+    seed,
+  });
+  return ['lamport-lab', 'simulate', ...args].map(shellQuote).join(' ');
 }
 
 /**

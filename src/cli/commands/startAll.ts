@@ -26,7 +26,8 @@ import type { MachineEntry } from '../../config/schema.js';
 import { acquireRunLock } from '../../runtime/log/runLock.js';
 import type { MachineFailure } from '../../runtime/supervisor.js';
 import { intIn, seconds } from '../parsers.js';
-import { addRunOptions, childArgs, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
+import { addRunOptions, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
+import { machineArgv } from '../runArgv.js';
 import { table } from '../../analysis/format.js';
 // fault injection
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
@@ -35,7 +36,7 @@ import { prepareFaultRun } from '../../runtime/faults/injector.js';
 import type { SetExit } from '../program.js';
 // network faults
 import { join } from 'node:path';
-import { type RawLinkFaultOptions, linkFaultChildArgs } from '../linkFaultOptions.js';
+import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { FaultLog } from '../../runtime/faults/injector.js';
 import { prepareLinkFaultRun } from '../../runtime/faults/linkSchedule.js';
 // live view
@@ -145,7 +146,6 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
       const ui = raw.ui === undefined ? null : await (await import('../../ui/live.js')).startLiveUi({ logDir: settings.logDir, host: raw.uiHost, port: raw.ui === true ? 0 : raw.ui, print: write });
-      const common = [...childArgs(raw, settings), ...linkFaultChildArgs(raw)];
       let failed = false;
       /** Machines that failed before the run began, or whose log failed (disk full) during it. */
       const fatal = new Map<MachineId, MachineFailure>();
@@ -157,7 +157,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         nodeArgs: machineNodeArgs(raw.fastTicks === true),
         scriptPath: machineScriptPath(),
         argsFor: (id, append) => {
-          const args = [...common, '--seed', String(deriveSeed(baseSeed, id))];
+          const args = machineArgv(raw, settings, deriveSeed(baseSeed, id));
           if (!append) return args;
           // a restarted machine gets only what is left of the run, so it does not outlive the others
           if (settings.durationSec !== undefined && allReadyAt !== null) {

@@ -4,9 +4,9 @@
  * per-setting curves overlaid (jump distribution, Lamport spread over time), and every trial
  * linked to its own report. Inline SVG only: no script, prints as it shows.
  */
-import type { SettingSummary, TrialFigures } from '../../analysis/experiment.js';
-import type { TrialCurves } from '../../analysis/experimentCurves.js';
-import { fmtNum } from '../../analysis/format.js';
+import type { SettingSummary, TrialFigures } from '../analysis/experiment.js';
+import type { TrialCurves } from '../analysis/experimentCurves.js';
+import { fmtNum } from '../analysis/format.js';
 import { escapeHtml } from './html.js';
 
 /** One trial as the combined report sees it. */

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { buildReportData, type ReportData, type ReportOptions } from '../../analysis/reportData.js';
-import type { Run } from '../../analysis/run.js';
-import type { AnalysisResult } from '../../analysis/types.js';
-import { LabError } from '../../core/errors.js';
+import { buildReportData, type ReportData, type ReportOptions } from '../analysis/reportData.js';
+import type { Run } from '../analysis/run.js';
+import type { AnalysisResult } from '../analysis/types.js';
+import { LabError } from '../core/errors.js';
 import { CLIENT_JS } from './client.js';
 import { SPACETIME_JS } from './spacetime.js';
 
