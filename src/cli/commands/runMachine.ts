@@ -4,6 +4,7 @@
  * start-all it also reports its status over the IPC channel; a failure (at start-up or a log that
  * cannot be written) is reported there as `failed` with its code and one-line message, and the
  * channel is closed so the process exits with the error's status instead of lingering.
+ * The command parses options and loads the config; the process itself is runtime/machineProcess.ts.
  */
 import { Option, type Command } from 'commander';
 import { loadConfig, findMachine } from '../../config/load.js';
