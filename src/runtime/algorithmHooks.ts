@@ -7,6 +7,7 @@ import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { SHARED_RESOURCE_ALGORITHMS, openSharedResource } from './sharedResource.js';
 import { leaderStatusHook } from './leaderStatus.js';
+import type { ChildMessage } from './ipc.js';
 
 /** Called with every row, after the row reached the log. */
 export type RowHook = (row: LogRow) => void;
@@ -17,7 +18,7 @@ export interface HookContext {
   /** Path of the mutex algorithms' shared resource file. */
   readonly sharedFile: string;
   /** Sends a status message to start-all, when run under it. */
-  readonly report: (msg: unknown) => void;
+  readonly report: (msg: ChildMessage) => void;
 }
 
 /** Hooks for one machine; returns a close function for resources the hooks opened. */

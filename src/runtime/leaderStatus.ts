@@ -7,13 +7,7 @@
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import type { RowHook } from './algorithmHooks.js';
-
-/** The IPC message (the `leader` variant of the Supervisor's ChildMessage). */
-export interface LeaderReport {
-  readonly type: 'leader';
-  readonly id: MachineId;
-  readonly leader: MachineId | null;
-}
+import type { LeaderReport } from './ipc.js';
 
 /** A hook calling `report` on every change of leader. Invariant: never throws on odd rows. */
 export function leaderStatusHook(self: MachineId, report: (msg: LeaderReport) => void): RowHook {

@@ -11,17 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
 import type { MachineId } from '../core/types.js';
 import type { MachineEntry } from '../config/schema.js';
-import type { MachineStatus, MachineSummary } from './machine.js';
+import type { MachineSummary } from './machine.js';
 import type { LabError } from '../core/errors.js';
 import { TcpTransport } from './net/tcpTransport.js';
-
-/** Status messages children send over IPC (MachineStatus without rows, plus algorithm status). */
-export type ChildMessage =
-  | Exclude<MachineStatus, { type: 'row' }>
-  | { type: 'booted' }
-  /** The machine cannot go on (start-up error, log not writable): its error code and one-line message. */
-  | { type: 'failed'; id: MachineId; code: string; message: string }
-  | { type: 'leader'; id: MachineId; leader: MachineId | null };
+import { type ChildMessage, type SupervisorMessage, parseChildMessage } from './ipc.js';
 
 export interface SupervisorOptions {
   readonly machines: readonly MachineEntry[];
@@ -30,8 +23,13 @@ export interface SupervisorOptions {
   /** Node options placed before the script (e.g. heap settings). */
   readonly nodeArgs?: readonly string[];
   readonly scriptPath: string;
-  /** Arguments after `run-machine <id>` for a machine; `append` on restarts. */
+  /**
+   * Arguments after `run-machine <id>` for a machine; `append` on restarts. On a restart the
+   * supervisor replaces the value of `--duration` by what is left of the run (restartDurationSec).
+   */
   readonly argsFor: (id: MachineId, append: boolean) => string[];
+  /** The run's --duration in seconds (undefined: no limit): a restarted machine gets what is left of it. */
+  readonly durationSec?: number | undefined;
   readonly staggerMs: number;
   /** Longest wait for a machine to listen before starting the next anyway. */
   readonly listenCapMs: number;
@@ -90,6 +88,8 @@ export class Supervisor {
   /** Resolves with ms from start() until every machine reported ready. */
   readonly allReady: Promise<number>;
   private t0 = 0;
+  /** When every machine was first ready (monotonic ms): restarts get the rest of the duration. */
+  private allReadyAt: number | null = null;
   private stopping = false;
   /** Resolves when stopAll() begins: start-up waits (stagger, listen cap) end at once then. */
   private readonly stopRequested: Promise<void>;
@@ -176,10 +176,10 @@ export class Supervisor {
   }
 
   /** Sends an IPC message to a live machine (start-up steps, network faults); false when it is not running. */
-  message(id: MachineId, msg: unknown): boolean {
+  message(id: MachineId, msg: SupervisorMessage): boolean {
     const c = this.children.get(id);
     if (!c?.alive || !c.proc.connected) return false;
-    return c.proc.send(msg as Parameters<typeof c.proc.send>[0]);
+    return c.proc.send(msg as unknown as Parameters<typeof c.proc.send>[0]);
   }
 
   /** Resolves when every child has exited. */
@@ -204,8 +204,20 @@ export class Supervisor {
     await this.waitAll();
   }
 
+  /**
+   * A restarted machine gets only what is left of the run, so it does not outlive the others:
+   * replaces the value after `--duration` in `args` (once every machine was ready).
+   */
+  private shortenDuration(args: string[]): void {
+    const at = args.indexOf('--duration');
+    if (this.opts.durationSec === undefined || this.allReadyAt === null || at < 0) return;
+    args[at + 1] = restartDurationSec(this.opts.durationSec, performance.now() - this.allReadyAt).toFixed(3);
+  }
+
   private spawn(id: MachineId, append: boolean, awaitGo: boolean): Child {
-    const args = [...(this.opts.nodeArgs ?? []), this.opts.scriptPath, 'run-machine', String(id), ...this.opts.argsFor(id, append), ...(awaitGo ? ['--await-go'] : [])];
+    const machineArgs = this.opts.argsFor(id, append);
+    if (append) this.shortenDuration(machineArgs);
+    const args = [...(this.opts.nodeArgs ?? []), this.opts.scriptPath, 'run-machine', String(id), ...machineArgs, ...(awaitGo ? ['--await-go'] : [])];
     const proc = execa(this.opts.nodePath, args, {
       ipc: true,
       buffer: false,
@@ -244,7 +256,8 @@ export class Supervisor {
     };
     const messages = async (): Promise<void> => {
       for await (const raw of proc.getEachMessage()) {
-        const msg = raw as ChildMessage;
+        const msg = parseChildMessage(raw);
+        if (!msg) continue; // malformed or unknown: ignored
         if (msg.type === 'booted') bootedResolve();
         if (msg.type === 'listening') listeningResolve();
         if (msg.type === 'connected') {
@@ -256,7 +269,10 @@ export class Supervisor {
         }
         if (msg.type === 'ready') {
           this.readyIds.add(id);
-          if (this.readyIds.size === this.opts.machines.length) this.readyResolve(performance.now() - this.t0);
+          if (this.readyIds.size === this.opts.machines.length) {
+            this.allReadyAt ??= performance.now();
+            this.readyResolve(performance.now() - this.t0);
+          }
         }
         if (msg.type === 'stopped') child.summary = msg.summary;
         if (msg.type === 'failed' && !child.expectedExit) reportFailure({ code: msg.code, message: msg.message });
@@ -281,6 +297,14 @@ export class Supervisor {
     });
     return child;
   }
+}
+
+/**
+ * The --duration of a machine restarted `sinceAllReadyMs` after every machine was first ready: what
+ * is left of the run's `durationSec`, at least 0.5 s.
+ */
+export function restartDurationSec(durationSec: number, sinceAllReadyMs: number): number {
+  return Math.max(0.5, durationSec - sinceAllReadyMs / 1000);
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, type ChildMessage } from '../../src/runtime/supervisor.js';
+import { Supervisor } from '../../src/runtime/supervisor.js';
+import type { ChildMessage } from '../../src/runtime/ipc.js';
 import { ROOT } from '../helpers/cli.js';
 
 let supervisor: Supervisor | null = null;

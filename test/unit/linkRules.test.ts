@@ -29,7 +29,8 @@ import {
   partitionsActiveAt,
   selectorMatches,
 } from '../../src/faults/link.js';
-import { parseLinkFaultsMessage, prepareLinkFaultRun } from '../../src/runtime/faults/linkSchedule.js';
+import { prepareLinkFaultRun } from '../../src/runtime/faults/linkSchedule.js';
+import { parseLinkFaultsMessage } from '../../src/runtime/ipc.js';
 import { FaultyTransport } from '../../src/runtime/net/linkFaults.js';
 import type { Transport } from '../../src/runtime/transport.js';
 

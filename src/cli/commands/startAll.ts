@@ -10,7 +10,6 @@
  * every machine failed with an environment error). A machine whose log disk fills up during the
  * run ends the run too (exit 3).
  */
-import { performance } from 'node:perf_hooks';
 import { machineScriptPath } from '../paths.js';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
@@ -149,8 +148,6 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       let failed = false;
       /** Machines that failed before the run began, or whose log failed (disk full) during it. */
       const fatal = new Map<MachineId, MachineFailure>();
-      /** When every machine was first ready (monotonic ms): restarts get the rest of --duration. */
-      let allReadyAt: number | null = null;
       const supervisor = new Supervisor({
         machines: config.machines,
         nodePath: process.execPath,
@@ -158,14 +155,9 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
         scriptPath: machineScriptPath(),
         argsFor: (id, append) => {
           const args = machineArgv(raw, settings, deriveSeed(baseSeed, id));
-          if (!append) return args;
-          // a restarted machine gets only what is left of the run, so it does not outlive the others
-          if (settings.durationSec !== undefined && allReadyAt !== null) {
-            const left = Math.max(0.5, settings.durationSec - (performance.now() - allReadyAt) / 1000);
-            args[args.indexOf('--duration') + 1] = left.toFixed(3);
-          }
-          return [...args, '--append'];
+          return append ? [...args, '--append'] : args;
         },
+        durationSec: settings.durationSec, // a restarted machine gets only what is left of the run
         staggerMs: raw.stagger ?? config.defaults?.stagger ?? BUILTIN.stagger,
         listenCapMs: 5000,
         bootAhead: 3,
@@ -210,7 +202,6 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      void supervisor.allReady.then(() => (allReadyAt = performance.now()));
       void supervisor.allReady.then((ms) => write(`start-all: all ${config.machines.length} machines ready in ${Math.round(ms)} ms`));
       await supervisor.start();
       void supervisor.allReady.then(() => faults?.start(supervisor));

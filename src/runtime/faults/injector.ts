@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
+import type { ChildMessage } from '../ipc.js';
 import { type FaultAction, type FaultSpec, schedulePlan } from '../../faults/process.js';
 
 /** Columns of faults.csv (the election checker parses the same, see analysis/electionChecks.ts). */
@@ -205,7 +206,7 @@ export interface FaultTargets {
 /** start-all's fault injection: validated plan, leader view, faults.csv, injector. */
 export interface FaultRun {
   /** Feed every IPC message of the children (only `leader` reports are used). */
-  onMessage(id: MachineId, msg: { type: string }): void;
+  onMessage(id: MachineId, msg: ChildMessage): void;
   /** Call once every machine is ready: opens faults.csv and starts the timers. */
   start(targets: FaultTargets): void;
   /** Cancels pending faults, resumes paused machines, closes faults.csv. Idempotent. */
@@ -237,7 +238,7 @@ export function prepareFaultRun(
   let stopped = false;
   return {
     onMessage(id, msg) {
-      if (msg.type === 'leader') leaders.update(id, (msg as unknown as { leader: MachineId | null }).leader);
+      if (msg.type === 'leader') leaders.update(id, msg.leader);
     },
     start(targets) {
       if (stopped || injector) return;

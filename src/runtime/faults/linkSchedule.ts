@@ -10,6 +10,7 @@
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
 import type { FaultEntry } from './injector.js';
+import type { LinkFaultsMessage, SupervisorMessage } from '../ipc.js';
 import {
   type DelayRule,
   type LinkBlock,
@@ -27,7 +28,7 @@ import {
 /** The children as the link-fault run drives them (the Supervisor has these). */
 export interface LinkFaultTargets {
   /** Sends an IPC message to a live child; false when it is not running. */
-  message(id: MachineId, msg: unknown): boolean;
+  message(id: MachineId, msg: SupervisorMessage): boolean;
   isAlive(id: MachineId): boolean;
 }
 
@@ -47,7 +48,7 @@ export interface LinkFaultRunOptions {
 /** start-all's network-fault run. */
 export interface LinkFaultRun {
   /** Feed every IPC message of the children: a (re)started child that listens gets the set in force. */
-  onMessage(id: MachineId, msg: { type: string }): void;
+  onMessage(id: MachineId, msg: { readonly type: string }): void;
   /** Call once every machine is ready: records delay/loss, starts the partition timers. */
   start(targets: LinkFaultTargets): void;
   /** Cancels pending partition changes. Idempotent. */
@@ -123,32 +124,4 @@ export function prepareLinkFaultRun(opts: LinkFaultRunOptions): LinkFaultRun | n
       timers = [];
     },
   };
-}
-
-/**
- * The IPC message start-all sends a child when the partitions in force change: the complete set of
- * blocked directed links from now on (it replaces the previous set) and the partitions' texts.
- */
-export interface LinkFaultsMessage {
-  readonly type: 'link-faults';
-  readonly blocks: readonly LinkBlock[];
-  readonly partitions: readonly string[];
-}
-
-function isIdList(v: unknown): v is MachineId[] {
-  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) > 0);
-}
-
-/** Validates an IPC message as a {@link LinkFaultsMessage}; null when it is something else. */
-export function parseLinkFaultsMessage(msg: unknown): LinkFaultsMessage | null {
-  const m = msg as { type?: unknown; blocks?: unknown; partitions?: unknown } | null;
-  if (!m || typeof m !== 'object' || m.type !== 'link-faults' || !Array.isArray(m.blocks)) return null;
-  const blocks: LinkBlock[] = [];
-  for (const b of m.blocks as unknown[]) {
-    const bb = b as { from?: unknown; to?: unknown } | null;
-    if (!bb || !isIdList(bb.from) || !isIdList(bb.to)) return null;
-    blocks.push({ from: bb.from, to: bb.to });
-  }
-  const partitions = Array.isArray(m.partitions) ? m.partitions.filter((t): t is string => typeof t === 'string') : [];
-  return { type: 'link-faults', blocks, partitions };
 }

@@ -30,7 +30,7 @@ import {
   isBlocked,
   partitionBlocks,
 } from '../../faults/link.js';
-import { parseLinkFaultsMessage } from '../faults/linkSchedule.js';
+import type { SupervisorMessage } from '../ipc.js';
 
 /** Receives messages that were accepted by send() but could not be written when they came due. */
 export type LateDropSink = (peer: MachineId, env: Envelope<unknown>, detail: string) => void;
@@ -267,11 +267,10 @@ export class MachineLinkFaults {
   }
 
   /** Applies a `link-faults` IPC message from start-all; false for any other message. */
-  onIpcMessage(msg: unknown): boolean {
-    const update = parseLinkFaultsMessage(msg);
-    if (!update) return false;
-    this.blocks = update.blocks;
-    this.transport?.setBlocks(update.blocks);
+  onIpcMessage(msg: SupervisorMessage): boolean {
+    if (msg.type !== 'link-faults') return false;
+    this.blocks = msg.blocks;
+    this.transport?.setBlocks(msg.blocks);
     return true;
   }
 }
