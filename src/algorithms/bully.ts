@@ -22,7 +22,11 @@
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmModule } from './module.js';
 import {
+  ELECTION_EVENTS,
+  ELECTION_OPTIONS,
+  validateElectionOptions,
   adopt,
   beginElection,
   connectedPeers,
@@ -124,3 +128,14 @@ const BULLY: ElectionRules<BullyState> = {
 export function createBully(options: ElectionOptions): Algorithm<BullyState, ElectionBody> {
   return createElectionAlgorithm(BULLY, options);
 }
+
+/** The `bully` module. */
+export const bullyModule: AlgorithmModule = {
+  name: 'bully',
+  create: (o) => createBully({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks }),
+  events: ELECTION_EVENTS,
+  notes: [],
+  options: ELECTION_OPTIONS,
+  validate: validateElectionOptions,
+  checker: 'election',
+};

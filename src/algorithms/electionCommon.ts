@@ -44,11 +44,31 @@ import type { Algorithm, Context, MessageContext, TickContext } from '../core/al
 import { EffectList } from '../core/effects.js';
 import { formatDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
+import { LabError } from '../core/errors.js';
+import type { AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
 
 /** Clock events the election algorithms log (beside SEND/RECEIVE). */
 export const ELECTION_EVENT = 'ELECTION';
 export const LEADER_EVENT = 'LEADER';
 export const LEADER_LOST_EVENT = 'LEADER_LOST';
+/** The clock events, as the election modules declare them (AlgorithmModule.events). */
+export const ELECTION_EVENTS: readonly string[] = [ELECTION_EVENT, LEADER_EVENT, LEADER_LOST_EVENT];
+
+/** The command-line options both election algorithms read, in help order, with their built-in defaults. */
+export const ELECTION_OPTIONS: readonly AlgorithmOptionSpec[] = [
+  { key: 'heartbeat', flags: '--heartbeat <s>', description: 'election: seconds between leader checks', value: { kind: 'seconds' }, default: 1, field: 'heartbeatMs' },
+  { key: 'leaderTimeout', flags: '--leader-timeout <s>', description: 'election: seconds without an answer before an election', value: { kind: 'seconds' }, default: 5, field: 'leaderTimeoutMs' },
+];
+
+/** Refuses a leader timeout not above the heartbeat (LabError INVALID_OPTION): a leader would be presumed lost between two checks. */
+export function validateElectionOptions(o: AlgorithmOptions): void {
+  if (o.leaderTimeoutMs <= o.heartbeatMs) {
+    throw new LabError(
+      'INVALID_OPTION',
+      `--leader-timeout ${o.leaderTimeoutMs / 1000} s must exceed --heartbeat ${o.heartbeatMs / 1000} s (a leader would be presumed lost between two checks)`,
+    );
+  }
+}
 
 /** A machine's place in the order: higher rank wins, equal ranks are decided by the higher id. */
 export interface RankKey {

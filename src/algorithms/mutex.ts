@@ -57,7 +57,12 @@
  */
 import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmModule } from './module.js';
 import {
+  MUTEX_EVENTS,
+  MUTEX_NOTES,
+  MUTEX_OPTIONS,
+  mutexOptionsOf,
   compareRequests,
   createMutexAlgorithm,
   livePeers,
@@ -190,3 +195,15 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
     options,
   );
 }
+
+/** The `mutex` module: Lamport's algorithm, 3 (n−1) messages per entry. */
+export const lamportMutexModule: AlgorithmModule = {
+  name: 'mutex',
+  create: (o) => createLamportMutex(mutexOptionsOf(o)),
+  events: MUTEX_EVENTS,
+  notes: MUTEX_NOTES,
+  options: MUTEX_OPTIONS,
+  rowHook: 'shared-resource',
+  checker: 'mutex',
+  messagesPerEntry: 3,
+};

@@ -9,14 +9,30 @@
 import type { Algorithm, Context, MessageContext } from '../core/algorithm.js';
 import { EffectList } from '../core/effects.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
 
 /** Names of the algorithms' own clock events (log rows). */
 export const CS_REQUEST = 'CS_REQUEST';
 export const CS_ENTER = 'CS_ENTER';
 export const CS_EXIT = 'CS_EXIT';
-/** Non-clock notes (see core/events.ts NON_CLOCK_EVENTS). */
+/** The algorithms' clock events, as their modules declare them (AlgorithmModule.events). */
+export const MUTEX_EVENTS: readonly string[] = [CS_REQUEST, CS_ENTER, CS_EXIT];
+/** Non-clock notes of the membership: they carry the clocks unchanged (registry.ts NON_CLOCK_EVENTS). */
 export const MEMBER_DOWN = 'MEMBER_DOWN';
 export const MEMBER_UP = 'MEMBER_UP';
+/** The notes, as the modules declare them (AlgorithmModule.notes). */
+export const MUTEX_NOTES: readonly string[] = [MEMBER_DOWN, MEMBER_UP];
+
+/**
+ * The command-line options both mutex algorithms read, in help order, with their built-in
+ * defaults (`--shared-file` is the runtime's shared resource, not an algorithm option).
+ */
+export const MUTEX_OPTIONS: readonly AlgorithmOptionSpec[] = [
+  { key: 'csProbability', flags: '--cs-probability <p>', description: 'mutex: chance an idle machine requests per tick', value: { kind: 'number', min: 0, max: 1 }, default: 0.2, field: 'csProbability' },
+  { key: 'csTicks', flags: '--cs-ticks <n>', description: 'mutex: ticks the critical section is held', value: { kind: 'int', min: 1 }, default: 2, field: 'csTicks' },
+  { key: 'sharedFile', flags: '--shared-file <path>', description: 'mutex: shared resource file', value: { kind: 'path' }, defaultText: '<log-dir>/critical_section.log' },
+  { key: 'failureTimeout', flags: '--failure-timeout <s>', description: 'mutex: seconds a peer may be unreachable before it is dropped', value: { kind: 'seconds' }, default: 3, field: 'failureTimeoutMs' },
+];
 
 export interface MutexOptions {
   /** Probability that an idle machine requests the critical section on a tick, 0..1. */
@@ -35,6 +51,11 @@ export interface MutexOptions {
    * retransmitAfterMs); undefined: the default, longer than any wait a fault-free run can have.
    */
   readonly retransmitMs?: number;
+}
+
+/** The mutex options out of the registry's AlgorithmOptions (retransmitMs only when given). */
+export function mutexOptionsOf(o: AlgorithmOptions): MutexOptions {
+  return { csProbability: o.csProbability, csTicks: o.csTicks, failureTimeoutMs: o.failureTimeoutMs, ...(o.retransmitMs !== undefined ? { retransmitMs: o.retransmitMs } : {}) };
 }
 
 /**

@@ -31,7 +31,12 @@
  */
 import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmModule } from './module.js';
 import {
+  MUTEX_EVENTS,
+  MUTEX_NOTES,
+  MUTEX_OPTIONS,
+  mutexOptionsOf,
   compareRequests,
   createMutexAlgorithm,
   livePeers,
@@ -142,3 +147,15 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
     options,
   );
 }
+
+/** The `ricart-agrawala` module: 2 (n−1) messages per entry. */
+export const ricartAgrawalaModule: AlgorithmModule = {
+  name: 'ricart-agrawala',
+  create: (o) => createRicartAgrawala(mutexOptionsOf(o)),
+  events: MUTEX_EVENTS,
+  notes: MUTEX_NOTES,
+  options: MUTEX_OPTIONS,
+  rowHook: 'shared-resource',
+  checker: 'mutex',
+  messagesPerEntry: 2,
+};

@@ -35,7 +35,11 @@
  */
 import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmModule } from './module.js';
 import {
+  ELECTION_EVENTS,
+  ELECTION_OPTIONS,
+  validateElectionOptions,
   adopt,
   beginElection,
   connectedPeers,
@@ -56,6 +60,9 @@ import {
 } from './electionCommon.js';
 
 export type { ElectionOptions } from './electionCommon.js';
+
+/** Non-clock note: a machine the ring skipped (peer = the skipped one); carries the clocks unchanged. */
+export const SKIP = 'SKIP';
 
 type ElectionMsg = Extract<ElectionBody, { kind: 'ELECTION' }>;
 
@@ -96,7 +103,7 @@ function forward(state: RingElectionState, body: ElectionMsg, after: MachineId, 
     }
     const reason = !ctx.connected.has(next) ? 'down' : state.suspected.has(next) ? 'suspected' : null;
     if (reason) {
-      out.note('SKIP', [next], { reason, initiator: body.initiator });
+      out.note(SKIP, [next], { reason, initiator: body.initiator });
       continue;
     }
     out.send([next], body);
@@ -133,7 +140,7 @@ function ringTick(state: RingElectionState, ctx: Context, out: ElectionEffects):
     state.pending = state.pending.filter((p) => ctx.now - p.at < t.ackTimeoutMs);
     for (const p of late) {
       state.suspected.set(p.to, ctx.now);
-      out.note('SKIP', [p.to], { reason: 'no_ack', initiator: p.body.initiator });
+      out.note(SKIP, [p.to], { reason: 'no_ack', initiator: p.body.initiator });
       forward(state, p.body, p.to, ctx, out);
     }
   }
@@ -199,3 +206,14 @@ const RING: ElectionRules<RingElectionState> = {
 export function createRingElection(options: ElectionOptions): Algorithm<RingElectionState, ElectionBody> {
   return createElectionAlgorithm(RING, options);
 }
+
+/** The `election` module: the ring election, which notes every machine it skips (SKIP). */
+export const ringElectionModule: AlgorithmModule = {
+  name: 'election',
+  create: (o) => createRingElection({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks }),
+  events: ELECTION_EVENTS,
+  notes: [SKIP],
+  options: ELECTION_OPTIONS,
+  validate: validateElectionOptions,
+  checker: 'election',
+};

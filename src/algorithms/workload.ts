@@ -13,6 +13,7 @@ import type { Algorithm, Effect } from '../core/algorithm.js';
 import { EffectList } from '../core/effects.js';
 import { INTERNAL } from '../core/events.js';
 import type { MachineId } from '../core/types.js';
+import type { AlgorithmModule } from './module.js';
 
 export interface WorkloadOptions {
   /** Upper bound of the draw (default 10): P(internal) = (internalMax − 3) / internalMax. */
@@ -63,3 +64,12 @@ export function createWorkload(options: WorkloadOptions): Algorithm<WorkloadStat
     },
   };
 }
+
+/** The `workload` module (the default): no options of its own (--internal-max is a general option), no notes. */
+export const workloadModule: AlgorithmModule = {
+  name: 'workload',
+  create: (o) => createWorkload({ internalMax: o.internalMax }),
+  events: [],
+  notes: [],
+  options: [],
+};

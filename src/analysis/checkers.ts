@@ -4,8 +4,9 @@
  *
  * The core clock invariants (invariants.ts) always run. Algorithm checkers (mutual exclusion,
  * leader election, ...) append themselves to {@link CHECKERS} (or call {@link registerChecker})
- * and say in `appliesTo` which runs they understand, usually by `run.algorithm` (the START row's
- * `algorithm=` value).
+ * and say in `appliesTo` which runs they understand: the runs of the algorithms whose module names
+ * the checker (AlgorithmModule.checker, by `run.algorithm`, the START row's `algorithm=` value).
+ * This is the analysis layer's per-algorithm registry, keyed by that name ('mutex', 'election').
  */
 import type { Run } from './run.js';
 import type { CheckResult } from './types.js';

@@ -35,6 +35,7 @@
 import { parse } from 'csv-parse/sync';
 import type { RunChecker } from './checkers.js';
 import type { Run } from './run.js';
+import { algorithmModule } from '../algorithms/registry.js';
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
@@ -559,7 +560,8 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
 }
 
 /**
- * The registered checker (applies to runs whose START rows say algorithm=election or bully). It sees
+ * The registered checker (applies to runs whose START rows name an algorithm whose module says
+ * `checker: 'election'`: election, bully). It sees
  * only the logs, so kills are inferred from them; callers that have faults.csv use
  * {@link electionCheckerWith}.
  */
@@ -569,7 +571,7 @@ export const electionChecker: RunChecker = electionCheckerWith(null);
 export function electionCheckerWith(faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): RunChecker {
   return {
     name: 'election',
-    appliesTo: (run: Run) => run.algorithm === 'election' || run.algorithm === 'bully',
+    appliesTo: (run: Run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'election',
     check: (run: Run) => electionChecks(run.machines, faults, opts),
   };
 }

@@ -2,7 +2,7 @@
  * In-memory rows (as the runtime writes them) → the parsed form analysis reads from files, with the
  * same `file:line` references (`log_<id>.csv`, header = line 1). Used by `simulate --check` and tests.
  */
-import { isClockEvent } from '../core/events.js';
+import { isClockEvent } from '../algorithms/registry.js';
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from './types.js';

@@ -20,6 +20,7 @@
  *                      ENTER before it, and per machine they match the CS_ENTER rows of the logs
  * Every violation names the offending rows as `file:line`.
  */
+import { algorithmModule } from '../algorithms/registry.js';
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { Violations } from './violations.js';
@@ -29,11 +30,13 @@ import { summarize } from './stats.js';
 import type { CheckResult, LogEntry, Summary } from './types.js';
 
 
-/** Algorithms these checks understand, with the message copies one entry costs (× (N−1)). */
-export const MUTEX_ALGORITHMS: ReadonlyMap<string, number> = new Map([
-  ['mutex', 3],
-  ['ricart-agrawala', 2],
-]);
+/**
+ * The message copies one entry of `algorithm` costs (× (N−1)), as its module declares
+ * (AlgorithmModule.messagesPerEntry); 3, Lamport's, when it declares none.
+ */
+function entryFactor(algorithm: string): number {
+  return algorithmModule(algorithm)?.messagesPerEntry ?? 3;
+}
 
 /** Default name of the shared resource file in a log directory. */
 export const SHARED_FILE_NAME = 'critical_section.log';
@@ -477,7 +480,7 @@ export function messagesPerEntry(run: Run, mr: MutexRun = extractMutexRun(run)):
     }
   }
   const perEntry = mr.entries.filter((q) => q.exit !== null).map((q) => copies.get(`${q.machine}:${q.ts}`) ?? 0);
-  const factor = MUTEX_ALGORITHMS.get(mr.algorithm) ?? 3;
+  const factor = entryFactor(mr.algorithm);
   return { perEntry, hello, resent, bound: factor * Math.max(0, run.n - 1) };
 }
 
@@ -493,7 +496,7 @@ export function checkMutexMessages(run: Run, mr: MutexRun = extractMutexRun(run)
     });
   }
   const mean = perEntry.length ? perEntry.reduce((a, b) => a + b, 0) / perEntry.length : 0;
-  const factor = MUTEX_ALGORITHMS.get(mr.algorithm) ?? 3;
+  const factor = entryFactor(mr.algorithm);
   return v.result(
     'mutex-messages',
     `messages per completed entry ≤ ${factor}(N−1) = ${bound}: mean ${mean.toFixed(2)} over ${perEntry.length} entries, plus ${hello} HELLO` +
@@ -573,7 +576,7 @@ export function checkMutexRun(run: Run, sharedFile?: SharedFileText, liveness: L
 export function createMutexChecker(sharedFile?: SharedFileText): RunChecker {
   return {
     name: 'mutex',
-    appliesTo: (run) => run.algorithm !== null && MUTEX_ALGORITHMS.has(run.algorithm),
+    appliesTo: (run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'mutex',
     check: (run) => checkMutexRun(run, sharedFile),
   };
 }

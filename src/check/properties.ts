@@ -15,6 +15,7 @@
  * ends; the explorer reports the states it found, not the runs' futures.
  */
 import type { ElectionState } from '../algorithms/electionCommon.js';
+import { algorithmModule } from '../algorithms/registry.js';
 import type { Finding, GlobalState, Model } from './model.js';
 
 export interface PropertySet {
@@ -89,14 +90,16 @@ const electionQuiet: PropertySet = {
 
 const clockRulesOnly: PropertySet = { names: CLOCK_RULES, check: () => null };
 
-/** The properties checked for an algorithm (by --algorithm name). */
+/**
+ * The properties checked for an algorithm (by --algorithm name): those of the analysis checker its
+ * module names (AlgorithmModule.checker: mutex, ricart-agrawala → mutex safety; election, bully →
+ * election uniqueness and agreement); the clock rules only for any other.
+ */
 export function propertiesFor(algorithm: string): PropertySet {
-  switch (algorithm) {
+  switch (algorithmModule(algorithm)?.checker) {
     case 'mutex':
-    case 'ricart-agrawala':
       return mutexSafety;
     case 'election':
-    case 'bully':
       return electionQuiet;
     default:
       return clockRulesOnly;

@@ -6,7 +6,7 @@
 import type { AnyAlgorithm } from '../core/algorithm.js';
 import { LabError } from '../core/errors.js';
 import type { MachineId } from '../core/types.js';
-import { type AlgorithmOptions, createAlgorithm } from '../algorithms/registry.js';
+import { type AlgorithmOptions, algorithmModule, createAlgorithm } from '../algorithms/registry.js';
 import { abstractionFor, type Abstraction } from './abstractions.js';
 import { explore, type ExploreResult, type ExploreStats, type Strategy } from './explore.js';
 import { type FaultModel, Model, NO_FAULTS } from './model.js';
@@ -77,7 +77,7 @@ export function parseFaults(text: string, max: number): FaultModel {
  * `check --retransmit-ms <ms>` to a bounded depth.
  */
 function withCheckDefaults(o: CheckOptions): CheckOptions {
-  const mutex = o.algorithm === 'mutex' || o.algorithm === 'ricart-agrawala';
+  const mutex = algorithmModule(o.algorithm)?.checker === 'mutex';
   if (!mutex || o.algorithmOptions.retransmitMs !== undefined) return o;
   return { ...o, algorithmOptions: { ...o.algorithmOptions, retransmitMs: Number.POSITIVE_INFINITY } };
 }
@@ -104,7 +104,7 @@ export function runCheck(given: CheckOptions): CheckResult {
   });
   let counterexample: CounterexampleRun | null = null;
   if (result.violation) {
-    const election = o.algorithm === 'election' || o.algorithm === 'bully';
+    const election = algorithmModule(o.algorithm)?.checker === 'election';
     const f = faults === NO_FAULTS ? 'none' : [faults.crash && 'crash', faults.partition && 'partition', faults.drop && 'drop'].filter(Boolean).join(',') + ` (at most ${faults.max})`;
     counterexample = replayCounterexample(model, result.violation.path, result.violation.finding, {
       header: [`# lamport-lab check --algorithm ${o.algorithm} --machines ${o.machines}: faults ${f}, ${o.strategy ?? 'bfs'}, tick ${model.config.tickMs} ms${o.maxRequests !== undefined ? `, at most ${o.maxRequests} requests per machine` : ''}`],

@@ -8,7 +8,8 @@
  */
 import { formatDelaySpec, type DelaySpec } from '../faults/delay.js';
 import type { RawLinkFaultOptions } from './linkFaultOptions.js';
-import { BUILTIN, ELECTION_ALGORITHMS, MUTEX_ALGORITHMS, type RawRunOptions, type RunSettings } from './runOptions.js';
+import { algorithmModule } from '../algorithms/registry.js';
+import { BUILTIN, flagOf, reads, type RawRunOptions, type RunSettings } from './runOptions.js';
 
 /** A value given on the command line as written there (fault specs, link rules, partitions). */
 interface Written {
@@ -80,7 +81,7 @@ const FLAGS: Record<FlagName, (s: RunSettings, o: RunArgvOptions) => string[]> =
   'log-dir': (s, o) => (o.command === 'run-machine' || (!o.check && s.logDir !== BUILTIN.logDir) ? ['--log-dir', s.logDir] : []),
   quiet: (s) => bare('--quiet', s.quiet),
   'algorithm-options': (s) => algorithmOptionArgs(s),
-  'shared-file': (s) => (MUTEX_ALGORITHMS.includes(s.algorithm) ? ['--shared-file', s.sharedFile] : []),
+  'shared-file': (s) => (reads(s.algorithm, 'sharedFile') ? ['--shared-file', s.sharedFile] : []),
   'secret-file': (_, o) => (o.command === 'run-machine' ? valued('--secret-file', o.secretFile) : []),
   'allow-any-host': (s) => bare('--allow-any-host', s.allowAnyHost),
   'hello-timeout': (s) => valued('--hello-timeout', s.helloTimeoutMs === undefined ? undefined : s.helloTimeoutMs / 1000),
@@ -153,10 +154,11 @@ export function linkFaultChildArgs(raw: RawLinkFaultOptions): string[] {
  * algorithm reads (the others would be refused, see checkAlgorithmOptions). Without --shared-file.
  */
 export function algorithmOptionArgs(s: Pick<RunSettings, 'algorithm' | 'algorithmOptions'>): string[] {
-  const a = s.algorithmOptions;
-  if (MUTEX_ALGORITHMS.includes(s.algorithm)) {
-    return ['--cs-probability', String(a.csProbability), '--cs-ticks', String(a.csTicks), '--failure-timeout', String(a.failureTimeoutMs / 1000)];
+  const args: string[] = [];
+  for (const spec of algorithmModule(s.algorithm)?.options ?? []) {
+    if (spec.field === undefined) continue;
+    const v = s.algorithmOptions[spec.field];
+    args.push(flagOf(spec), String(spec.value.kind === 'seconds' ? v / 1000 : v));
   }
-  if (ELECTION_ALGORITHMS.includes(s.algorithm)) return ['--heartbeat', String(a.heartbeatMs / 1000), '--leader-timeout', String(a.leaderTimeoutMs / 1000)];
-  return [];
+  return args;
 }

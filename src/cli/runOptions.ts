@@ -6,7 +6,16 @@ import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { LabError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
-import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../algorithms/registry.js';
+import {
+  type AlgorithmOptionSpec,
+  type AlgorithmOptions,
+  ALGORITHM_OPTIONS,
+  DEFAULT_ALGORITHM_OPTIONS,
+  algorithmModule,
+  algorithmNames,
+  algorithmsReading,
+  optionFieldValue,
+} from '../algorithms/registry.js';
 import { intIn, integer, nonEmptyPath, numberIn, seconds } from './parsers.js';
 import { SECRET_ENV, resolveSecret } from './secret.js';
 import { DEFAULT_MAX_QUEUE } from '../runtime/engine.js';
@@ -27,9 +36,39 @@ export const BUILTIN = {
 export const MODEL_MAX_TICK_RATE = 6;
 export const FAST_MAX_TICK_RATE = 10000;
 
+/** The commander parser of an algorithm option's value kind (none for a path). */
+function parserOf(spec: AlgorithmOptionSpec): ((value: string) => number) | undefined {
+  const v = spec.value;
+  switch (v.kind) {
+    case 'number':
+      return numberIn(v.min, v.max);
+    case 'int':
+      return intIn(v.min);
+    case 'seconds':
+      return seconds;
+    case 'path':
+      return undefined;
+  }
+}
+
+/**
+ * Adds the algorithms' options as their modules declare them (registry ALGORITHM_OPTIONS, in
+ * that order), but those in `except`. Help line: `${description} (default ${defaultText ?? default})`.
+ */
+export function addAlgorithmOptions(cmd: Command, except: readonly AlgorithmOptionSpec['key'][] = []): Command {
+  for (const spec of ALGORITHM_OPTIONS) {
+    if (except.includes(spec.key)) continue;
+    const help = `${spec.description} (default ${spec.defaultText ?? String(spec.default)})`;
+    const parse = parserOf(spec);
+    if (parse) cmd.option(spec.flags, help, parse);
+    else cmd.option(spec.flags, help);
+  }
+  return cmd;
+}
+
 /** Adds the options every machine-running command takes. */
 export function addRunOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-c, --config <path>', 'config file', 'config.json')
     .option('--algorithm <name>', `algorithm to run (${algorithmNames().join(', ')}; default ${BUILTIN.algorithm})`)
     .option('--max-tick-rate <n>', `upper bound of the random tick rate, 1..${MODEL_MAX_TICK_RATE} (default ${BUILTIN.maxTickRate})`, intIn(1, MODEL_MAX_TICK_RATE))
@@ -40,13 +79,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed for all randomness (default: random, printed)', intIn(0, 2147483646))
     .option('--duration <s>', 'stop after this many seconds of ticking', seconds)
     .option('--log-dir <dir>', `directory for log_<id>.csv (default ${BUILTIN.logDir})`, nonEmptyPath)
-    .option('-q, --quiet', 'do not print a line per event')
-    .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick (default 0.2)', numberIn(0, 1))
-    .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
-    .option('--shared-file <path>', 'mutex: shared resource file (default <log-dir>/critical_section.log)')
-    .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
-    .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
-    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
+    .option('-q, --quiet', 'do not print a line per event');
+  return addAlgorithmOptions(cmd)
     .option('--secret-file <path>', `file holding the cluster's shared secret; peers must prove they know it (or set ${SECRET_ENV})`)
     .option('--allow-any-host', 'accept a peer connecting from any address, not only from its configured host')
     .option('--hello-timeout <s>', 'seconds an incoming connection may take to identify itself (default 5)', seconds)
@@ -121,19 +155,15 @@ export function checkTickRate(tickRate: number | undefined, fastTicks: boolean):
   }
 }
 
-/** The algorithms that read the mutex options and the election options. */
-export const MUTEX_ALGORITHMS: readonly string[] = ['mutex', 'ricart-agrawala'];
-export const ELECTION_ALGORITHMS: readonly string[] = ['election', 'bully'];
+/** An option's flag without its argument, e.g. `--cs-probability`. */
+/** An algorithm option's long flag (`--cs-ticks`). */
+export const flagOf = (spec: AlgorithmOptionSpec): string => spec.flags.split(' ')[0]!;
 
-/** Algorithm-specific command-line options: raw key, flag, and the algorithms that read it. */
-const ALGORITHM_SPECIFIC: ReadonlyArray<readonly [keyof RawRunOptions, string, readonly string[]]> = [
-  ['csProbability', '--cs-probability', MUTEX_ALGORITHMS],
-  ['csTicks', '--cs-ticks', MUTEX_ALGORITHMS],
-  ['sharedFile', '--shared-file', MUTEX_ALGORITHMS],
-  ['failureTimeout', '--failure-timeout', MUTEX_ALGORITHMS],
-  ['heartbeat', '--heartbeat', ELECTION_ALGORITHMS],
-  ['leaderTimeout', '--leader-timeout', ELECTION_ALGORITHMS],
-];
+/** True when the algorithm's module declares the option `key`. */
+/** Whether the algorithm reads the option `key` (its module declares it). */
+export function reads(algorithm: string, key: AlgorithmOptionSpec['key']): boolean {
+  return algorithmModule(algorithm)?.options.some((o) => o.key === key) ?? false;
+}
 
 /**
  * Refuses an algorithm option given on the command line with an algorithm that does not read it
@@ -143,8 +173,10 @@ const ALGORITHM_SPECIFIC: ReadonlyArray<readonly [keyof RawRunOptions, string, r
  */
 export function checkAlgorithmOptions(raw: RawRunOptions, algorithm: string): void {
   if (!algorithmNames().includes(algorithm)) return;
-  for (const [key, flag, owners] of ALGORITHM_SPECIFIC) {
-    if (raw[key] === undefined || owners.includes(algorithm)) continue;
+  for (const spec of ALGORITHM_OPTIONS) {
+    const owners = algorithmsReading(spec.key);
+    const flag = flagOf(spec);
+    if (raw[spec.key] === undefined || owners.includes(algorithm)) continue;
     throw new LabError(
       'INVALID_OPTION',
       `${flag} is an option of --algorithm ${owners.join(' or ')}, not of ${algorithm} (drop it, or choose one of those algorithms)`,
@@ -168,15 +200,20 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
   }
   const ranks = new Map<number, number>();
   for (const m of config.machines) if (m.rank !== undefined) ranks.set(m.id, m.rank);
-  const sec = (v: number | undefined, fallbackMs: number): number => (v === undefined ? fallbackMs : Math.round(v * 1000));
-  const heartbeatMs = sec(raw.heartbeat ?? d.heartbeat, DEFAULT_ALGORITHM_OPTIONS.heartbeatMs);
-  const leaderTimeoutMs = sec(raw.leaderTimeout ?? d.leaderTimeout, DEFAULT_ALGORITHM_OPTIONS.leaderTimeoutMs);
-  if (ELECTION_ALGORITHMS.includes(algorithm) && leaderTimeoutMs <= heartbeatMs) {
-    throw new LabError(
-      'INVALID_OPTION',
-      `--leader-timeout ${leaderTimeoutMs / 1000} s must exceed --heartbeat ${heartbeatMs / 1000} s (a leader would be presumed lost between two checks)`,
-    );
+  // every declared option resolves (command line > config > the module's default), whatever the algorithm
+  const fields: Record<string, number> = {};
+  for (const spec of ALGORITHM_OPTIONS) {
+    if (spec.field === undefined) continue;
+    const v = (raw[spec.key] ?? d[spec.key]) as number | undefined;
+    fields[spec.field] = v === undefined ? DEFAULT_ALGORITHM_OPTIONS[spec.field] : optionFieldValue(spec, v);
   }
+  const algorithmOptions: AlgorithmOptions = {
+    ...DEFAULT_ALGORITHM_OPTIONS,
+    ...fields,
+    internalMax: raw.internalMax ?? d.internalMax ?? DEFAULT_ALGORITHM_OPTIONS.internalMax,
+    ranks,
+  };
+  algorithmModule(algorithm)?.validate?.(algorithmOptions);
   return {
     algorithm,
     maxTickRate,
@@ -188,15 +225,7 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
     logDir,
     quiet: raw.quiet ?? false,
     sharedFile: raw.sharedFile ?? d.sharedFile ?? `${logDir}/critical_section.log`,
-    algorithmOptions: {
-      internalMax: raw.internalMax ?? d.internalMax ?? DEFAULT_ALGORITHM_OPTIONS.internalMax,
-      csProbability: raw.csProbability ?? d.csProbability ?? DEFAULT_ALGORITHM_OPTIONS.csProbability,
-      csTicks: raw.csTicks ?? d.csTicks ?? DEFAULT_ALGORITHM_OPTIONS.csTicks,
-      failureTimeoutMs: sec(raw.failureTimeout ?? d.failureTimeout, DEFAULT_ALGORITHM_OPTIONS.failureTimeoutMs),
-      heartbeatMs,
-      leaderTimeoutMs,
-      ranks,
-    },
+    algorithmOptions,
     secret: resolveSecret(raw.secretFile),
     allowAnyHost: raw.allowAnyHost ?? false,
     helloTimeoutMs: raw.helloTimeout === undefined ? undefined : Math.round(raw.helloTimeout * 1000),

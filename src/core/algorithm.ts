@@ -46,7 +46,7 @@ export interface MessageContext extends Context {
  * What an algorithm asks the runtime to do.
  * - `send`: ONE clock event (one row, one msg_id) however many machines it goes to.
  * - `event`: a clock event of the algorithm's own (e.g. CS_ENTER); name must not be a non-clock name.
- * - `note`: a row that carries the clocks unchanged (name from NON_CLOCK_EVENTS, e.g. MEMBER_DOWN).
+ * - `note`: a row that carries the clocks unchanged (name from NON_CLOCK_EVENTS, algorithms/registry.ts, e.g. MEMBER_DOWN).
  * `peer` lists machines the row is about, `detail` is `key=value` pairs.
  */
 export type Effect<Body> =

@@ -39,13 +39,13 @@ export class EffectList<Body> {
     this.clockEffects++;
   }
 
-  /** A clock event of the algorithm's own (a name outside NON_CLOCK_EVENTS), about `peer` if given. */
+  /** A clock event of the algorithm's own (a name outside NON_CLOCK_EVENTS, algorithms/registry.ts), about `peer` if given. */
   event(event: string, detail: DetailPairs = {}, peer?: readonly MachineId[]): void {
     this.effects.push(peer === undefined ? { kind: 'event', event, detail: formatDetail(detail) } : { kind: 'event', event, detail: formatDetail(detail), peer });
     this.clockEffects++;
   }
 
-  /** A row that carries the clocks unchanged (a name from NON_CLOCK_EVENTS), about `peer`. */
+  /** A row that carries the clocks unchanged (a name from NON_CLOCK_EVENTS, algorithms/registry.ts), about `peer`. */
   note(event: string, peer: readonly MachineId[], detail: DetailPairs = {}): void {
     this.effects.push({ kind: 'note', event, peer, detail: formatDetail(detail) });
   }

@@ -7,7 +7,8 @@
  */
 import type { AnyAlgorithm, Context, Effect, MessageContext, TickContext } from '../core/algorithm.js';
 import { MachineClock } from '../core/clock.js';
-import { NON_CLOCK_EVENTS, RECEIVE, SEND } from '../core/events.js';
+import { RECEIVE, SEND } from '../core/events.js';
+import { NON_CLOCK_EVENTS } from '../algorithms/registry.js';
 import type { LogRow } from '../core/logRow.js';
 import type { Rng } from '../core/rng.js';
 import type { Envelope, MachineId } from '../core/types.js';

@@ -3,15 +3,13 @@
  * line (on its CS_ENTER row) and a LEAVE line (on its CS_EXIT row) to one file shared by every
  * machine of the run. Lines are written with one writeSync on an O_APPEND descriptor, so lines of
  * concurrent processes never tear or interleave within a line; whether ENTER/LEAVE pairs interleave
- * is exactly what the checker (analysis/mutexChecks.ts) looks at.
+ * is exactly what the checker (analysis/mutexChecks.ts) looks at. The algorithms that use it say
+ * so in their modules (`rowHook: 'shared-resource'`, see algorithmHooks.ts).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatSharedLine } from '../analysis/mutexChecks.js';
 import type { LogRow } from '../core/logRow.js';
-
-/** Algorithms that use the shared resource. */
-export const SHARED_RESOURCE_ALGORITHMS: ReadonlySet<string> = new Set(['mutex', 'ricart-agrawala']);
 
 /**
  * Opens `path` for appending (creating its directory) and returns a row hook that appends the

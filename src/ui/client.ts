@@ -6,6 +6,11 @@
  * and election roles. Drawing happens on animation frames, charts and tables at most a few times a
  * second. Publishes `window.__ui` for tests and measurement.
  */
+import { NON_CLOCK_EVENTS } from '../algorithms/registry.js';
+
+/** The non-clock event names (the runtime's rows and the algorithms' notes) as a JS object literal. */
+const CLOCK_OTHER_LITERAL = `{ ${[...NON_CLOCK_EVENTS].map((e) => `${e}: 1`).join(', ')} }`;
+
 export const LIVE_CLIENT_JS = String.raw`
 (function () {
   'use strict';
@@ -41,7 +46,7 @@ export const LIVE_CLIENT_JS = String.raw`
     rebuildSeries();
     return m;
   }
-  var CLOCK_OTHER = { START: 1, READY: 1, CONNECT: 1, DISCONNECT: 1, DROP: 1, ERROR: 1, STOP: 1, MEMBER_DOWN: 1, MEMBER_UP: 1, SKIP: 1 };
+  var CLOCK_OTHER = ${CLOCK_OTHER_LITERAL};
   function kindOf(ev) { return ev === 'SEND' ? 1 : ev === 'RECEIVE' ? 2 : ev === 'INTERNAL' ? 0 : CLOCK_OTHER[ev] ? 4 : 3; }
   function ingest(r) {
     // r = [machine, epoch_ms, event, lamport, queue_len, peer, msg_id, detail, line]

@@ -11,7 +11,7 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LOG_COLUMNS } from '../core/logRow.js';
-import { isClockEvent } from '../core/events.js';
+import { isClockEvent } from '../algorithms/registry.js';
 import { parseVector } from '../core/vector.js';
 import type { MachineId } from '../core/types.js';
 import type { LogEntry } from '../analysis/types.js';

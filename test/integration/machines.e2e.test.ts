@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRow } from '../../src/core/logRow.js';
-import { isClockEvent } from '../../src/core/events.js';
+import { isClockEvent } from '../../src/algorithms/registry.js';
 import { ROOT, killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir, readLogFile } from '../helpers/logs.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkload } from '../../src/algorithms/workload.js';
 import type { LogRow } from '../../src/core/logRow.js';
-import { isClockEvent } from '../../src/core/events.js';
+import { isClockEvent } from '../../src/algorithms/registry.js';
 import { parseVector } from '../../src/core/vector.js';
 import { runSimulation, uniformDelay } from '../../src/runtime/sim/simulation.js';
 

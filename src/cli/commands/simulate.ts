@@ -23,7 +23,7 @@ import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import { faultHelp, faultOption } from '../faultSpec.js';
 import type { SetExit } from '../program.js';
 import { intIn, integer, nonEmptyPath, numberIn, seconds } from '../parsers.js';
-import { BUILTIN, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
+import { BUILTIN, addAlgorithmOptions, FAST_MAX_TICK_RATE, MODEL_MAX_TICK_RATE, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import { table } from '../../analysis/format.js';
 import { runSettingsToArgv } from '../runArgv.js';
 
@@ -263,7 +263,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
 
 /** Registers `simulate` on the program. */
 export function registerSimulate(program: Command, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('simulate')
     .description('run N machines in one process under virtual time over a seeded in-memory network (fast, deterministic)')
     .option('--machines <n>', `number of machines, ids 1..n in ring order (1..${MAX_SIM_MACHINES})`, intIn(1, MAX_SIM_MACHINES), 3)
@@ -289,12 +289,9 @@ export function registerSimulate(program: Command, setExit: SetExit): void {
     .option('--no-logs', 'write no log files (fastest; summary only)')
     .option('--check', 'run many seeds in memory and check every invariant; exit 1 if any seed fails')
     .option('--seeds <n>', `with --check: how many seeds, from --seed on (default ${DEFAULT_CHECK_SEEDS})`, intIn(1))
-    .option('--connect-rows <n>', `log a CONNECT row per peer at startup only up to n machines (default ${DEFAULT_CONNECT_ROWS_UP_TO})`, intIn(0, MAX_SIM_MACHINES))
-    .option('--cs-probability <p>', 'mutex: chance an idle machine requests per tick (default 0.2)', numberIn(0, 1))
-    .option('--cs-ticks <n>', 'mutex: ticks the critical section is held (default 2)', intIn(1))
-    .option('--failure-timeout <s>', 'mutex: seconds a peer may be unreachable before it is dropped (default 3)', seconds)
-    .option('--heartbeat <s>', 'election: seconds between leader checks (default 1)', seconds)
-    .option('--leader-timeout <s>', 'election: seconds without an answer before an election (default 5)', seconds)
+    .option('--connect-rows <n>', `log a CONNECT row per peer at startup only up to n machines (default ${DEFAULT_CONNECT_ROWS_UP_TO})`, intIn(0, MAX_SIM_MACHINES));
+  // the algorithms' options as their modules declare them; no shared resource file in memory
+  addAlgorithmOptions(cmd, ['sharedFile'])
     // test-only (needs LAMPORT_LAB_TEST_HOOKS=1): corrupts rows so tests can prove --check fails
     .addOption(new Option('--inject-bug <name>').hideHelp())
     .addHelpText(

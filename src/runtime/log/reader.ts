@@ -17,7 +17,7 @@ import { isAscii } from 'node:buffer';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { LabError } from '../../core/errors.js';
-import { isClockEvent } from '../../core/events.js';
+import { isClockEvent } from '../../algorithms/registry.js';
 import { LOG_COLUMNS } from '../../core/logRow.js';
 import { parseVector } from '../../core/vector.js';
 import type { MachineId } from '../../core/types.js';
