@@ -4,13 +4,12 @@
  * uses the reports to resolve `--kill leader@S`. Works with any algorithm that logs LEADER rows
  * with `leader=<id>`; for the others it never reports.
  */
-import { parseDetail } from '../core/logRow.js';
+import { type LogRow, parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
-import type { RowHook } from './algorithmHooks.js';
 import type { LeaderReport } from './ipc.js';
 
 /** A hook calling `report` on every change of leader. Invariant: never throws on odd rows. */
-export function leaderStatusHook(self: MachineId, report: (msg: LeaderReport) => void): RowHook {
+export function leaderStatusHook(self: MachineId, report: (msg: LeaderReport) => void): (row: LogRow) => void {
   return (row) => {
     if (row.event === 'LEADER') {
       const leader = Number(parseDetail(row.detail).get('leader'));

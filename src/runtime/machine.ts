@@ -13,7 +13,9 @@ import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { makeLayout } from '../core/vector.js';
 import type { MachineEntry } from '../config/schema.js';
-import { DEFAULT_MAX_QUEUE, MachineEngine, type RowSink } from './engine.js';
+import { DEFAULT_MAX_QUEUE, MachineEngine } from './engine.js';
+import type { RowResources } from './algorithmHooks.js';
+import { buildRowPipeline } from './rowPipeline.js';
 import { SyncCsvLog, logFailure } from './log/csvLog.js';
 import { archiveMachineLog } from './log/archive.js';
 import { RealTicker } from './scheduler.js';
@@ -94,14 +96,13 @@ export interface MachineRunOptions {
   readonly traceFile?: string | undefined;
   /** Most messages the network queue may hold (`--max-queue`; engine.ts DEFAULT_MAX_QUEUE when undefined). */
   readonly maxQueue?: number | undefined;
-  /** Side effects run after each row reached the log (see algorithmHooks.ts). */
-  readonly rowHooks?: readonly ((row: LogRow) => void)[];
   /**
-   * Opens more row hooks once the earlier run's files are archived and the log is open (hooks that
-   * open files in the log directory, e.g. the mutex's shared file, must not open the earlier
-   * run's file before it moves to the archive).
+   * Opens the algorithm's row resources (shared resource, leader report: algorithmHooks.ts) once
+   * the earlier run's files are archived and the log is open (the mutex's shared file must not be
+   * opened before the earlier run's file moves to the archive). They join the row pipeline after
+   * the log and before the printer (rowPipeline.ts).
    */
-  readonly openRowHooks?: () => readonly ((row: LogRow) => void)[];
+  readonly openRowResources?: () => RowResources;
 }
 
 /**
@@ -207,24 +208,24 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     throw e;
   };
   let restored: Awaited<ReturnType<typeof import('./log/restore.js').restoreFromLog>> | null = null;
-  let hooks: readonly ((row: LogRow) => void)[] = [];
+  let resources: RowResources = {};
   try {
     // csv-parse is loaded only when continuing a log
     restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
     if (!opts.append && opts.archiveEarlier !== false) archiveMachineLog(opts.logDir, logPath);
     log = new SyncCsvLog(logPath, opts.append);
-    hooks = [...(opts.rowHooks ?? []), ...(opts.openRowHooks?.() ?? [])];
+    resources = opts.openRowResources?.() ?? {};
   } catch (e) {
     await failStart(e);
   }
   const fileLog = log!;
-  const sink: RowSink = {
-    write(row) {
-      fileLog.write(row);
-      for (const hook of hooks) hook(row);
-      opts.onStatus({ type: 'row', row });
-    },
-  };
+  const sink = buildRowPipeline({
+    self: id,
+    algorithm: opts.algorithm.name,
+    log: fileLog,
+    ...resources,
+    print: (row) => opts.onStatus({ type: 'row', row }),
+  });
   engine = new MachineEngine({
     self: id,
     members,

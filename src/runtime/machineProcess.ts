@@ -15,7 +15,7 @@ import { startMachine, type MachineStatus } from './machine.js';
 import { TcpTransport } from './net/tcpTransport.js';
 import { MachineLinkFaults } from './net/linkFaults.js';
 import { formatEventLine } from './printer.js';
-import { createRowHooks } from './algorithmHooks.js';
+import { openRowResources } from './algorithmHooks.js';
 import { checkRunLock } from './log/runLock.js';
 import type { StartupStep, SupervisorChannel } from './ipc.js';
 
@@ -160,9 +160,9 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
     }
   };
   // opened by the machine once the earlier run's files are archived (the shared file among them)
-  let hooks: ReturnType<typeof createRowHooks> | null = null;
-  const openHooks = (): ReturnType<typeof createRowHooks> =>
-    (hooks = createRowHooks({
+  let hooks: ReturnType<typeof openRowResources> | null = null;
+  const openHooks = (): ReturnType<typeof openRowResources> =>
+    (hooks = openRowResources({
       self: id,
       algorithm: settings.algorithm,
       sharedFile: settings.sharedFile,
@@ -184,7 +184,7 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
   const traceDir = inputs.traceDir;
   const machine = await startMachine({
     traceFile: traceDir ? `${traceDir}/trace_${id}.csv` : undefined,
-    openRowHooks: () => openHooks().hooks,
+    openRowResources: () => openHooks().parts,
     self,
     machines,
     algorithm,
@@ -223,7 +223,7 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
     },
   }).catch((e: unknown) => {
     // the shared file may be open already
-    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
+    (hooks as ReturnType<typeof openRowResources> | null)?.close();
     throw e;
   });
   linkFaults.attach(machine.engine);
@@ -241,7 +241,7 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
   try {
     await machine.done;
   } finally {
-    (hooks as ReturnType<typeof createRowHooks> | null)?.close();
+    (hooks as ReturnType<typeof openRowResources> | null)?.close();
     offSignal();
     offLinkFaults();
     offUncaught();

@@ -8,22 +8,20 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatSharedLine } from '../analysis/mutexChecks.js';
-import type { LogRow } from '../core/logRow.js';
+import type { SharedResourceOut } from './rowPipeline.js';
 
 /**
- * Opens `path` for appending (creating its directory) and returns a row hook that appends the
- * CS_ENTER/CS_EXIT lines, and a close function. Invariant: one line per CS_ENTER/CS_EXIT row,
- * written after that row reached the log and before the next effect (e.g. RELEASE) is sent.
+ * Opens `path` for appending (creating its directory) and returns the run's shared resource for
+ * this machine (rowPipeline.ts feeds it the ENTER/LEAVE lines of CS_ENTER/CS_EXIT rows) and a close
+ * function. Invariant: each line is written with one writeSync, after its row reached the log and
+ * before the next effect (e.g. RELEASE) is sent; lines after close() are dropped.
  */
-export function openSharedResource(path: string): { hook: (row: LogRow) => void; close: () => void } {
+export function openSharedResource(path: string): SharedResourceOut & { close: () => void } {
   mkdirSync(dirname(path), { recursive: true });
   let fd: number | null = openSync(path, 'a');
   return {
-    hook(row) {
-      if (fd === null) return;
-      const line = formatSharedLine(row);
-      if (line !== null) writeSync(fd, line);
+    append(line) {
+      if (fd !== null) writeSync(fd, line);
     },
     close() {
       if (fd !== null) closeSync(fd);

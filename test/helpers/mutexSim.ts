@@ -1,7 +1,7 @@
 /**
  * Runs the mutual-exclusion algorithms in the deterministic simulator and indexes the rows as the
  * analysis would have read them from files (line = index + 2, after the header). The shared
- * resource file is produced the way the runtime hook produces it, in global event order.
+ * resource file's text comes from the simulator's own row pipeline, in global event order.
  */
 import type { AnyAlgorithm } from '../../src/core/algorithm.js';
 import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
@@ -9,7 +9,6 @@ import type { LogRow } from '../../src/core/logRow.js';
 import { createLamportMutex } from '../../src/algorithms/mutex.js';
 import { createRicartAgrawala } from '../../src/algorithms/ricartAgrawala.js';
 import type { MutexOptions } from '../../src/algorithms/mutexCommon.js';
-import { formatSharedLine } from '../../src/analysis/mutexChecks.js';
 import { indexRun, type Run } from '../../src/analysis/run.js';
 import type { RunLogs } from '../../src/analysis/types.js';
 import { runSimulation, uniformDelay, type SimulationResult } from '../../src/runtime/sim/simulation.js';
@@ -85,14 +84,9 @@ export function runMutexSim(o: MutexSimOptions): MutexSimRun {
       let list = rows.get(id);
       if (!list) rows.set(id, (list = []));
       const l = list;
-      return {
-        write: (r) => {
-          l.push(r);
-          const line = formatSharedLine(r);
-          if (line !== null) shared.push(line);
-        },
-      };
+      return { write: (r) => l.push(r) };
     },
+    sharedResource: { append: (line) => shared.push(line) },
   });
   for (const { id, atMs } of o.stops ?? []) {
     const list = rows.get(id)!;

@@ -7,7 +7,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { partitionOption, requireDelayUnit } from '../linkFaultOptions.js';
-import { createAlgorithm } from '../../algorithms/registry.js';
+import { algorithmModule, createAlgorithm } from '../../algorithms/registry.js';
 import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
@@ -232,7 +232,9 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
   }
   const dir = logDir;
   const t0 = performance.now();
-  const result = runSimulation({ ...sim, seed: baseSeed, sink: dir ? (id) => dir.sink(id) : () => DISCARD_SINK });
+  // the mutex algorithms' shared resource: critical_section.log beside the logs, as in a real run
+  const shared = dir && algorithmModule(settings.algorithm)?.rowHook === 'shared-resource' ? dir.sharedResource() : undefined;
+  const result = runSimulation({ ...sim, seed: baseSeed, sink: dir ? (id) => dir.sink(id) : () => DISCARD_SINK, ...(shared ? { sharedResource: shared } : {}) });
   const wall = (performance.now() - t0) / 1000;
   dir?.close();
   const c = (e: string): number => result.counts.get(e) ?? 0;

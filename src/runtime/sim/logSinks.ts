@@ -12,6 +12,8 @@ import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
 import type { RowSink } from '../engine.js';
 import { LOG_HEADER, formatRow } from '../log/csvLog.js';
+import { SHARED_FILE_NAME } from '../../analysis/mutexChecks.js';
+import type { SharedResourceOut } from '../rowPipeline.js';
 
 /** The sink of `--no-logs`: keeps nothing, so the engine does not even build rows. */
 export const DISCARD_SINK: RowSink = { write() {}, discards: true };
@@ -24,6 +26,8 @@ export const DISCARD_SINK: RowSink = { write() {}, discards: true };
 export class SimLogDir {
   private readonly chunks = new Map<MachineId, string[]>();
   private bytes = 0;
+  /** Buffered shared-resource lines, once sharedResource() was called. */
+  private shared: string[] | null = null;
   rows = 0;
 
   constructor(
@@ -62,12 +66,41 @@ export class SimLogDir {
     };
   }
 
-  /** Appends every buffered row to its file. */
+  /**
+   * The run's shared resource file (`critical_section.log` in the directory, created now, empty),
+   * for the mutex algorithms' row pipelines: lines are buffered under the same byte budget and
+   * appended in the order they came, which is the simulation's global event order.
+   */
+  sharedResource(): SharedResourceOut {
+    if (this.shared === null) {
+      this.shared = [];
+      this.appendTo(this.sharedPath(), '', 'w');
+    }
+    const lines = this.shared;
+    return {
+      append: (line) => {
+        lines.push(line);
+        this.bytes += line.length;
+        if (this.bytes >= this.budgetBytes) this.flush();
+      },
+    };
+  }
+
+  /** Path of the shared resource file. */
+  sharedPath(): string {
+    return join(this.dir, SHARED_FILE_NAME);
+  }
+
+  /** Appends every buffered row to its file (and buffered shared-resource lines to theirs). */
   flush(): void {
     for (const [id, list] of this.chunks) {
       if (list.length === 0) continue;
       this.append(id, list.join(''), 'a');
       list.length = 0;
+    }
+    if (this.shared !== null && this.shared.length > 0) {
+      this.appendTo(this.sharedPath(), this.shared.join(''), 'a');
+      this.shared.length = 0;
     }
     this.bytes = 0;
   }
@@ -78,7 +111,10 @@ export class SimLogDir {
   }
 
   private append(id: MachineId, text: string, flags: 'w' | 'a'): void {
-    const path = this.path(id);
+    this.appendTo(this.path(id), text, flags);
+  }
+
+  private appendTo(path: string, text: string, flags: 'w' | 'a'): void {
     try {
       const fd = openSync(path, flags);
       try {

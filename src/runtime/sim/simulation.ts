@@ -29,6 +29,7 @@ import type { Envelope, MachineId } from '../../core/types.js';
 import { type VectorLayout, makeLayout } from '../../core/vector.js';
 import { MachineEngine, type RowSink } from '../engine.js';
 import { setupMachine } from '../machineSetup.js';
+import { type SharedResourceOut, buildRowPipeline } from '../rowPipeline.js';
 import { EventQueue } from './eventQueue.js';
 import { isoTimeFormatter } from './isoTime.js';
 import { ConnectedView, LinkTable } from './network.js';
@@ -55,6 +56,11 @@ export interface SimulationOptions {
   readonly durationMs: number;
   /** Where each machine's rows go (a log file, an in-memory list, or a discarding sink). */
   readonly sink: (id: MachineId) => RowSink;
+  /**
+   * The run's shared resource (`critical_section.log` of the mutex algorithms), fed by each
+   * machine's row pipeline (rowPipeline.ts) as in a real run; lines arrive in global event order.
+   */
+  readonly sharedResource?: SharedResourceOut;
   /** Wall-clock epoch the virtual time starts at (fixed, so logs are byte-identical). */
   readonly startEpochMs?: number;
   /** Crashes (SIGKILL-like) at virtual times. */
@@ -143,7 +149,8 @@ interface Slot {
   readonly index: number;
   /** The algorithm's name, for START rows. */
   algorithm: string;
-  readonly sink: RowSink;
+  /** The row pipeline (rowPipeline.ts), built with the first incarnation's engine. */
+  sink: RowSink | null;
   /** Bumped at every crash: ticks of an earlier incarnation are ignored. */
   incarnation: number;
   /** The current incarnation's tick event, rescheduled after every tick. */
@@ -262,7 +269,7 @@ export class Simulation {
       const { seed, rng, tickRate } = this.machineSetup(id);
       const slot: Slot = {
         index: i,
-        sink: opts.sink(id),
+        sink: null,
         startedAt: 0,
         incarnation: 0,
         tickEvent: null,
@@ -493,6 +500,7 @@ export class Simulation {
     const self = ids[a]!;
     const algorithm = this.opts.algorithm(self);
     slot.algorithm = algorithm.name;
+    slot.sink ??= buildRowPipeline({ self, algorithm: algorithm.name, log: this.opts.sink(self), sharedResource: this.opts.sharedResource });
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const sim = this;
     // the hot path of every send: what never changes is read once, into the closure
