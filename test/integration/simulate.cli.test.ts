@@ -104,6 +104,25 @@ describe.skipIf(!built)('lamport-lab simulate (binary)', () => {
     const analyze = await execa(process.execPath, [bin, 'analyze', '--log-dir', join(cwd, 'logs')], { reject: false, env: { NO_COLOR: '1' } });
     expect(analyze.exitCode, analyze.stdout + analyze.stderr).toBe(0);
   });
+
+  it('a mutex run writes critical_section.log like a real run: one ENTER/LEAVE line per CS_ENTER/CS_EXIT row, checked by analyze', async () => {
+    const cwd = tempDir();
+    const res = await cli(['--algorithm', 'ricart-agrawala', '--machines', '3', '--duration', '20', '--seed', '3', '--cs-probability', '0.5'], cwd);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const lines = readFileSync(join(cwd, 'logs', 'critical_section.log'), 'utf8').trim().split('\n');
+    const logs = readLogs(join(cwd, 'logs'));
+    const count = (event: string): number => [...logs.values()].reduce((n, text) => n + text.split('\n').filter((l) => l.split(',')[3] === event).length, 0);
+    expect(count('CS_ENTER')).toBeGreaterThan(3);
+    expect(lines.filter((l) => l.startsWith('ENTER'))).toHaveLength(count('CS_ENTER'));
+    expect(lines.filter((l) => l.startsWith('LEAVE'))).toHaveLength(count('CS_EXIT'));
+    const analyze = await execa(process.execPath, [bin, 'analyze', '--log-dir', join(cwd, 'logs')], { reject: false, env: { NO_COLOR: '1' } });
+    expect(analyze.exitCode, analyze.stdout + analyze.stderr).toBe(0);
+    expect(analyze.stdout).toMatch(/PASS\s+mutex-shared-file/);
+    // a workload run has no shared resource
+    const w = await cli(['--machines', '2', '--duration', '3', '--seed', '3', '--log-dir', 'w'], cwd);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'w', 'critical_section.log'))).toBe(false);
+  });
 });
 
 describe('simulate command function (no build needed)', () => {
