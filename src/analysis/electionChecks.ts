@@ -32,6 +32,7 @@
  *   (counted from the last fault before it: kill, restart, pause, resume, partition or heal), or
  *   none before the run ends (when it ran on that long), is a violation.
  */
+import { type FaultRecord, faultRecordOf, isFaultHeader } from '../core/faultsFile.js';
 import { parse } from 'csv-parse/sync';
 import type { RunChecker } from './checkers.js';
 import type { Run } from './run.js';
@@ -58,19 +59,8 @@ export interface ElectionLog {
   readonly rows: readonly ElectionRow[];
 }
 
-/** One row of faults.csv: `time,epoch_ms,fault,machine,detail`. */
-export interface FaultRecord {
-  readonly line: number;
-  readonly epochMs: number;
-  /** kill | restart | pause | resume | skipped | partition | heal | delay | loss */
-  readonly fault: string;
-  /** null when the fault could not be resolved to a machine (e.g. no leader yet). */
-  readonly machine: MachineId | null;
-  readonly detail: string;
-}
-
-/** Header of faults.csv, in this order. */
-export const FAULT_COLUMNS = ['time', 'epoch_ms', 'fault', 'machine', 'detail'] as const;
+/** One row of faults.csv (core/faultsFile.ts owns the format). */
+export type { FaultRecord } from '../core/faultsFile.js';
 
 /**
  * Parses faults.csv text. Rows with a bad epoch are skipped; a missing or unknown header throws
@@ -80,14 +70,11 @@ export function parseFaultsCsv(text: string): FaultRecord[] {
   const rows = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
   if (rows.length === 0) return [];
   const header = rows[0]!;
-  if (FAULT_COLUMNS.some((c, i) => header[i] !== c)) throw new RangeError(`faults.csv: unexpected header "${header.join(',')}"`);
+  if (!isFaultHeader(header)) throw new RangeError(`faults.csv: unexpected header "${header.join(',')}"`);
   const out: FaultRecord[] = [];
   for (let i = 1; i < rows.length; i++) {
-    const r = rows[i]!;
-    const epochMs = Number(r[1]);
-    if (!Number.isFinite(epochMs)) continue;
-    const m = Number(r[3]);
-    out.push({ line: i + 1, epochMs, fault: r[2] ?? '', machine: r[3] && Number.isInteger(m) ? m : null, detail: r[4] ?? '' });
+    const rec = faultRecordOf(rows[i]!, i + 1);
+    if (rec) out.push(rec);
   }
   return out;
 }

@@ -7,20 +7,15 @@
  * records, and one numbered line per step for trace.txt. Pure: the CLI writes the files.
  */
 import type { LogRow } from '../core/logRow.js';
+import type { FaultEntry } from '../core/faultsFile.js';
 import type { MachineId } from '../core/types.js';
 import { formatVector } from '../core/vector.js';
 import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
 import type { PathStep } from './explore.js';
 import { CRASH, DELIVER, DROP, type Finding, type GlobalState, HEAL, type Model, PARTITION, RESTART, stepA, stepB, stepKind, TICK } from './model.js';
 
-/** One row of faults.csv (`time,epoch_ms,fault,machine,detail`). */
-export interface FaultRow {
-  readonly time: string;
-  readonly epochMs: number;
-  readonly fault: string;
-  readonly machine: MachineId | null;
-  readonly detail: string;
-}
+/** One row of faults.csv (core/faultsFile.ts), with its synthetic time. */
+export type FaultRow = FaultEntry & { readonly time: string };
 
 export interface CounterexampleRun {
   readonly rows: ReadonlyMap<MachineId, readonly LogRow[]>;

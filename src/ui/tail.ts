@@ -15,11 +15,10 @@ import { isClockEvent } from '../algorithms/registry.js';
 import { parseVector } from '../core/vector.js';
 import type { MachineId } from '../core/types.js';
 import type { LogEntry } from '../analysis/types.js';
-import { FAULT_LOG_COLUMNS } from '../runtime/faults/injector.js';
+import { FAULTS_FILE, isFaultHeader } from '../core/faultsFile.js';
 
 /** File names of machine logs (the same pattern as the log reader's). */
 const LOG_FILE_RE = /^log_(\d+)\.csv$/;
-const FAULTS_FILE = 'faults.csv';
 /** Largest read per file per poll: a big backlog is taken in slices, keeping each poll short. */
 const MAX_READ = 4 << 20;
 
@@ -195,7 +194,7 @@ export class LogDirFollower {
     for (const rec of this.faults.poll()) {
       if (!this.faultsHeader) {
         this.faultsHeader = true;
-        if (rec.fields.join(',') === FAULT_LOG_COLUMNS.join(',')) continue;
+        if (isFaultHeader(rec.fields) && rec.fields.length === 5) continue;
       }
       const [time = '', epoch = '', fault = '', machine = '', detail = ''] = rec.fields;
       const epochMs = uint(epoch);

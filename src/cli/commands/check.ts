@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { type AlgorithmOptions, DEFAULT_ALGORITHM_OPTIONS, algorithmNames } from '../../algorithms/registry.js';
-import { FAULT_COLUMNS } from '../../analysis/electionChecks.js';
+import { FAULTS_FILE, FAULT_COLUMNS, faultCells } from '../../core/faultsFile.js';
 import { LabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
 import { STRATEGIES, type ExploreStats, type Strategy } from '../../check/explore.js';
@@ -77,8 +77,8 @@ function writeCounterexample(dir: string, result: CheckResult): string[] {
       written.push(path);
     }
     if (cx.faults.length) {
-      const path = join(dir, 'faults.csv');
-      writeFileSync(path, stringify([[...FAULT_COLUMNS], ...cx.faults.map((f) => [f.time, f.epochMs, f.fault, f.machine ?? '', f.detail])]));
+      const path = join(dir, FAULTS_FILE);
+      writeFileSync(path, stringify([[...FAULT_COLUMNS], ...cx.faults.map((f) => faultCells(f))]));
       written.push(path);
     }
     writeFileSync(tracePath, cx.trace.join('\n') + '\n');

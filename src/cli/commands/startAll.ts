@@ -37,6 +37,7 @@ import type { SetExit } from '../program.js';
 import { join } from 'node:path';
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 import { FaultLog } from '../../runtime/faults/injector.js';
+import { FAULTS_FILE } from '../../core/faultsFile.js';
 import { prepareLinkFaultRun } from '../../runtime/faults/linkSchedule.js';
 // live view
 import { parseUiPort, UI_DEFAULT_HOST } from './ui.js';
@@ -116,7 +117,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const faultSpecs = [...(raw.kill ?? []), ...(raw.restart ?? []), ...(raw.pause ?? [])];
       // network faults: process and link faults share one faults.csv
       let faultLog: FaultLog | null = null;
-      const openFaultLog = (): FaultLog => (faultLog ??= new FaultLog(join(settings.logDir, 'faults.csv')));
+      const openFaultLog = (): FaultLog => (faultLog ??= new FaultLog(join(settings.logDir, FAULTS_FILE)));
       const faults = prepareFaultRun(faultSpecs, config.machines.map((m) => m.id), settings.logDir, write, openFaultLog); // validates ids; null without faults
       const linkFaults = prepareLinkFaultRun({
         members: config.machines.map((m) => m.id),

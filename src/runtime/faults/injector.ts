@@ -10,21 +10,13 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LabError } from '../../core/errors.js';
+import { type FaultEntry, FAULTS_FILE, FAULT_COLUMNS, faultCells } from '../../core/faultsFile.js';
 import type { MachineId } from '../../core/types.js';
 import type { ChildMessage } from '../ipc.js';
 import { type FaultAction, type FaultSpec, schedulePlan } from '../../faults/process.js';
 
-/** Columns of faults.csv (the election checker parses the same, see analysis/electionChecks.ts). */
-export const FAULT_LOG_COLUMNS = ['time', 'epoch_ms', 'fault', 'machine', 'detail'] as const;
-
-/** One injected (or skipped) fault. */
-export interface FaultEntry {
-  readonly epochMs: number;
-  /** kill | restart | pause | resume | skipped */
-  readonly fault: string;
-  readonly machine: MachineId | null;
-  readonly detail: string;
-}
+/** One injected (or skipped) fault: a row of faults.csv (core/faultsFile.ts owns the format). */
+export type { FaultEntry } from '../../core/faultsFile.js';
 
 /**
  * faults.csv beside the logs, written like the logs (csv-stringify sync + writeSync): every entry is
@@ -37,7 +29,7 @@ export class FaultLog {
     try {
       mkdirSync(dirname(path), { recursive: true });
       this.fd = openSync(path, 'w');
-      writeSync(this.fd, stringify([[...FAULT_LOG_COLUMNS]]));
+      writeSync(this.fd, stringify([[...FAULT_COLUMNS]]));
     } catch (e) {
       throw new LabError('IO_ERROR', `${path}: cannot write the fault log (${(e as Error).message})`);
     }
@@ -45,7 +37,7 @@ export class FaultLog {
 
   record(e: FaultEntry): void {
     if (this.fd === null) return;
-    writeSync(this.fd, stringify([[new Date(e.epochMs).toISOString(), e.epochMs, e.fault, e.machine ?? '', e.detail]]));
+    writeSync(this.fd, stringify([faultCells(e)]));
   }
 
   close(): void {
@@ -223,7 +215,7 @@ export function prepareFaultRun(
   logDir: string,
   print: (line: string) => void,
   /** Opens faults.csv; start-all passes one shared with the network faults. */
-  openLog: () => FaultLog = () => new FaultLog(join(logDir, 'faults.csv')),
+  openLog: () => FaultLog = () => new FaultLog(join(logDir, FAULTS_FILE)),
 ): FaultRun | null {
   if (specs.length === 0) return null;
   let actions: FaultAction[];

@@ -21,7 +21,8 @@ export async function loadRun(dir: string): Promise<Run> {
 }
 
 /** Name of the fault record start-all writes beside the logs. */
-export const FAULTS_FILE = 'faults.csv';
+import { FAULTS_FILE } from '../../core/faultsFile.js';
+export { FAULTS_FILE };
 
 /**
  * The registered checkers, fed with the run's side files: the mutex checker also checks the shared

@@ -7,6 +7,8 @@
  * overlap (the machines of one run were alive at the same time). A log still being written by a
  * live machine is never moved.
  */
+import { FAULTS_FILE } from '../../core/faultsFile.js';
+import { SHARED_FILE_NAME } from '../../analysis/mutexChecks.js';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
@@ -15,7 +17,7 @@ import { fileError } from './csvLog.js';
 import { labProcessAlive } from './runLock.js';
 
 /** Files shared by the machines of a run (archived with the run's first log to move). */
-const SHARED_RUN_FILES = ['faults.csv', 'critical_section.log'];
+const SHARED_RUN_FILES = [FAULTS_FILE, SHARED_FILE_NAME];
 
 /** File names that belong to a run (and are archived together). */
 export function isRunFile(name: string): boolean {
