@@ -243,8 +243,28 @@ type Change =
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
 
-/** Analyses an election run. `faults` null: kills are inferred from the logs. Never throws on odd logs. */
-export function electionReport(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): ElectionReport {
+/** What one pass over the logs and faults.csv gathers for the election checks. */
+interface Collected {
+  readonly ranks: Map<MachineId, number>;
+  readonly heartbeatMs: number;
+  readonly leaderTimeoutMs: number;
+  /** Every change of liveness, pause and whom a machine follows, unsorted. */
+  readonly changes: Change[];
+  readonly kills: { machine: MachineId; t: number; where: string }[];
+  readonly finalLeaders: Map<MachineId, MachineId | null>;
+  readonly lastLeaderRow: Map<MachineId, string>;
+  readonly messages: Record<string, { sends: number; copies: number }>;
+  readonly elections: number;
+  readonly endT: number;
+  /** Instants of every fault (restarts, pauses, resumes, partitions; kills are added by recoveriesOf). */
+  readonly faultTimes: number[];
+  readonly partitions: PartitionPeriod[];
+  readonly openPartitions: OpenPartition[];
+  readonly byMachine: Map<MachineId, number>;
+}
+
+/** One pass over every log (and faults.csv): the timeline of changes, kills, ranks, timing, message counts. */
+function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null): Collected {
   const ranks = new Map<MachineId, number>();
   let heartbeatMs = 1000;
   let leaderTimeoutMs = 5000;
@@ -334,8 +354,19 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
       changes.push({ t: p.to, m: -1, kind: 'heal', where: p.healWhere! });
     }
   }
-  const settleMs = opts.settleMs ?? leaderTimeoutMs + 3 * heartbeatMs + 1000;
+  return { ranks, heartbeatMs, leaderTimeoutMs, changes, kills, finalLeaders, lastLeaderRow, messages, elections, endT, faultTimes, partitions, openPartitions, byMachine };
+}
 
+type Awaiting = { machine: MachineId; killAt: number; where: string; done: boolean; recoveredAt: number | null; newLeader: MachineId | null };
+type HealAwaiting = { healAt: number; where: string; done: boolean; recoveredAt: number | null; leader: MachineId | null };
+
+/**
+ * The sweep over time: replays the changes in order (deaths before births before the rest at one
+ * instant) and records the windows with more than one leader, and when agreement came back after
+ * each leader's kill and after each heal.
+ */
+function sweep(c0: Collected, logs: readonly ElectionLog[]): { windows: DisagreementWindow[]; awaiting: Awaiting[]; healAwaiting: HealAwaiting[] } {
+  const { changes, kills, byMachine, endT } = c0;
   // sweep over time
   const order = (c: Change): number => (c.kind === 'live' && !c.live ? 0 : c.kind === 'live' ? 1 : 2);
   changes.sort((a, b) => a.t - b.t || order(a) - order(b));
@@ -360,9 +391,9 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     return best;
   };
   /** Per leader-kill: awaiting agreement after it. */
-  const awaiting: { machine: MachineId; killAt: number; where: string; done: boolean; recoveredAt: number | null; newLeader: MachineId | null }[] = [];
+  const awaiting: Awaiting[] = [];
   /** Per heal ending a partitioned period: awaiting one leader for all. */
-  const healAwaiting: { healAt: number; where: string; done: boolean; recoveredAt: number | null; leader: MachineId | null }[] = [];
+  const healAwaiting: HealAwaiting[] = [];
   const killQueue = [...kills].sort((a, b) => a.t - b.t);
   let kq = 0;
   for (let c = 0; c < changes.length; ) {
@@ -411,6 +442,12 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
   }
   if (open) windows.push({ from: open.from, to: endT, leaders: [...open.leaders].sort((a, b) => a - b), rows: open.rows });
 
+  return { windows, awaiting, healAwaiting };
+}
+
+/** Recoveries after leader kills and after heals, each with the last fault its bound counts from. */
+function recoveriesOf(c0: Collected, awaiting: readonly Awaiting[], healAwaiting: readonly HealAwaiting[]) {
+  const { kills, faultTimes } = c0;
   for (const k of kills) faultTimes.push(k.t);
   const recoveries: Recovery[] = awaiting.map((a) => ({
     machine: a.machine,
@@ -432,6 +469,12 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
   }));
   const healsDone = healRecoveries.filter((r) => r.ms !== null).map((r) => r.ms!);
 
+  return { recoveries, done, healRecoveries, healsDone };
+}
+
+/** Agreement at the end: over all machines, per side of the partitions still in force, or not required. */
+function agreementOf(logs: readonly ElectionLog[], c0: Collected, settleMs: number) {
+  const { partitions, openPartitions, endT, ranks, finalLeaders, byMachine, lastLeaderRow } = c0;
   // agreement at the end: over all machines, per side of the two-way partitions still in force,
   // or not at all (inside a one-way partition, or the run ended before settling after a heal)
   const lastHeal = partitions.reduce((t, p) => (p.to !== null && p.to > t ? p.to : t), -Infinity);
@@ -460,6 +503,20 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     }
   }
 
+  return { agreementScope, expectedLeader, agreementFindings };
+}
+
+/**
+ * Analyses an election run: collect, sweep, recoveries, agreement. `faults` null: kills are
+ * inferred from the logs. Never throws on odd logs.
+ */
+export function electionReport(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): ElectionReport {
+  const c0 = collect(logs, faults);
+  const { ranks, heartbeatMs, leaderTimeoutMs, finalLeaders, partitions, openPartitions, elections, messages } = c0;
+  const settleMs = opts.settleMs ?? leaderTimeoutMs + 3 * heartbeatMs + 1000;
+  const { windows, awaiting, healAwaiting } = sweep(c0, logs);
+  const { recoveries, done, healRecoveries, healsDone } = recoveriesOf(c0, awaiting, healAwaiting);
+  const { agreementScope, expectedLeader, agreementFindings } = agreementOf(logs, c0, settleMs);
   return {
     settleMs,
     heartbeatMs,
