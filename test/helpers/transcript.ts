@@ -11,6 +11,7 @@
  *   deliver 1>2 [xN]       the head message of link 1→2 arrives at 2 (N times)
  *   flush                  deliver every in-flight message, oldest link first, until none is left
  *   wait 500               virtual time passes (ms)
+ *   clear                  the transcript lines start after this point (rows keep everything)
  *
  * Transcript line: `<id> L<lamport> [<vector>] <EVENT> [peer] [msg_id] [detail]`.
  */
@@ -22,7 +23,7 @@ import { makeLayout } from '../../src/core/vector.js';
 import { MachineEngine } from '../../src/runtime/engine.js';
 
 export interface TranscriptRun {
-  /** Every row, as transcript lines, in the order the engines wrote them. */
+  /** Every row since the last `clear`, as transcript lines, in the order the engines wrote them. */
   readonly lines: string[];
   /** Every row, as the log would hold it. */
   readonly rows: LogRow[];
@@ -91,6 +92,7 @@ export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readon
     if (!q?.length) throw new Error(`transcript: nothing in flight on ${key}`);
     engine(key.split('>')[1]!).arrive(q.shift()!);
   };
+  let shownFrom = 0;
   for (const e of engines.values()) e.start('transcript=1');
   for (const raw of script.split('\n')) {
     const line = raw.replace(/#.*/, '').trim();
@@ -109,6 +111,7 @@ export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readon
       } else if (verb === 'tick') engine(arg).tick();
       else if (verb === 'deliver') deliver(arg);
       else if (verb === 'wait') now += Number(arg);
+      else if (verb === 'clear') shownFrom = rows.length;
       else if (verb === 'flush') {
         for (let guard = 0; guard < 100_000; guard++) {
           const next = [...links.entries()].find(([, q]) => q.length > 0);
@@ -118,5 +121,5 @@ export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readon
       } else throw new Error(`transcript: unknown step "${line}"`);
     }
   }
-  return { lines: rows.map(transcriptLine), rows, engines, inFlight: links };
+  return { lines: rows.slice(shownFrom).map(transcriptLine), rows, engines, inFlight: links };
 }

@@ -73,7 +73,8 @@ describe('algorithm transcripts', () => {
   it('ricart-agrawala, 3 machines: two requests with the same timestamp; the lower id goes first, the other waits for its deferred REPLY', () => {
     const t = runTranscript(() => createRicartAgrawala(mutexOptions), [1, 2, 3], `
       up all
-      flush
+      flush          # the link-up HELLOs, as in the mutex transcript
+      clear
       tick 1         # 1 and 2 both request, both at Lamport 5
       tick 2
       flush          # 2 replies to 1 (5,1) < (5,2); 1 defers its reply to 2; 3 replies to both
@@ -81,25 +82,7 @@ describe('algorithm transcripts', () => {
       flush          # ... and 2 enters
     `);
     expect(shown(t)).toMatchInlineSnapshot(`
-      "1 L0 [0,0,0] CONNECT 2
-      1 L1 [1,0,0] SEND 2 1-1 kind=HELLO
-      1 L1 [1,0,0] CONNECT 3
-      1 L2 [2,0,0] SEND 3 1-2 kind=HELLO
-      2 L0 [0,0,0] CONNECT 1
-      2 L1 [0,1,0] SEND 1 2-1 kind=HELLO
-      2 L1 [0,1,0] CONNECT 3
-      2 L2 [0,2,0] SEND 3 2-2 kind=HELLO
-      3 L0 [0,0,0] CONNECT 1
-      3 L1 [0,0,1] SEND 1 3-1 kind=HELLO
-      3 L1 [0,0,1] CONNECT 2
-      3 L2 [0,0,2] SEND 2 3-2 kind=HELLO
-      2 L3 [1,3,0] RECEIVE 1 1-1 kind=HELLO
-      3 L3 [2,0,3] RECEIVE 1 1-2 kind=HELLO
-      1 L3 [3,1,0] RECEIVE 2 2-1 kind=HELLO
-      3 L4 [2,2,4] RECEIVE 2 2-2 kind=HELLO
-      1 L4 [4,1,1] RECEIVE 3 3-1 kind=HELLO
-      2 L4 [1,4,2] RECEIVE 3 3-2 kind=HELLO
-      1 L5 [5,1,1] SEND 2;3 1-3 kind=REQUEST ts=5
+      "1 L5 [5,1,1] SEND 2;3 1-3 kind=REQUEST ts=5
       1 L6 [6,1,1] CS_REQUEST ts=5
       2 L5 [1,5,2] SEND 3;1 2-3 kind=REQUEST ts=5
       2 L6 [1,6,2] CS_REQUEST ts=5
