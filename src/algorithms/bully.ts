@@ -24,9 +24,6 @@ import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import type { AlgorithmModule } from './module.js';
 import {
-  ELECTION_EVENTS,
-  ELECTION_OPTIONS,
-  validateElectionOptions,
   adopt,
   beginElection,
   connectedPeers,
@@ -42,6 +39,7 @@ import {
   type ElectionOptions,
   type ElectionRules,
   type ElectionState,
+  electionModule,
 } from './electionCommon.js';
 
 /** One machine's bully state: the shared part plus when a higher machine answered. */
@@ -130,12 +128,4 @@ export function createBully(options: ElectionOptions): Algorithm<BullyState, Ele
 }
 
 /** The `bully` module. */
-export const bullyModule: AlgorithmModule = {
-  name: 'bully',
-  create: (o) => createBully({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks }),
-  events: ELECTION_EVENTS,
-  notes: [],
-  options: ELECTION_OPTIONS,
-  validate: validateElectionOptions,
-  checker: 'election',
-};
+export const bullyModule: AlgorithmModule = electionModule('bully', createBully, []);

@@ -40,12 +40,12 @@
  * restarted machine gets the same seed from start-all and so the same rank. Ranks from the config may
  * repeat: everywhere, machines are ordered by (rank, id), so the order is total either way.
  */
-import type { Algorithm, Context, MessageContext, TickContext } from '../core/algorithm.js';
+import type { Algorithm, AnyAlgorithm, Context, MessageContext, TickContext } from '../core/algorithm.js';
 import { EffectList } from '../core/effects.js';
 import { formatDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { LabError } from '../core/errors.js';
-import type { AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
+import type { AlgorithmModule, AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
 
 /** Clock events the election algorithms log (beside SEND/RECEIVE). */
 export const ELECTION_EVENT = 'ELECTION';
@@ -475,5 +475,18 @@ export function createElectionAlgorithm<S extends ElectionState>(rules: Election
     },
     describe: describeElectionBody,
     parseBody: parseElectionBody,
+  };
+}
+
+/** The module of a leader-election algorithm: the shared events, options, validation and checker, plus its own notes. */
+export function electionModule(name: string, create: (o: ElectionOptions) => AnyAlgorithm, notes: readonly string[]): AlgorithmModule {
+  return {
+    name,
+    create: (o) => create({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks }),
+    events: ELECTION_EVENTS,
+    notes,
+    options: ELECTION_OPTIONS,
+    validate: validateElectionOptions,
+    checker: 'election',
   };
 }

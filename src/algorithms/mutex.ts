@@ -59,10 +59,6 @@ import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import type { AlgorithmModule } from './module.js';
 import {
-  MUTEX_EVENTS,
-  MUTEX_NOTES,
-  MUTEX_OPTIONS,
-  mutexOptionsOf,
   compareRequests,
   createMutexAlgorithm,
   livePeers,
@@ -71,6 +67,7 @@ import {
   type MutexEffects,
   type MutexOptions,
   type RequestKey,
+  mutexModule,
 } from './mutexCommon.js';
 
 /** Mutable state of one machine (owned by the runtime, passed back on every call): the shared part plus the request queue. */
@@ -197,13 +194,4 @@ export function createLamportMutex(options: MutexOptions): Algorithm<LamportMute
 }
 
 /** The `mutex` module: Lamport's algorithm, 3 (n−1) messages per entry. */
-export const lamportMutexModule: AlgorithmModule = {
-  name: 'mutex',
-  create: (o) => createLamportMutex(mutexOptionsOf(o)),
-  events: MUTEX_EVENTS,
-  notes: MUTEX_NOTES,
-  options: MUTEX_OPTIONS,
-  rowHook: 'shared-resource',
-  checker: 'mutex',
-  messagesPerEntry: 3,
-};
+export const lamportMutexModule: AlgorithmModule = mutexModule('mutex', createLamportMutex, 3);

@@ -6,10 +6,10 @@
  * Each algorithm adds only its own state and rules (MutexRules).
  * Pure: no I/O, no clock, no Math.random().
  */
-import type { Algorithm, Context, MessageContext } from '../core/algorithm.js';
+import type { Algorithm, AnyAlgorithm, Context, MessageContext } from '../core/algorithm.js';
 import { EffectList } from '../core/effects.js';
 import type { MachineId } from '../core/types.js';
-import type { AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
+import type { AlgorithmModule, AlgorithmOptionSpec, AlgorithmOptions } from './module.js';
 
 /** Names of the algorithms' own clock events (log rows). */
 export const CS_REQUEST = 'CS_REQUEST';
@@ -395,4 +395,21 @@ export function validateMutexOptions(o: MutexOptions): MutexOptions {
   if (!(o.failureTimeoutMs >= 0)) throw new RangeError(`failureTimeoutMs ${o.failureTimeoutMs} must be ≥ 0`);
   if (o.retransmitMs !== undefined && !(o.retransmitMs > 0)) throw new RangeError(`retransmitMs ${o.retransmitMs} must be > 0`);
   return o;
+}
+
+/**
+ * The module of a mutual-exclusion algorithm: the shared events, notes, options, shared resource
+ * and checker; `messagesPerEntry` is k in k (n−1) messages per entry without faults.
+ */
+export function mutexModule(name: string, create: (o: MutexOptions) => AnyAlgorithm, messagesPerEntry: number): AlgorithmModule {
+  return {
+    name,
+    create: (o) => create(mutexOptionsOf(o)),
+    events: MUTEX_EVENTS,
+    notes: MUTEX_NOTES,
+    options: MUTEX_OPTIONS,
+    rowHook: 'shared-resource',
+    checker: 'mutex',
+    messagesPerEntry,
+  };
 }

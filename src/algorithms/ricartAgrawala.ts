@@ -33,10 +33,6 @@ import type { Algorithm, MessageContext } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import type { AlgorithmModule } from './module.js';
 import {
-  MUTEX_EVENTS,
-  MUTEX_NOTES,
-  MUTEX_OPTIONS,
-  mutexOptionsOf,
   compareRequests,
   createMutexAlgorithm,
   livePeers,
@@ -44,6 +40,7 @@ import {
   type MutexCoreState,
   type MutexEffects,
   type MutexOptions,
+  mutexModule,
 } from './mutexCommon.js';
 
 /** Mutable state of one machine: the shared part plus the replies given, deferred and received. */
@@ -149,13 +146,4 @@ export function createRicartAgrawala(options: MutexOptions): Algorithm<RicartAgr
 }
 
 /** The `ricart-agrawala` module: 2 (n−1) messages per entry. */
-export const ricartAgrawalaModule: AlgorithmModule = {
-  name: 'ricart-agrawala',
-  create: (o) => createRicartAgrawala(mutexOptionsOf(o)),
-  events: MUTEX_EVENTS,
-  notes: MUTEX_NOTES,
-  options: MUTEX_OPTIONS,
-  rowHook: 'shared-resource',
-  checker: 'mutex',
-  messagesPerEntry: 2,
-};
+export const ricartAgrawalaModule: AlgorithmModule = mutexModule('ricart-agrawala', createRicartAgrawala, 2);

@@ -37,9 +37,6 @@ import type { Algorithm, Context } from '../core/algorithm.js';
 import type { MachineId } from '../core/types.js';
 import type { AlgorithmModule } from './module.js';
 import {
-  ELECTION_EVENTS,
-  ELECTION_OPTIONS,
-  validateElectionOptions,
   adopt,
   beginElection,
   connectedPeers,
@@ -57,6 +54,7 @@ import {
   type ElectionRules,
   type ElectionState,
   type RankKey,
+  electionModule,
 } from './electionCommon.js';
 
 export type { ElectionOptions } from './electionCommon.js';
@@ -208,12 +206,4 @@ export function createRingElection(options: ElectionOptions): Algorithm<RingElec
 }
 
 /** The `election` module: the ring election, which notes every machine it skips (SKIP). */
-export const ringElectionModule: AlgorithmModule = {
-  name: 'election',
-  create: (o) => createRingElection({ heartbeatMs: o.heartbeatMs, leaderTimeoutMs: o.leaderTimeoutMs, ranks: o.ranks }),
-  events: ELECTION_EVENTS,
-  notes: [SKIP],
-  options: ELECTION_OPTIONS,
-  validate: validateElectionOptions,
-  checker: 'election',
-};
+export const ringElectionModule: AlgorithmModule = electionModule('election', createRingElection, [SKIP]);

@@ -75,17 +75,17 @@ describe('algorithm transcripts', () => {
       up all
       flush          # the link-up HELLOs, as in the mutex transcript
       clear
-      tick 1         # 1 and 2 both request, both at Lamport 5
-      tick 2
+      tick 2         # 2 and 1 both request, both at Lamport 5
+      tick 1
       flush          # 2 replies to 1 (5,1) < (5,2); 1 defers its reply to 2; 3 replies to both
       tick 1         # 1 exits: the deferred REPLY goes to 2
       flush          # ... and 2 enters
     `);
     expect(shown(t)).toMatchInlineSnapshot(`
-      "1 L5 [5,1,1] SEND 2;3 1-3 kind=REQUEST ts=5
-      1 L6 [6,1,1] CS_REQUEST ts=5
-      2 L5 [1,5,2] SEND 3;1 2-3 kind=REQUEST ts=5
+      "2 L5 [1,5,2] SEND 3;1 2-3 kind=REQUEST ts=5
       2 L6 [1,6,2] CS_REQUEST ts=5
+      1 L5 [5,1,1] SEND 2;3 1-3 kind=REQUEST ts=5
+      1 L6 [6,1,1] CS_REQUEST ts=5
       2 L7 [5,7,2] RECEIVE 1 1-3 kind=REQUEST ts=5
       2 L8 [5,8,2] SEND 1 2-4 kind=REPLY ts=5
       3 L6 [5,2,5] RECEIVE 1 1-3 kind=REQUEST ts=5
