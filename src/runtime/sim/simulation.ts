@@ -308,6 +308,7 @@ export class Simulation {
     if (queue.peekTime() > this.opts.durationMs) return false;
     const ev = queue.popItem()!;
     this.now = queue.lastTime;
+    if (ev.kind !== TICK) this.events++; // a tick counts only when it runs (below)
     switch (ev.kind) {
       case TICK: {
         const slot = this.slots[ev.m]!;
@@ -322,7 +323,6 @@ export class Simulation {
         break;
       }
       case DELIVER: {
-        this.events++;
         const key = ev.a * this.n + ev.m;
         if (this.linkLast.get(key) === this.now) this.linkLast.delete(key);
         const slot = this.slots[ev.m]!;
@@ -331,27 +331,21 @@ export class Simulation {
         break;
       }
       case CRASH:
-        this.events++;
         this.crash(ev.m);
         break;
       case RESTART:
-        this.events++;
         this.restart(ev.m);
         break;
       case PAUSE:
-        this.events++;
         this.pause(ev.m);
         break;
       case RESUME:
-        this.events++;
         this.resume(ev.m);
         break;
       case PART_START:
-        this.events++;
         this.partition(ev.m, true);
         break;
       case PART_END:
-        this.events++;
         this.partition(ev.m, false);
         break;
     }
