@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { LabError } from '../core/errors.js';
+import { SHARED_FILE_NAME } from '../analysis/mutexChecks.js';
 import type { Config } from '../config/schema.js';
 import {
   type AlgorithmOptionSpec,
@@ -224,7 +225,7 @@ export function resolveRunSettings(raw: RawRunOptions, config: Config): RunSetti
     durationSec: raw.duration,
     logDir,
     quiet: raw.quiet ?? false,
-    sharedFile: raw.sharedFile ?? d.sharedFile ?? `${logDir}/critical_section.log`,
+    sharedFile: raw.sharedFile ?? d.sharedFile ?? `${logDir}/${SHARED_FILE_NAME}`,
     algorithmOptions,
     secret: resolveSecret(raw.secretFile),
     allowAnyHost: raw.allowAnyHost ?? false,

@@ -49,6 +49,11 @@ export function sharedResourceSink(out: SharedResourceOut): RowSink {
   };
 }
 
+/** Whether an algorithm's rows feed the run's shared resource (its module's rowHook). */
+export function usesSharedResource(algorithm: string): boolean {
+  return algorithmModule(algorithm)?.rowHook === 'shared-resource';
+}
+
 export interface RowPipelineParts {
   readonly self: MachineId;
   /** The --algorithm name: its module says which side effects its rows have. */
@@ -70,7 +75,7 @@ export interface RowPipelineParts {
  */
 export function buildRowPipeline(p: RowPipelineParts): RowSink {
   const sinks: RowSink[] = [p.log];
-  if (p.sharedResource && algorithmModule(p.algorithm)?.rowHook === 'shared-resource') sinks.push(sharedResourceSink(p.sharedResource));
+  if (p.sharedResource && usesSharedResource(p.algorithm)) sinks.push(sharedResourceSink(p.sharedResource));
   if (p.report) {
     const hook = leaderStatusHook(p.self, p.report);
     sinks.push({ write: hook });

@@ -15,7 +15,7 @@ import { isClockEvent } from '../algorithms/registry.js';
 import { parseVector } from '../core/vector.js';
 import type { MachineId } from '../core/types.js';
 import type { LogEntry } from '../analysis/types.js';
-import { FAULTS_FILE, isFaultHeader } from '../core/faultsFile.js';
+import { FAULTS_FILE, FAULT_COLUMNS, isFaultHeader } from '../core/faultsFile.js';
 
 /** File names of machine logs (the same pattern as the log reader's). */
 const LOG_FILE_RE = /^log_(\d+)\.csv$/;
@@ -194,7 +194,7 @@ export class LogDirFollower {
     for (const rec of this.faults.poll()) {
       if (!this.faultsHeader) {
         this.faultsHeader = true;
-        if (isFaultHeader(rec.fields) && rec.fields.length === 5) continue;
+        if (rec.fields.length === FAULT_COLUMNS.length && isFaultHeader(rec.fields)) continue;
       }
       const [time = '', epoch = '', fault = '', machine = '', detail = ''] = rec.fields;
       const epochMs = uint(epoch);

@@ -7,7 +7,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { partitionOption, requireDelayUnit } from '../linkFaultOptions.js';
-import { algorithmModule, createAlgorithm } from '../../algorithms/registry.js';
+import { createAlgorithm } from '../../algorithms/registry.js';
+import { usesSharedResource } from '../../runtime/rowPipeline.js';
 import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
@@ -233,7 +234,7 @@ export function runSimulateCommand(raw: RawSimulateOptions, io: SimulateIo = std
   const dir = logDir;
   const t0 = performance.now();
   // the mutex algorithms' shared resource: critical_section.log beside the logs, as in a real run
-  const shared = dir && algorithmModule(settings.algorithm)?.rowHook === 'shared-resource' ? dir.sharedResource() : undefined;
+  const shared = dir && usesSharedResource(settings.algorithm) ? dir.sharedResource() : undefined;
   const result = runSimulation({ ...sim, seed: baseSeed, sink: dir ? (id) => dir.sink(id) : () => DISCARD_SINK, ...(shared ? { sharedResource: shared } : {}) });
   const wall = (performance.now() - t0) / 1000;
   dir?.close();

@@ -87,7 +87,7 @@ export class SimLogDir {
   }
 
   /** Path of the shared resource file. */
-  sharedPath(): string {
+  private sharedPath(): string {
     return join(this.dir, SHARED_FILE_NAME);
   }
 
