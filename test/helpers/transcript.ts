@@ -19,7 +19,7 @@ import type { AnyAlgorithm } from '../../src/core/algorithm.js';
 import type { LogRow } from '../../src/core/logRow.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Envelope, MachineId } from '../../src/core/types.js';
-import { makeLayout } from '../../src/core/vector.js';
+import { type VectorLayout, makeLayout } from '../../src/core/vector.js';
 import { MachineEngine } from '../../src/runtime/engine.js';
 
 export interface TranscriptRun {
@@ -42,17 +42,38 @@ export function transcriptLine(r: LogRow): string {
   return [`${r.machine}`, `L${r.lamport}`, `[${shortVector(r.vector)}]`, r.event, r.peer, r.msg_id, r.detail].filter((x) => x !== '').join(' ');
 }
 
+/** N engines over hand-driven FIFO links, as {@link engineCluster} builds them. */
+export interface EngineCluster {
+  readonly layout: VectorLayout;
+  readonly engines: ReadonlyMap<MachineId, MachineEngine>;
+  /** In-flight messages per directed link `a>b`, FIFO. */
+  readonly links: Map<string, Envelope<unknown>[]>;
+  /** The virtual clock, in ms since the start (the engines read it). */
+  readonly clock: { now: number };
+}
+
+export interface EngineClusterOptions {
+  readonly algorithm: (id: MachineId) => AnyAlgorithm;
+  /** The seed of machine `id`'s RNG. */
+  readonly seed: (id: MachineId) => number;
+  /** Receives every row of machine `id`. */
+  readonly write: (row: LogRow) => void;
+  /**
+   * Decides each send before it is queued on its link: undefined queues it; false or a string is
+   * the outbox's refusal (DROP reason=peer_down, or that reason).
+   */
+  readonly refuse: (from: MachineId, to: MachineId, env: Envelope<unknown>) => false | string | undefined;
+}
+
 /**
- * Runs `script` on machines `ids` (config order), each running `make(id)`; seeds the RNG of
- * machine i with `seed * 1000 + i`. Throws on a step that cannot be taken (an empty link), so a
- * script that no longer matches the protocol fails loudly.
+ * Builds one runtime MachineEngine per id (config order) whose outbox queues onto the cluster's
+ * FIFO links; nothing moves until the caller delivers. Shared by the transcripts and the engine's
+ * invariant tests.
  */
-export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readonly MachineId[], script: string, seed = 1): TranscriptRun {
+export function engineCluster(ids: readonly MachineId[], o: EngineClusterOptions): EngineCluster {
   const layout = makeLayout(ids);
-  const rows: LogRow[] = [];
   const links = new Map<string, Envelope<unknown>[]>();
-  const up = new Set<string>();
-  let now = 0;
+  const clock = { now: 0 };
   const engines = new Map<MachineId, MachineEngine>();
   for (const id of ids) {
     engines.set(
@@ -61,22 +82,40 @@ export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readon
         self: id,
         members: ids,
         layout,
-        algorithm: make(id),
-        rng: new Rng(seed * 1000 + id),
-        sink: { write: (r) => rows.push(r) },
+        algorithm: o.algorithm(id),
+        rng: new Rng(o.seed(id)),
+        sink: { write: o.write },
         outbox: {
           send: (to, env) => {
+            const refused = o.refuse(id, to, env);
+            if (refused !== undefined) return refused;
             const key = `${id}>${to}`;
-            if (!up.has(key)) return false;
             if (!links.has(key)) links.set(key, []);
             links.get(key)!.push(env);
             return true;
           },
         },
-        clock: { epochMs: () => 1_700_000_000_000 + now, sinceStartMs: () => now },
+        clock: { epochMs: () => 1_700_000_000_000 + clock.now, sinceStartMs: () => clock.now },
       }),
     );
   }
+  return { layout, engines, links, clock };
+}
+
+/**
+ * Runs `script` on machines `ids` (config order), each running `make(id)`; seeds the RNG of
+ * machine i with `seed * 1000 + i`. Throws on a step that cannot be taken (an empty link), so a
+ * script that no longer matches the protocol fails loudly.
+ */
+export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readonly MachineId[], script: string, seed = 1): TranscriptRun {
+  const rows: LogRow[] = [];
+  const up = new Set<string>();
+  const { engines, links, clock } = engineCluster(ids, {
+    algorithm: make,
+    seed: (id) => seed * 1000 + id,
+    write: (r) => rows.push(r),
+    refuse: (from, to) => (up.has(`${from}>${to}`) ? undefined : false),
+  });
   const engine = (id: string): MachineEngine => {
     const e = engines.get(Number(id));
     if (!e) throw new Error(`transcript: no machine ${id}`);
@@ -110,7 +149,7 @@ export function runTranscript(make: (id: MachineId) => AnyAlgorithm, ids: readon
         engine(a!).peerDown(Number(b));
       } else if (verb === 'tick') engine(arg).tick();
       else if (verb === 'deliver') deliver(arg);
-      else if (verb === 'wait') now += Number(arg);
+      else if (verb === 'wait') clock.now += Number(arg);
       else if (verb === 'clear') shownFrom = rows.length;
       else if (verb === 'flush') {
         for (let guard = 0; guard < 100_000; guard++) {

@@ -12,6 +12,7 @@ import type { LogRow } from '../../src/core/logRow.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Envelope, MachineId } from '../../src/core/types.js';
 import { makeLayout } from '../../src/core/vector.js';
+import { engineCluster } from '../helpers/transcript.js';
 import { MachineEngine } from '../../src/runtime/engine.js';
 
 type Body = { n: number };
@@ -55,40 +56,19 @@ interface Journal {
 
 function cluster(mode: ReceiveMode, seed: number, n = 3) {
   const ids = Array.from({ length: n }, (_, i) => i + 1);
-  const layout = makeLayout(ids);
   const journal: Journal = { entries: [] };
-  const links = new Map<string, Envelope<unknown>[]>(); // "a>b" → FIFO
   const down = new Set<string>(); // "a>b" links refused by the outbox
-  const calls = new Map<MachineId, { ticks: number }>();
-  let now = 0;
-  const engines = new Map<MachineId, MachineEngine>();
-  for (const id of ids) {
-    const c = { ticks: 0 };
-    calls.set(id, c);
-    engines.set(
-      id,
-      new MachineEngine({
-        self: id,
-        members: ids,
-        layout,
-        algorithm: scripted(mode, c),
-        rng: new Rng(seed * 31 + id),
-        sink: { write: (row) => journal.entries.push({ kind: 'row', row }) },
-        outbox: {
-          send: (to, env) => {
-            journal.entries.push({ kind: 'send', from: id, to, env });
-            if (down.has(`${id}>${to}`)) return (to + seed) % 2 === 0 ? false : 'partitioned';
-            const key = `${id}>${to}`;
-            if (!links.has(key)) links.set(key, []);
-            links.get(key)!.push(env);
-            return true;
-          },
-        },
-        clock: { epochMs: () => 1_700_000_000_000 + now, sinceStartMs: () => now },
-      }),
-    );
-  }
-  return { ids, layout, journal, links, down, calls, engines, advance: () => now++ };
+  const calls = new Map<MachineId, { ticks: number }>(ids.map((id) => [id, { ticks: 0 }]));
+  const { layout, engines, links, clock } = engineCluster(ids, {
+    algorithm: (id) => scripted(mode, calls.get(id)!),
+    seed: (id) => seed * 31 + id,
+    write: (row) => journal.entries.push({ kind: 'row', row }),
+    refuse: (from, to, env) => {
+      journal.entries.push({ kind: 'send', from, to, env });
+      return down.has(`${from}>${to}`) ? ((to + seed) % 2 === 0 ? false : 'partitioned') : undefined;
+    },
+  });
+  return { ids, layout, journal, links, down, calls, engines, advance: () => clock.now++ };
 }
 
 const parseVec = (text: string): number[] => text.split(';').map((p) => Number(p.slice(p.indexOf(':') + 1)));
