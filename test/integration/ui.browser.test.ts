@@ -169,12 +169,16 @@ describe.skipIf(chromiumExe === null)('live view (start-all --ui) in a real brow
     await page.selectOption('#speed', '50');
     await page.click('[data-testid="play"]');
     const finalClocks = Object.fromEntries(analyze.stats.map((s) => [s.machine, s.finalLamport]));
+    // the play reaches the last clock values before the rows after them (STOP rows carry the clocks
+    // unchanged, at the end of the run): wait for both, then check both
     await page.waitForFunction(
-      (want: Record<string, number>) => Object.keys(want).every((id) => Number(document.querySelector(`[data-testid="m-${id}-lamport"]`)?.textContent) === want[id]),
-      finalClocks,
+      ({ want, rows }: { want: Record<string, number>; rows: number }) =>
+        Object.keys(want).every((id) => Number(document.querySelector(`[data-testid="m-${id}-lamport"]`)?.textContent) === want[id]) && window.__ui?.rows === rows,
+      { want: finalClocks, rows: analyze.totalRows },
       { timeout: 20_000 },
     );
     u = await ui(page);
+    for (const s of analyze.stats) expect(u.clocks[s.machine]).toBe(s.finalLamport);
     expect(u.rows).toBe(analyze.totalRows);
     expect(u.errors).toEqual([]);
     expect(errors).toEqual([]);
