@@ -2,7 +2,8 @@
  * The whole analysis of a run: index it, compute message accounting and per-machine statistics,
  * run the core invariants and every registered algorithm checker that applies. Pure.
  */
-import { CHECKERS, type RunChecker } from './checkers.js';
+import type { RunChecker } from './checker.js';
+import { CHECKERS } from './checkers.js';
 import { CORE_CHECKERS } from './invariants.js';
 import { accountMessages } from './messages.js';
 import { indexRun, type Run } from './run.js';

@@ -7,19 +7,12 @@
  * and say in `appliesTo` which runs they understand: the runs of the algorithms whose module names
  * the checker (AlgorithmModule.checker, by `run.algorithm`, the START row's `algorithm=` value).
  * This is the analysis layer's per-algorithm registry, keyed by that name ('mutex', 'election').
+ * Checkers that need a run's side files (the shared file, faults.csv) read them from the run
+ * (Run.sharedFile, Run.faults), so the registry is the same for every run.
  */
-import type { Run } from './run.js';
-import type { CheckResult } from './types.js';
+import type { RunChecker } from './checker.js';
 import { electionChecker } from './electionChecks.js';
 import { mutexChecker } from './mutexChecks.js';
-
-/** A pluggable checker. Must be pure and deterministic; must not throw on malformed runs. */
-export interface RunChecker {
-  /** Stable name (prefix of its results' names, e.g. `mutex`). */
-  readonly name: string;
-  appliesTo(run: Run): boolean;
-  check(run: Run): CheckResult[];
-}
 
 /** Algorithm checkers. Others append here; order is the order of results. */
 export const CHECKERS: RunChecker[] = [electionChecker, mutexChecker];

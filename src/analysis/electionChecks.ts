@@ -32,9 +32,8 @@
  *   (counted from the last fault before it: kill, restart, pause, resume, partition or heal), or
  *   none before the run ends (when it ran on that long), is a violation.
  */
-import { type FaultRecord, faultRecordOf, isFaultHeader } from '../core/faultsFile.js';
-import { parse } from 'csv-parse/sync';
-import type { RunChecker } from './checkers.js';
+import type { FaultRecord } from '../core/faultsFile.js';
+import type { RunChecker } from './checker.js';
 import type { Run } from './run.js';
 import { algorithmModule } from '../algorithms/registry.js';
 import { parseDetail } from '../core/logRow.js';
@@ -61,23 +60,6 @@ export interface ElectionLog {
 
 /** One row of faults.csv (core/faultsFile.ts owns the format). */
 export type { FaultRecord } from '../core/faultsFile.js';
-
-/**
- * Parses faults.csv text. Rows with a bad epoch are skipped; a missing or unknown header throws
- * RangeError. Invariant: records come back in file order with their 1-based line numbers.
- */
-export function parseFaultsCsv(text: string): FaultRecord[] {
-  const rows = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-  if (rows.length === 0) return [];
-  const header = rows[0]!;
-  if (!isFaultHeader(header)) throw new RangeError(`faults.csv: unexpected header "${header.join(',')}"`);
-  const out: FaultRecord[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const rec = faultRecordOf(rows[i]!, i + 1);
-    if (rec) out.push(rec);
-  }
-  return out;
-}
 
 export interface ElectionCheckOptions {
   /** Overrides the settling time derived from the START rows. */
@@ -605,17 +587,11 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
 
 /**
  * The registered checker (applies to runs whose START rows name an algorithm whose module says
- * `checker: 'election'`: election, bully). It sees
- * only the logs, so kills are inferred from them; callers that have faults.csv use
- * {@link electionCheckerWith}.
+ * `checker: 'election'`: election, bully). It uses the exact fault times of the run's faults.csv
+ * when the run has it (Run.faults); without it, kills are inferred from the logs.
  */
-export const electionChecker: RunChecker = electionCheckerWith(null);
-
-/** A checker using the given faults (from {@link parseFaultsCsv}). */
-export function electionCheckerWith(faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): RunChecker {
-  return {
-    name: 'election',
-    appliesTo: (run: Run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'election',
-    check: (run: Run) => electionChecks(run.machines, faults, opts),
-  };
-}
+export const electionChecker: RunChecker = {
+  name: 'election',
+  appliesTo: (run: Run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'election',
+  check: (run: Run) => electionChecks(run.machines, run.faults),
+};

@@ -5,23 +5,9 @@
 import { isClockEvent } from '../algorithms/registry.js';
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
+import { parseVectorInto } from '../core/vector.js';
 import type { LogEntry, MachineLog, RunLogs } from './types.js';
 
-/**
- * Parses a log-format vector (`1:4;2:0`) whose ids are `layout`, into out[off..]. Returns false
- * when it does not match the layout (reported as a violation by the caller).
- */
-function vectorInto(text: string, layout: readonly MachineId[], out: Int32Array, off: number): boolean {
-  const parts = text === '' ? [] : text.split(';');
-  if (parts.length !== layout.length) return false;
-  for (let j = 0; j < parts.length; j++) {
-    const p = parts[j]!;
-    const colon = p.indexOf(':');
-    if (Number(p.slice(0, colon)) !== layout[j]) return false;
-    out[off + j] = Number(p.slice(colon + 1));
-  }
-  return true;
-}
 
 /**
  * Turns in-memory rows into the parsed form the analysis reads from files: the same `file:line`
@@ -37,7 +23,7 @@ export function rowsToRunLogs(rows: ReadonlyMap<MachineId, readonly LogRow[]>, l
       const list = rows.get(id)!;
       const vectors = new Int32Array(list.length * n);
       const entries: LogEntry[] = list.map((r, i) => {
-        if (!vectorInto(r.vector, layout, vectors, i * n)) warnings.push(`log_${id}.csv:${i + 2}: vector "${r.vector}" does not match the layout`);
+        if (!parseVectorInto(r.vector, layout, vectors, i * n)) warnings.push(`log_${id}.csv:${i + 2}: vector "${r.vector}" does not match the layout`);
         return {
           line: i + 2,
           time: r.time,

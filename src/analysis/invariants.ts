@@ -9,7 +9,7 @@
  * Each is a RunChecker (checkers.ts) returning one CheckResult with `file:line` examples. Every
  * check is one pass over the rows: O(rows · machines-in-layout).
  */
-import type { RunChecker } from './checkers.js';
+import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';
 import { CopySet, formatDense, peerListIncludes, type Run, whereIn } from './run.js';
 import type { CheckResult, MachineLog } from './types.js';

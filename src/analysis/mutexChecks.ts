@@ -24,7 +24,8 @@ import { algorithmModule } from '../algorithms/registry.js';
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { Violations } from './violations.js';
-import type { RunChecker } from './checkers.js';
+import type { RunChecker } from './checker.js';
+import { type SharedFileText, type SharedLine, parseSharedFile } from '../core/sharedFile.js';
 import { type Run, parsePeers, vectorAt, whereIn } from './run.js';
 import { summarize } from './stats.js';
 import type { CheckResult, LogEntry, Summary } from './types.js';
@@ -36,64 +37,6 @@ import type { CheckResult, LogEntry, Summary } from './types.js';
  */
 function entryFactor(algorithm: string): number {
   return algorithmModule(algorithm)?.messagesPerEntry ?? 3;
-}
-
-/** Default name of the shared resource file in a log directory. */
-export const SHARED_FILE_NAME = 'critical_section.log';
-
-// ── shared resource file ───────────────────────────────────────────────────────────────────────
-
-/** One line of the shared resource file. */
-export interface SharedLine {
-  /** 1-based line number. */
-  readonly line: number;
-  readonly kind: 'ENTER' | 'LEAVE';
-  readonly machine: MachineId;
-  readonly lamport: number;
-  /** The request's timestamp. */
-  readonly ts: number;
-  readonly epochMs: number;
-}
-
-/**
- * The line a machine appends on CS_ENTER (`ENTER`) or CS_EXIT (`LEAVE`), newline included:
- * `ENTER machine=1 lamport=12 ts=9 time=<iso> epoch_ms=<n>`. Null for any other row.
- */
-export function formatSharedLine(row: {
-  event: string;
-  machine: MachineId;
-  lamport: number;
-  detail: string;
-  time: string;
-  epoch_ms: number;
-}): string | null {
-  const kind = row.event === 'CS_ENTER' ? 'ENTER' : row.event === 'CS_EXIT' ? 'LEAVE' : null;
-  if (!kind) return null;
-  const ts = parseDetail(row.detail).get('ts') ?? '';
-  return `${kind} machine=${row.machine} lamport=${row.lamport} ts=${ts} time=${row.time} epoch_ms=${row.epoch_ms}\n`;
-}
-
-/** Parses the shared file's text. Blank lines are skipped; malformed ones are returned as line numbers. */
-export function parseSharedFile(text: string): { lines: SharedLine[]; malformed: number[] } {
-  const lines: SharedLine[] = [];
-  const malformed: number[] = [];
-  const raw = text.split('\n');
-  for (let k = 0; k < raw.length; k++) {
-    const t = raw[k]!.trim();
-    if (t === '') continue;
-    const m = /^(ENTER|LEAVE) (.*)$/.exec(t);
-    const d = m ? parseDetail(m[2]!) : null;
-    const machine = Number(d?.get('machine'));
-    const lamport = Number(d?.get('lamport'));
-    const ts = Number(d?.get('ts'));
-    const epochMs = Number(d?.get('epoch_ms'));
-    if (!m || !Number.isInteger(machine) || !Number.isInteger(lamport) || !Number.isInteger(ts) || !Number.isFinite(epochMs)) {
-      malformed.push(k + 1);
-      continue;
-    }
-    lines.push({ line: k + 1, kind: m[1] as 'ENTER' | 'LEAVE', machine, lamport, ts, epochMs });
-  }
-  return { lines, malformed };
 }
 
 // ── critical sections from the logs ────────────────────────────────────────────────────────────
@@ -505,13 +448,6 @@ export function checkMutexMessages(run: Run, mr: MutexRun = extractMutexRun(run)
   );
 }
 
-/** The shared resource file, as the caller read it. */
-export interface SharedFileText {
-  /** Name used in `file:line` references. */
-  readonly name: string;
-  readonly text: string;
-}
-
 /**
  * Shared file: ENTER/LEAVE alternate, each LEAVE by the machine of the ENTER before it, and per
  * machine the ENTER lines match its CS_ENTER rows (one fewer allowed for a machine killed between
@@ -572,17 +508,15 @@ export function checkMutexRun(run: Run, sharedFile?: SharedFileText, liveness: L
   return out;
 }
 
-/** A checker for runs of the mutex algorithms; with `sharedFile` it also checks that file. */
-export function createMutexChecker(sharedFile?: SharedFileText): RunChecker {
-  return {
-    name: 'mutex',
-    appliesTo: (run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'mutex',
-    check: (run) => checkMutexRun(run, sharedFile),
-  };
-}
-
-/** The registered checker (logs only; see runtime/log/sharedResourceFile.ts to add the shared file). */
-export const mutexChecker: RunChecker = createMutexChecker();
+/**
+ * The registered checker of runs of the mutex algorithms; it also checks the run's shared resource
+ * file when the run has one (Run.sharedFile).
+ */
+export const mutexChecker: RunChecker = {
+  name: 'mutex',
+  appliesTo: (run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'mutex',
+  check: (run) => checkMutexRun(run, run.sharedFile ?? undefined),
+};
 
 /** Figures of a mutex run for reports and experiments. */
 export interface MutexSummary {

@@ -271,7 +271,7 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
     eventNames,
     kindNames,
     machines,
-    info: runInfo(run, options.faults ?? null),
+    info: runInfo(run, options.faults ?? run.faults),
     diagram: { lanes, rows: diagramRows, totalRows: run.totalRows, untilMs, messages, undelivered },
     analysis: result,
     statsTable: statsTable(result),

@@ -7,11 +7,18 @@
  */
 import { parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
+import type { FaultRecord } from '../core/faultsFile.js';
+import type { SharedFileText } from '../core/sharedFile.js';
+import type { RunSideInputs } from './runInputs.js';
 import type { LogEntry, MachineLog, RowRef, RunLogs } from './types.js';
 
 /** An indexed run. Invariant: read-only once built; refs point into `machines`. */
 export interface Run {
   readonly logs: RunLogs;
+  /** The run's shared resource file (critical_section.log), null when not given (RunInputs). */
+  readonly sharedFile: SharedFileText | null;
+  /** The run's injected faults (faults.csv), null when not given (RunInputs). */
+  readonly faults: readonly FaultRecord[] | null;
   readonly machines: readonly MachineLog[];
   /** Vector layout (ascending ids) and its length. */
   readonly layout: readonly MachineId[];
@@ -225,8 +232,8 @@ class SendIndex {
   }
 }
 
-/** Builds the indexes of a run. O(total rows). */
-export function indexRun(logs: RunLogs): Run {
+/** Builds the indexes of a run, with its side files when given (RunInputs). O(total rows). */
+export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const layoutIndex = new Map<MachineId, number>();
   logs.layout.forEach((id, j) => layoutIndex.set(id, j));
   const machineIndex = new Map<MachineId, number>();
@@ -323,6 +330,8 @@ export function indexRun(logs: RunLogs): Run {
   let sends: Map<string, RowRef> | null = null;
   return {
     logs,
+    sharedFile: side.sharedFile ?? null,
+    faults: side.faults ?? null,
     machines: logs.machines,
     layout: logs.layout,
     n: logs.layout.length,

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { LabError } from '../core/errors.js';
-import { SHARED_FILE_NAME } from '../analysis/mutexChecks.js';
+import { SHARED_FILE_NAME } from '../core/sharedFile.js';
 import type { Config } from '../config/schema.js';
 import {
   type AlgorithmOptionSpec,

@@ -2,9 +2,10 @@
  * The `faults.csv` format: the faults a run suffered, one row each, beside the logs (written by
  * start-all's injectors and by `check` for a counterexample; read by analysis, report, the live
  * view). The one owner of its name, its columns and the meaning of each cell; writers format rows
- * with csv-stringify and readers parse records with csv-parse (or the live view's tail), so this
- * module only maps between cells and records. Pure. The column order is the user interface.
+ * with csv-stringify; {@link parseFaultsCsv} reads a whole file with csv-parse (the live view's tail
+ * parses line by line and maps records with {@link faultRecordOf}). Pure. The column order is the user interface.
  */
+import { parse } from 'csv-parse/sync';
 import type { MachineId } from './types.js';
 
 /** The file's name inside a log directory. */
@@ -53,4 +54,21 @@ export function faultRecordOf(fields: readonly string[], line: number): FaultRec
   if (!Number.isFinite(epochMs)) return null;
   const m = Number(fields[3]);
   return { line, epochMs, fault: fields[2] ?? '', machine: fields[3] && Number.isInteger(m) ? m : null, detail: fields[4] ?? '' };
+}
+
+/**
+ * Parses faults.csv text. Rows with a bad epoch are skipped; a missing or unknown header throws
+ * RangeError. Invariant: records come back in file order with their 1-based line numbers.
+ */
+export function parseFaultsCsv(text: string): FaultRecord[] {
+  const rows = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  if (rows.length === 0) return [];
+  const header = rows[0]!;
+  if (!isFaultHeader(header)) throw new RangeError(`faults.csv: unexpected header "${header.join(',')}"`);
+  const out: FaultRecord[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const rec = faultRecordOf(rows[i]!, i + 1);
+    if (rec) out.push(rec);
+  }
+  return out;
 }

@@ -21,6 +21,7 @@ import { archiveMachineLog } from './log/archive.js';
 import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import { setupMachine, type TickRateChoice } from './machineSetup.js';
+import type { MachineStatus, MachineSummary } from './machineStatus.js';
 
 /**
  * The system-wide monotonic clock (CLOCK_MONOTONIC) in microseconds: the same clock in every
@@ -31,26 +32,7 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Status updates for a supervisor (start-all) and for the console. */
-export type MachineStatus =
-  | { type: 'listening'; id: MachineId; host: string; port: number }
-  | { type: 'connected'; id: MachineId; peers: number }
-  | { type: 'ready'; id: MachineId; peers: number; tickRate: number; seed: number }
-  | { type: 'row'; row: LogRow }
-  | { type: 'stopped'; summary: MachineSummary };
-
-/** What a machine reports when it stops. */
-export interface MachineSummary {
-  readonly id: MachineId;
-  readonly tickRate: number;
-  readonly seed: number;
-  readonly ticks: number;
-  readonly lamport: number;
-  readonly maxQueue: number;
-  readonly events: Record<string, number>;
-  readonly reason: string;
-  readonly logPath: string;
-}
+export type { MachineStatus, MachineSummary } from './machineStatus.js';
 
 export interface MachineRunOptions {
   readonly self: MachineEntry;

@@ -7,7 +7,7 @@
  * where each part writes.
  */
 import { algorithmModule } from '../algorithms/registry.js';
-import { formatSharedLine } from '../analysis/mutexChecks.js';
+import { formatSharedLine } from '../core/sharedFile.js';
 import type { LogRow } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import type { RowSink } from './engine.js';

@@ -8,8 +8,8 @@
  * analyses the complete run with the run's side files, exactly as `analyze` does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CHECKERS, type RunChecker } from '../analysis/checkers.js';
-import { checkersForDir } from '../runtime/log/analyzeLogDir.js';
+import type { RunSideInputs } from '../analysis/runInputs.js';
+import { readSharedFile, readSideInputs } from '../runtime/log/analyzeLogDir.js';
 import { analyseView, LiveRun } from './liveRun.js';
 import type { TailedRow } from './tail.js';
 
@@ -21,11 +21,13 @@ export interface AnalysisWorkerData {
   readonly minIntervalMs: number;
 }
 
-function checkers(dir: string): RunChecker[] {
+/** The run's side files as they are now. */
+function sideInputs(dir: string): RunSideInputs {
   try {
-    return checkersForDir(dir);
+    return readSideInputs(dir);
   } catch {
-    return [...CHECKERS]; // faults.csv half-written or unreadable: the checks without it
+    // faults.csv half-written or unreadable: the checks without it
+    return { sharedFile: readSharedFile(dir) ?? undefined };
   }
 }
 
@@ -50,7 +52,7 @@ function main(): void {
     if (!logs) return;
     const rows = logs.machines.reduce((s, m) => s + m.rows.length, 0);
     if (rows === analysedRows && analysedCut !== null) return;
-    const { analysis } = analyseView(logs, checkers(dir), false, cutMs, () => performance.now());
+    const { analysis } = analyseView(logs, sideInputs(dir), false, cutMs, () => performance.now());
     analysedRows = rows;
     analysedCut = cutMs;
     nextAt = performance.now() + Math.max(minIntervalMs, 4 * analysis.durationMs);
@@ -75,7 +77,7 @@ function main(): void {
         port.postMessage({ type: 'error', message: 'no rows in any log file' });
       } else {
         const last = Math.max(...logs.machines.map((m) => m.rows[m.rows.length - 1]!.epochMs));
-        const { analysis, result } = analyseView(logs, checkers(dir), true, last, () => performance.now());
+        const { analysis, result } = analyseView(logs, sideInputs(dir), true, last, () => performance.now());
         port.postMessage({ type: 'final', analysis, result });
       }
     } catch (e) {

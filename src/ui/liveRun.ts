@@ -4,7 +4,7 @@
  * prefix of it. Used by the feed worker.
  */
 import { analyzeIndexedRun } from '../analysis/analyze.js';
-import type { RunChecker } from '../analysis/checkers.js';
+import type { RunSideInputs } from '../analysis/runInputs.js';
 import { indexRun } from '../analysis/run.js';
 import type { AnalysisResult, LogEntry, MachineLog, RunLogs } from '../analysis/types.js';
 import type { MachineId } from '../core/types.js';
@@ -78,9 +78,9 @@ export class LiveRun {
  * Runs analyze's checks on a view. While the run goes on (`final` false), the end-of-run checks
  * do not count towards `ok` (the page shows them as pending).
  */
-export function analyseView(logs: RunLogs, checkers: readonly RunChecker[], final: boolean, cutMs: number, now: () => number): { analysis: LiveAnalysis; result: AnalysisResult } {
+export function analyseView(logs: RunLogs, side: RunSideInputs, final: boolean, cutMs: number, now: () => number): { analysis: LiveAnalysis; result: AnalysisResult } {
   const t = now();
-  const result = analyzeIndexedRun(indexRun(logs), checkers);
+  const result = analyzeIndexedRun(indexRun(logs, side));
   const durationMs = now() - t;
   const counted = final ? result.checks : result.checks.filter((c) => !END_OF_RUN_CHECKS.has(c.name));
   return {

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeIndexedRun } from '../analysis/analyze.js';
-import { parseFaultsCsv } from '../analysis/electionChecks.js';
-import { checkersForDir, FAULTS_FILE, loadRun } from '../runtime/log/analyzeLogDir.js';
+import { loadRun } from '../runtime/log/analyzeLogDir.js';
 import { toTuple } from './live.js';
 import { renderLivePage } from './page.js';
 import type { FaultTuple, RowTuple } from './protocol.js';
@@ -18,16 +17,11 @@ import { RunStore } from './store.js';
 /** Reads, analyses and serves a finished run. Throws LabError LOG_NOT_FOUND / LOG_UNREADABLE / PORT_IN_USE / ... */
 export async function serveReplay(opts: { logDir: string; host: string; port: number }): Promise<ListeningUi & { rows: number }> {
   const run = await loadRun(opts.logDir);
-  const result = analyzeIndexedRun(run, checkersForDir(opts.logDir));
+  const result = analyzeIndexedRun(run);
   const rows: RowTuple[] = [];
   for (const log of run.machines) for (const e of log.rows) rows.push(toTuple(log.machine, e));
   rows.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-  let faults: FaultTuple[] = [];
-  try {
-    faults = parseFaultsCsv(readFileSync(join(opts.logDir, FAULTS_FILE), 'utf8')).map((f) => [f.epochMs, f.fault, f.machine, f.detail, f.line]);
-  } catch {
-    faults = []; // no faults.csv (checkersForDir has already rejected an unreadable one)
-  }
+  const faults: FaultTuple[] = (run.faults ?? []).map((f) => [f.epochMs, f.fault, f.machine, f.detail, f.line]);
   const store = new RunStore('replay', opts.logDir, false);
   store.add(rows, faults, [...run.logs.warnings]);
   const last = rows.length ? rows[rows.length - 1]![1] : 0;

@@ -13,7 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { electionReport, parseFaultsCsv, type ElectionLog } from '../../src/analysis/electionChecks.js';
+import { electionReport, type ElectionLog } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv } from '../../src/core/faultsFile.js';
 import { killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir } from '../helpers/logs.js';
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRow } from '../../src/core/logRow.js';
 import { parseDetail } from '../../src/core/logRow.js';
-import { parseFaultsCsv } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv } from '../../src/core/faultsFile.js';
 import { killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir, readLogFile } from '../helpers/logs.js';
 import { destroyRawPeers, logProblems, rawConnect, waitForRows } from '../helpers/wire.js';

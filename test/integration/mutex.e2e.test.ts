@@ -8,17 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractMutexRun } from '../../src/analysis/mutexChecks.js';
-import { CHECKERS } from '../../src/analysis/checkers.js';
 import { mutexSummary } from '../../src/analysis/mutexChecks.js';
 import { analyzeLogDir, loadRun } from '../../src/runtime/log/analyzeLogDir.js';
-import { withSharedFileChecker } from '../../src/runtime/log/sharedResourceFile.js';
 import { killAll, runCli, startCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir } from '../helpers/logs.js';
 
 afterEach(killAll);
 
 async function analyzeWithSharedFile(logDir: string) {
-  const result = await analyzeLogDir(logDir, withSharedFileChecker(logDir, CHECKERS));
+  const result = await analyzeLogDir(logDir);
   const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${JSON.stringify(c.examples)}`);
   return { result, failed };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRow } from '../../src/core/logRow.js';
 import { isClockEvent } from '../../src/algorithms/registry.js';
-import { parseFaultsCsv, type FaultRecord } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv, type FaultRecord } from '../../src/core/faultsFile.js';
 import { killAll, runCli, tempCluster, type TempCluster } from '../helpers/cli.js';
 import { readLogDir } from '../helpers/logs.js';
 

@@ -135,7 +135,7 @@ describe.skipIf(chromiumTool.skip)('HTML report in a real browser', () => {
 
   beforeAll(async () => {
     const fs = await import('node:fs');
-    const { parseFaultsCsv } = await import('../../src/analysis/electionChecks.js');
+    const { parseFaultsCsv } = await import('../../src/core/faultsFile.js');
     readFile = (path) => fs.readFileSync(path);
     featuresDir = mkdtempSync(join(tmpdir(), 'lamport-report-features-'));
     const rows = makeRun({ machines: MACHINES, steps: 1500, seed: 21, kills: { 3: 1100 }, dropToDead: true });

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { analyzeRun } from '../../src/analysis/analyze.js';
-import { CHECKERS, registerChecker, type RunChecker } from '../../src/analysis/checkers.js';
+import type { RunChecker } from '../../src/analysis/checker.js';
+import { CHECKERS, registerChecker } from '../../src/analysis/checkers.js';
 import { Violations } from '../../src/analysis/violations.js';
 import { accountMessages } from '../../src/analysis/messages.js';
 import { indexRun } from '../../src/analysis/run.js';

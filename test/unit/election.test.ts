@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createBully } from '../../src/algorithms/bully.js';
 import { describeElectionBody, outranks, parseElectionBody, seedRank, type ElectionBody, type ElectionState } from '../../src/algorithms/electionCommon.js';
 import { createRingElection } from '../../src/algorithms/ringElection.js';
-import { electionChecks, electionReport, parseFaultsCsv, partitionPeriods, type ElectionLog } from '../../src/analysis/electionChecks.js';
+import { electionChecks, electionReport, partitionPeriods, type ElectionLog } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv } from '../../src/core/faultsFile.js';
 import type { Algorithm, Context, Effect } from '../../src/core/algorithm.js';
 import { Rng } from '../../src/core/rng.js';
 

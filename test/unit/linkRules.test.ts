@@ -11,7 +11,7 @@ import { linkFaultChildArgs } from '../../src/cli/runArgv.js';
 import { LabError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Envelope, MachineId } from '../../src/core/types.js';
-import { parseFaultsCsv } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv } from '../../src/core/faultsFile.js';
 import type { FaultEntry } from '../../src/runtime/faults/injector.js';
 import {
   checkLinkFaultIds,

@@ -10,7 +10,7 @@ import {
 } from '../../src/algorithms/mutex.js';
 import { createRicartAgrawala, mustDefer, type RicartAgrawalaState } from '../../src/algorithms/ricartAgrawala.js';
 import { compareRequests, describeMutexBody, parseMutexBody, type MutexBody, type RequestKey } from '../../src/algorithms/mutexCommon.js';
-import { parseSharedFile, formatSharedLine } from '../../src/analysis/mutexChecks.js';
+import { parseSharedFile, formatSharedLine } from '../../src/core/sharedFile.js';
 
 /** A context for machine `self` of members 1..3 (peers in ring order after self). */
 function ctxFor(self: number, over: Partial<TickContext & MessageContext> = {}): TickContext & MessageContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeIndexedRun } from '../../src/analysis/analyze.js';
-import { parseFaultsCsv } from '../../src/analysis/electionChecks.js';
+import { parseFaultsCsv } from '../../src/core/faultsFile.js';
 import { buildReportData, thin } from '../../src/analysis/reportData.js';
 import { indexRun } from '../../src/analysis/run.js';
 import { faultWindows, recoverBaseSeed, runInfo, seedsDeriving, shellQuote, unsplitmix32 } from '../../src/analysis/runInfo.js';

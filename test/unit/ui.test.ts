@@ -3,14 +3,13 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeLogDir } from '../../src/runtime/log/analyzeLogDir.js';
+import { analyzeLogDir, readSideInputs } from '../../src/runtime/log/analyzeLogDir.js';
 import { FileTail, LogDirFollower } from '../../src/ui/tail.js';
 import { analyseView, LiveRun } from '../../src/ui/liveRun.js';
 import { RunStore } from '../../src/ui/store.js';
 import { SseHub } from '../../src/ui/sseHub.js';
 import { hostAllowed, listenUi, resumeEvents, type ListeningUi } from '../../src/ui/server.js';
 import { toTuple } from '../../src/ui/live.js';
-import { checkersForDir } from '../../src/runtime/log/analyzeLogDir.js';
 import { makeRun, writeLogs } from '../helpers/makeLogs.js';
 
 const HEADER = 'time,epoch_ms,machine,event,lamport,vector,queue_len,peer,msg_id,detail\n';
@@ -86,7 +85,7 @@ describe('LogDirFollower', () => {
     }
     const want = await analyzeLogDir(live);
     const logsView = run.view(null)!;
-    const { result, analysis } = analyseView(logsView, checkersForDir(live), true, 0, () => 0);
+    const { result, analysis } = analyseView(logsView, readSideInputs(live), true, 0, () => 0);
     expect(JSON.stringify({ ...result, warnings: [] })).toBe(JSON.stringify({ ...want, warnings: [] }));
     expect(analysis.ok).toBe(want.ok);
     expect(analysis.rows).toBe(want.totalRows);

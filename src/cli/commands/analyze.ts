@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { formatAnalysisText } from '../../analysis/format.js';
-import { analyzeLogDir, checkersForDir } from '../../runtime/log/analyzeLogDir.js';
+import { analyzeLogDir } from '../../runtime/log/analyzeLogDir.js';
 import { EXIT_FAILED, EXIT_OK } from '../exitCodes.js';
 import type { SetExit } from '../program.js';
 import { nonEmptyPath } from '../parsers.js';
@@ -25,7 +25,7 @@ export function registerAnalyze(program: Command, setExit: SetExit): void {
     .option('--json', 'print the analysis as JSON')
     .option('--shared-file <path>', 'mutex runs: the shared resource file (default <log-dir>/critical_section.log)')
     .action(async (opts: AnalyzeOptions) => {
-      const result = await analyzeLogDir(opts.logDir, checkersForDir(opts.logDir, { sharedFile: opts.sharedFile }));
+      const result = await analyzeLogDir(opts.logDir, { sharedFile: opts.sharedFile });
       process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : formatAnalysisText(result));
       setExit(result.ok ? EXIT_OK : EXIT_FAILED);
     });

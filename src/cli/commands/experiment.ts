@@ -16,7 +16,6 @@ import { fmtNum, table } from '../../analysis/format.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderExperimentHtml, type ExperimentTrial } from '../../report/experimentHtml.js';
 import { trialCurves } from '../../analysis/experimentCurves.js';
-import { readFaults } from './report.js';
 import type { SetExit } from '../program.js';
 import { cliScriptPath } from '../paths.js';
 
@@ -145,7 +144,7 @@ logs stay), prints and writes the comparison of the trials completed so far, and
     )
     .action(async (opts: ExperimentOptions) => {
       const { execa } = await import('execa');
-      const { loadRun, checkersForDir } = await import('../../runtime/log/analyzeLogDir.js');
+      const { loadRun } = await import('../../runtime/log/analyzeLogDir.js');
       const { analyzeIndexedRun } = await import('../../analysis/analyze.js');
       const settings = [...BUILTIN_SETTINGS, ...(opts.setting ?? [])];
       const names = new Set<string>();
@@ -199,8 +198,8 @@ logs stay), prints and writes the comparison of the trials completed so far, and
               throw new LabError('INVALID_OPTION', `setting "${setting.name}" (${setting.args.join(' ')}): start-all failed: ${last.replace(/^lamport-lab: error: /, '')}`);
             }
             const run = await loadRun(dir);
-            const analysis = analyzeIndexedRun(run, checkersForDir(dir));
-            writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}`, faults: readFaults(dir) }));
+            const analysis = analyzeIndexedRun(run);
+            writeFileSync(join(dir, 'report.html'), renderReportHtml(run, analysis, { title: `${setting.name} trial ${k}` }));
             list.push({ dir: join(setting.name, `trial-${k}`), figures: trialFigures(analysis), curves: trialCurves(run) });
             done++;
           }

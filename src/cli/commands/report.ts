@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
 import { analyzeIndexedRun } from '../../analysis/analyze.js';
-import { parseFaultsCsv, type FaultRecord } from '../../analysis/electionChecks.js';
 import { DEFAULT_MAX_DIAGRAM_ROWS } from '../../analysis/reportData.js';
 import { LabError } from '../../core/errors.js';
-import { checkersForDir, FAULTS_FILE, loadRun } from '../../runtime/log/analyzeLogDir.js';
+import { loadRun } from '../../runtime/log/analyzeLogDir.js';
 import { LOG_FILE_RE } from '../../runtime/log/reader.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { intIn, numberIn } from '../parsers.js';
@@ -58,21 +57,6 @@ export function defaultMaxLogMb(): number {
   return Math.floor(getHeapStatistics().heap_size_limit / BYTES_OF_MEMORY_PER_LOG_BYTE / 1e6);
 }
 
-/** faults.csv of the run, or null when there is none. Unreadable → LabError LOG_UNREADABLE. */
-export function readFaults(dir: string): FaultRecord[] | null {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, FAULTS_FILE), 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    return parseFaultsCsv(text);
-  } catch (e) {
-    throw new LabError('LOG_UNREADABLE', `${join(dir, FAULTS_FILE)}: ${(e as Error).message}`);
-  }
-}
-
 const mb = (bytes: number): string => (bytes < 1e5 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`);
 
 export function registerReport(program: Command, setExit: SetExit): void {
@@ -102,10 +86,9 @@ Examples:
             `Report on a shorter run, or give Node more memory (NODE_OPTIONS=--max-old-space-size=<MB>) and raise --max-log-mb`,
         );
       }
-      const faults = readFaults(opts.logDir);
       const run = await loadRun(opts.logDir);
-      const result = analyzeIndexedRun(run, checkersForDir(opts.logDir));
-      const html = renderReportHtml(run, result, { faults, maxDiagramRows: opts.maxDiagramRows });
+      const result = analyzeIndexedRun(run);
+      const html = renderReportHtml(run, result, { maxDiagramRows: opts.maxDiagramRows });
       try {
         writeFileSync(opts.out, html);
       } catch (e) {

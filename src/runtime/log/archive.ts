@@ -8,7 +8,7 @@
  * live machine is never moved.
  */
 import { FAULTS_FILE } from '../../core/faultsFile.js';
-import { SHARED_FILE_NAME } from '../../analysis/mutexChecks.js';
+import { SHARED_FILE_NAME } from '../../core/sharedFile.js';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';

@@ -19,7 +19,7 @@ import { parse } from 'csv-parse';
 import { LabError } from '../../core/errors.js';
 import { isClockEvent } from '../../algorithms/registry.js';
 import { LOG_COLUMNS } from '../../core/logRow.js';
-import { parseVector } from '../../core/vector.js';
+import { parseVector, parseVectorCodes, parseVectorInto } from '../../core/vector.js';
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
 import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
@@ -42,82 +42,6 @@ function parseUint(text: string, a = 0, b = text.length): number {
   return v;
 }
 
-/**
- * Parses the vector `1:4;2:0;3:7` starting at text[a], not reading at or past b, into
- * out[off..off+ids.length) when its ids equal `ids` in order. Returns the index after it (where
- * the caller expects the column's end), or -1 when malformed or the ids differ.
- */
-function parseVectorAt(text: string, ids: readonly number[], out: Int32Array, off: number, a: number, b: number): number {
-  const n = ids.length;
-  let k = a;
-  for (let j = 0; j < n; j++) {
-    if (j > 0) {
-      if (k >= b || text.charCodeAt(k) !== 59 /* ; */) return -1;
-      k++;
-    }
-    let id = 0;
-    let digits = 0;
-    for (; k < b; k++) {
-      const c = text.charCodeAt(k) - 48;
-      if (c < 0 || c > 9) break;
-      id = id * 10 + c;
-      digits++;
-    }
-    if (digits === 0 || id !== ids[j] || k >= b || text.charCodeAt(k) !== 58 /* : */) return -1;
-    k++;
-    let count = 0;
-    digits = 0;
-    for (; k < b; k++) {
-      const c = text.charCodeAt(k) - 48;
-      if (c < 0 || c > 9) break;
-      count = count * 10 + c;
-      digits++;
-    }
-    if (digits === 0 || digits > 9) return -1;
-    out[off + j] = count;
-  }
-  return k;
-}
-
-/**
- * {@link parseVectorAt} over code units (the fast path): the same result.
- */
-function parseVectorCodes(codes: CharCodes, ids: readonly number[], out: Int32Array, off: number, a: number, b: number): number {
-  const n = ids.length;
-  let k = a;
-  for (let j = 0; j < n; j++) {
-    if (j > 0) {
-      if (k >= b || codes[k]! !== 59 /* ; */) return -1;
-      k++;
-    }
-    let id = 0;
-    let digits = 0;
-    for (; k < b; k++) {
-      const c = codes[k]! - 48;
-      if (c < 0 || c > 9) break;
-      id = id * 10 + c;
-      digits++;
-    }
-    if (digits === 0 || id !== ids[j] || k >= b || codes[k]! !== 58 /* : */) return -1;
-    k++;
-    let count = 0;
-    digits = 0;
-    for (; k < b; k++) {
-      const c = codes[k]! - 48;
-      if (c < 0 || c > 9) break;
-      count = count * 10 + c;
-      digits++;
-    }
-    if (digits === 0 || digits > 9) return -1;
-    out[off + j] = count;
-  }
-  return k;
-}
-
-/** Parses a whole vector column `text` (see {@link parseVectorAt}); false when malformed or the ids differ. */
-function parseVectorInto(text: string, ids: readonly number[], out: Int32Array, off: number): boolean {
-  return parseVectorAt(text, ids, out, off, 0, text.length) === text.length;
-}
 
 /** Shared state while reading the files of one run. */
 interface LayoutState {

@@ -4,7 +4,7 @@
  * registered algorithm checker) and reports the seeds whose rows break one. No files are written.
  */
 import { analyzeRun } from '../../analysis/analyze.js';
-import type { RunChecker } from '../../analysis/checkers.js';
+import type { RunChecker } from '../../analysis/checker.js';
 import type { CheckResult } from '../../analysis/types.js';
 import { rowsToRunLogs } from '../../analysis/fromRows.js';
 import type { LogRow } from '../../core/logRow.js';
