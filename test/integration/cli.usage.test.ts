@@ -5,23 +5,15 @@
  * `export`'s default file. Runs the compiled CLI (npm run build first); no machine runs longer
  * than a short `simulate`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/tempDirs.js';
 import { BIN, ROOT, tempCluster } from '../helpers/cli.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'cli-usage-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('cli-usage-');
 
 function cli(args: string[], cwd: string = tempDir()) {
   return execa(process.execPath, [BIN, ...args], { cwd, reject: false, timeout: 60_000, env: { NO_COLOR: '1' } });
@@ -47,7 +39,7 @@ describe('one error style', () => {
 
   it('--tick-rate states the limit that applies: 1..6, or 1..10000 with --fast-ticks', async () => {
     const c = await tempCluster(2);
-    dirs.push(c.dir);
+    tempDir.adopt(c.dir);
     for (const cmd of [['simulate', '--no-logs', '--duration', '1'], ['run-machine', '1', '--config', c.configPath, '--log-dir', c.logDir]]) {
       const model = await cli([...cmd, '--tick-rate', '0'], c.dir);
       expect(model.exitCode).toBe(2);
@@ -103,7 +95,7 @@ describe('--help', () => {
 describe('inputs that are refused', () => {
   it('--log-dir "" is refused by every command that takes it', async () => {
     const c = await tempCluster(2);
-    dirs.push(c.dir);
+    tempDir.adopt(c.dir);
     for (const cmd of [
       ['start-all', '--config', c.configPath],
       ['run-machine', '1', '--config', c.configPath],
@@ -121,7 +113,7 @@ describe('inputs that are refused', () => {
 
   it('an algorithm option given with another algorithm is refused, naming the option and its algorithms', async () => {
     const c = await tempCluster(2);
-    dirs.push(c.dir);
+    tempDir.adopt(c.dir);
     const cases: [string[], RegExp][] = [
       [['--cs-probability', '0.5'], /--cs-probability is an option of --algorithm mutex or ricart-agrawala, not of workload/],
       [['--algorithm', 'election', '--failure-timeout', '2'], /--failure-timeout is an option of --algorithm mutex or ricart-agrawala, not of election/],
@@ -142,7 +134,7 @@ describe('inputs that are refused', () => {
 
   it('--leader-timeout must exceed --heartbeat', async () => {
     const c = await tempCluster(2);
-    dirs.push(c.dir);
+    tempDir.adopt(c.dir);
     for (const cmd of [['start-all', '--config', c.configPath, '--log-dir', c.logDir], ['simulate', '--no-logs', '--duration', '1']]) {
       const r = await cli([...cmd, '--algorithm', 'election', '--heartbeat', '10', '--leader-timeout', '1'], c.dir);
       expect(r.exitCode).toBe(2);
@@ -155,7 +147,7 @@ describe('inputs that are refused', () => {
 
   it('a delay without a unit is refused and the message says the unit is required', async () => {
     const c = await tempCluster(2);
-    dirs.push(c.dir);
+    tempDir.adopt(c.dir);
     for (const cmd of [['start-all', '--config', c.configPath, '--log-dir', c.logDir], ['simulate', '--no-logs', '--duration', '1']]) {
       for (const [spec, example] of [['uniform:1-50', 'uniform:1-50ms'], ['fixed:5', 'fixed:5ms'], ['exp:10', 'exp:10ms']] as const) {
         const r = await cli([...cmd, '--delay', spec], c.dir);

@@ -6,18 +6,14 @@
  * it stalled. The stall is found here from the rows directly, independently of the checker. (Seed 4
  * stalls with today's algorithm, which does not re-send what the loss swallowed.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/tempDirs.js';
 import { BIN } from '../helpers/cli.js';
 import { readLogDir } from '../helpers/logs.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('mutex-stall-');
 
 /** Longest stall at the end of the run (ms), and the settling time, straight from the rows. */
 function stallFromRows(logDir: string): { stallMs: number; settleMs: number } {
@@ -48,8 +44,7 @@ describe('mutex liveness on the reported lossy run', () => {
   it('analyze fails a run that stalls longer than the settling time, and only such a run', async () => {
     let stalled = 0;
     for (const seed of [4, 7, 9]) {
-      const cwd = mkdtempSync(join(tmpdir(), 'mutex-stall-'));
-      dirs.push(cwd);
+      const cwd = tempDir();
       const sim = await execa(process.execPath, [BIN, 'simulate', '--algorithm', 'mutex', '--machines', '5', '--loss', '0.2', '--delay', 'uniform:1-50ms', '--seed', String(seed), '--duration', '20'], { cwd, reject: false });
       expect(sim.exitCode, sim.stderr).toBe(0);
       const truth = stallFromRows(join(cwd, 'logs'));

@@ -1,20 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/tempDirs.js';
 import { BIN } from '../helpers/cli.js';
 import { makeRun, writeLogs } from '../helpers/makeLogs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'report-cli-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('report-cli-');
 
 function cli(args: string[], cwd: string) {
   return execa(process.execPath, [BIN, ...args], { cwd, reject: false, env: { NO_COLOR: '1' } });

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/tempDirs.js';
 import { runSimulateCommand, type RawSimulateOptions, TEST_HOOKS_ENV } from '../../src/cli/commands/simulate.js';
 import { parseDelaySpec } from '../../src/faults/delay.js';
 
@@ -12,15 +12,7 @@ const bin = join(root, 'bin', 'lamport-lab.js');
 /** The binary runs the build in dist/ (npm test builds first). */
 const built = existsSync(join(root, 'dist', 'cli', 'commands', 'simulate.js'));
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sim-cli-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('sim-cli-');
 
 function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
   return execa(process.execPath, [bin, 'simulate', ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env } });
