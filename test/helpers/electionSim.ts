@@ -104,6 +104,15 @@ export interface ElectionSimRun {
   readonly faults: FaultRecord[];
 }
 
+/** Ranks of five machines where machine 2 outranks everyone (then 4, 3, 5, 1). */
+export const RANKS_TOP_2: ReadonlyMap<number, number> = new Map([
+  [1, 10],
+  [2, 50],
+  [3, 30],
+  [4, 40],
+  [5, 20],
+]);
+
 /** Runs one simulation. Machine ids are 1..n in ring order. */
 export function runElectionSim(o: ElectionSimOptions): ElectionSimRun {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Algorithm } from '../../src/core/algorithm.js';
 import type { ElectionBody, ElectionState } from '../../src/algorithms/electionCommon.js';
 import { Rng } from '../../src/core/rng.js';
-import { checkElectionSim, runElectionSim, type ElectionAlgorithmName, type ElectionSimRun, type SimPartition } from '../helpers/electionSim.js';
+import { checkElectionSim, RANKS_TOP_2, runElectionSim, type ElectionAlgorithmName, type ElectionSimRun, type SimPartition } from '../helpers/electionSim.js';
 import { DEFAULT_SIM_EPOCH } from '../../src/runtime/sim/simulation.js';
 
 const ALGORITHMS: ElectionAlgorithmName[] = ['election', 'bully'];
@@ -134,13 +134,7 @@ describe.each(ALGORITHMS.flatMap((a) => MODES.map((m) => [a, m] as const)))('%s,
   });
 
   it('the top machine cut off alone: the rest elect the next one, and the top leads again after the heal', () => {
-    const ranks = new Map([
-      [1, 10],
-      [2, 50],
-      [3, 30],
-      [4, 40],
-      [5, 20],
-    ]);
+    const ranks = RANKS_TOP_2;
     const run = runElectionSim({ algorithm, n: 5, seed: 9, durationMs: 30_000, ranks, partitions: [{ groups: [[2]], fromMs: 8000, toMs: 18_000 }], partitionMode: mode });
     const { checks, report } = checkElectionSim(run);
     expect(checks.filter((c) => !c.ok)).toEqual([]);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { checkElectionSim, runElectionSim, type ElectionAlgorithmName } from '../helpers/electionSim.js';
+import { checkElectionSim, RANKS_TOP_2, runElectionSim, type ElectionAlgorithmName } from '../helpers/electionSim.js';
 
 const ALGORITHMS: ElectionAlgorithmName[] = ['election', 'bully'];
 
@@ -60,13 +60,7 @@ describe.each(ALGORITHMS)('%s', (algorithm) => {
   });
 
   it('a restarted old leader takes over again (it outranks everyone)', () => {
-    const ranks = new Map([
-      [1, 10],
-      [2, 50],
-      [3, 30],
-      [4, 40],
-      [5, 20],
-    ]);
+    const ranks = RANKS_TOP_2;
     const run = runElectionSim({ algorithm, n: 5, seed: 3, durationMs: 40_000, ranks, crashes: [{ id: 2, atMs: 8000 }], restarts: [{ id: 2, atMs: 22_000 }] });
     const { checks, report } = checkElectionSim(run);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
