@@ -32,6 +32,7 @@ import type { LogRow } from '../core/logRow.js';
 import type { Envelope, MachineId } from '../core/types.js';
 import { happenedBefore, makeLayout, type VectorLayout } from '../core/vector.js';
 import { MachineEngine, type EngineClock, type Outbox, type RowSink } from '../runtime/engine.js';
+import { startRowDetail } from '../runtime/machineSetup.js';
 import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
 import type { Abstraction } from './abstractions.js';
 import { deepClone, KeyWriter } from './canonical.js';
@@ -254,8 +255,7 @@ export class Model {
 
   private startDetail(m: number, restoredRows: number | null): string {
     const rate = +(1000 / this.config.tickMs).toFixed(3);
-    const extra = restoredRows === null ? '' : ` restored_rows=${restoredRows}`;
-    return `seed=0 tick_rate=${rate} algorithm=${this.config.algorithmName} mode=checked tick_ms=${this.config.tickMs}${extra}`;
+    return startRowDetail({ seed: 0, tickRate: rate, algorithm: this.config.algorithmName, more: { mode: 'checked', tick_ms: this.config.tickMs }, restoredRows: restoredRows ?? undefined });
   }
 
   /** Runs one operation on machine m of the working state, through a fresh engine. */

@@ -20,7 +20,7 @@ import { SyncCsvLog, logFailure } from './log/csvLog.js';
 import { archiveMachineLog } from './log/archive.js';
 import { RealTicker } from './scheduler.js';
 import type { Transport, TransportHandlers } from './transport.js';
-import { setupMachine, type TickRateChoice } from './machineSetup.js';
+import { setupMachine, startRowDetail, type TickRateChoice } from './machineSetup.js';
 import type { MachineStatus, MachineSummary } from './machineStatus.js';
 
 /**
@@ -228,17 +228,14 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
   });
   const eng = engine;
   if (restored) eng.restore(restored.lamport, restored.vector, restored.lastSeq);
-  const startDetail = [
-    `seed=${opts.seed}`,
-    `tick_rate=${tickRate}`,
-    `algorithm=${opts.algorithm.name}`,
-    `pid=${process.pid}`,
-    `host=${hostname()}`,
-    restored ? `restored_rows=${restored.rows}` : undefined,
-    opts.startDetail,
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const startDetail = startRowDetail({
+    seed: opts.seed,
+    tickRate,
+    algorithm: opts.algorithm.name,
+    more: { pid: process.pid, host: hostname() },
+    restoredRows: restored?.rows,
+    extra: opts.startDetail,
+  });
   try {
     eng.start(startDetail);
   } catch (e) {

@@ -28,7 +28,7 @@ import { Rng, deriveSeed } from '../../core/rng.js';
 import type { Envelope, MachineId } from '../../core/types.js';
 import { type VectorLayout, makeLayout } from '../../core/vector.js';
 import { MachineEngine, type RowSink } from '../engine.js';
-import { setupMachine } from '../machineSetup.js';
+import { setupMachine, startRowDetail } from '../machineSetup.js';
 import { type SharedResourceOut, buildRowPipeline } from '../rowPipeline.js';
 import { EventQueue } from './eventQueue.js';
 import { isoTimeFormatter } from './isoTime.js';
@@ -407,7 +407,7 @@ export class Simulation {
     for (let j = 0; j < v.length; j++) if (v[j]! > 0) vector.set(layout.ids[j]!, v[j]!);
     engine.restore(old.clock.lamport, vector, old.lastSeq);
     slot.rec.engine = engine;
-    engine.start(this.startDetail(slot, ` restored_rows=${sumCounts(slot.priorCounts)}`));
+    engine.start(this.startDetail(slot, sumCounts(slot.priorCounts)));
     const peers = this.upPeers(a);
     if (this.connectRows) for (const b of peers) engine.peerUp(ids[b]!, 'reason=restart');
     for (const b of peers) this.slots[b]!.rec.engine.peerUp(ids[a]!, 'reason=restart');
@@ -537,8 +537,8 @@ export class Simulation {
     return { seed, rng, tickRate };
   }
 
-  private startDetail(slot: Slot, extra = ''): string {
-    return `seed=${slot.rec.seed} tick_rate=${slot.rec.tickRate} algorithm=${slot.algorithm} mode=simulated${extra}`;
+  private startDetail(slot: Slot, restoredRows?: number): string {
+    return startRowDetail({ seed: slot.rec.seed, tickRate: slot.rec.tickRate, algorithm: slot.algorithm, more: { mode: 'simulated' }, restoredRows });
   }
 
   private scheduleTick(slot: Slot, k: number): void {
