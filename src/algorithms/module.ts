@@ -66,7 +66,7 @@ export interface AlgorithmOptionSpec {
   readonly field?: NumericOptionField;
 }
 
-/** The runtime's per-algorithm row hook (runtime/algorithmHooks.ts), by key. */
+/** The runtime's per-algorithm row hook (runtime/host/algorithmHooks.ts), by key. */
 export type RowHookKind = 'shared-resource';
 
 /** The analysis checker of an algorithm family (analysis/checkers.ts), by name. */

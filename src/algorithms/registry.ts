@@ -8,7 +8,7 @@
  * Adding an algorithm touches 2 files: its module (which exports an AlgorithmModule declaring its
  * name, factory, events, notes, options and defaults, validation, and the keys of its row hook and
  * checker) and {@link ALGORITHM_MODULES} below. The other layers keep their algorithm-specific
- * parts in small registries keyed by what the module names (rowHook: runtime/algorithmHooks.ts;
+ * parts in small registries keyed by what the module names (rowHook: runtime/host/algorithmHooks.ts;
  * checker: analysis/checkers.ts); a new algorithm reuses an existing key or adds an entry there.
  * Optional: a model-checker abstraction and properties in check/ (without one, `check` hashes
  * states raw and checks the clock rules only) and the live page's role column in ui/client.ts.

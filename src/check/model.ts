@@ -32,7 +32,7 @@ import type { LogRow } from '../core/logRow.js';
 import type { Envelope, MachineId } from '../core/types.js';
 import { happenedBefore, makeLayout, type VectorLayout } from '../core/vector.js';
 import { MachineEngine, type EngineClock, type Outbox, type RowSink } from '../runtime/engine.js';
-import { startRowDetail } from '../runtime/machineSetup.js';
+import { startRowDetail } from '../runtime/host/machineSetup.js';
 import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
 import type { Abstraction } from './abstractions.js';
 import { deepClone, KeyWriter } from './canonical.js';

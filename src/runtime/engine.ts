@@ -1,6 +1,6 @@
 /**
  * The machine engine: one machine's algorithm, clocks, network queue and message numbering,
- * independent of how time passes and how bytes move. Real processes (runtime/machine.ts over TCP)
+ * independent of how time passes and how bytes move. Real processes (runtime/host/machine.ts over TCP)
  * and the simulator (runtime/sim) both drive it. For every effect it stamps the clocks, hands the
  * log row to the sink and only then gives the message to the outbox: a SEND row always reaches the
  * log before its message reaches the network.

@@ -28,7 +28,7 @@
 import { z } from 'zod/v3';
 import type { MachineId } from '../core/types.js';
 import type { LinkBlock } from '../faults/link.js';
-import type { MachineStatus } from './machineStatus.js';
+import type { MachineStatus } from './host/machineStatus.js';
 
 // ---- child → supervisor ----------------------------------------------------------------------
 

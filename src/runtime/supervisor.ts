@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { execa, type ResultPromise } from 'execa';
 import type { MachineId } from '../core/types.js';
 import type { MachineEntry } from '../config/schema.js';
-import type { MachineSummary } from './machine.js';
+import type { MachineSummary } from './host/machine.js';
 import type { LabError } from '../core/errors.js';
 import { TcpTransport } from './net/tcpTransport.js';
 import { type ChildMessage, type SupervisorMessage, parseChildMessage } from './ipc.js';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveSeed } from '../../src/core/rng.js';
-import { setupMachine } from '../../src/runtime/machineSetup.js';
+import { setupMachine } from '../../src/runtime/host/machineSetup.js';
 import { parseSetting } from '../../src/cli/commands/experiment.js';
 import { killAll, runCli, tempCluster } from '../helpers/cli.js';
 import { readLogDir } from '../helpers/logs.js';

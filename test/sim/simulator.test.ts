@@ -321,7 +321,7 @@ describe('determinism', () => {
 
   it('same tick rates as start-all for the same seed (deriveSeed then setupMachine)', async () => {
     const { deriveSeed } = await import('../../src/core/rng.js');
-    const { setupMachine } = await import('../../src/runtime/machineSetup.js');
+    const { setupMachine } = await import('../../src/runtime/host/machineSetup.js');
     const { result } = simulate({ n: 5, seed: 77 } as Partial<SimulationOptions>);
     for (const m of result.machines) expect(m.tickRate).toBe(setupMachine(deriveSeed(77, m.id), { max: 6 }).tickRate);
   });

@@ -4,19 +4,19 @@
  * start-all it also reports its status over the IPC channel; a failure (at start-up or a log that
  * cannot be written) is reported there as `failed` with its code and one-line message, and the
  * channel is closed so the process exits with the error's status instead of lingering.
- * The command parses options and loads the config; the process itself is runtime/machineProcess.ts.
+ * The command parses options and loads the config; the process itself is runtime/host/machineProcess.ts.
  */
 import { Option, type Command } from 'commander';
 import { loadConfig, findMachine } from '../../config/load.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
-import { useColour } from '../../runtime/printer.js';
+import { useColour } from '../../runtime/host/printer.js';
 import { intIn } from '../parsers.js';
 import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
 import type { SetExit } from '../program.js';
 import { isLabError } from '../../core/errors.js';
 import { EXIT_INTERNAL, exitCodeFor } from '../exitCodes.js';
 import { supervisorChannel } from '../../runtime/ipc.js';
-import { reportingFailure, runMachineProcess, type MachineProcessWorld } from '../../runtime/machineProcess.js';
+import { reportingFailure, runMachineProcess, type MachineProcessWorld } from '../../runtime/host/machineProcess.js';
 // network faults
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 

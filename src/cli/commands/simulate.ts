@@ -8,7 +8,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { partitionOption, requireDelayUnit } from '../linkFaultOptions.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
-import { usesSharedResource } from '../../runtime/rowPipeline.js';
+import { usesSharedResource } from '../../runtime/host/rowPipeline.js';
 import { LabError } from '../../core/errors.js';
 import type { LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';

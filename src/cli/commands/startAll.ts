@@ -18,7 +18,7 @@ import { createAlgorithm } from '../../algorithms/registry.js';
 import { deriveSeed } from '../../core/rng.js';
 import type { MachineId } from '../../core/types.js';
 import { archiveRun } from '../../runtime/log/archive.js';
-import { useColour } from '../../runtime/printer.js';
+import { useColour } from '../../runtime/host/printer.js';
 import { EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, exitCodeFor } from '../exitCodes.js';
 import type { ErrorCode, LabError } from '../../core/errors.js';
 import type { MachineEntry } from '../../config/schema.js';

@@ -13,7 +13,7 @@ import type { MachineId } from '../../core/types.js';
 import type { RowSink } from '../engine.js';
 import { LOG_HEADER, formatRow } from '../log/csvLog.js';
 import { SHARED_FILE_NAME } from '../../core/sharedFile.js';
-import type { SharedResourceOut } from '../rowPipeline.js';
+import type { SharedResourceOut } from '../host/rowPipeline.js';
 
 /** The sink of `--no-logs`: keeps nothing, so the engine does not even build rows. */
 export const DISCARD_SINK: RowSink = { write() {}, discards: true };

@@ -7,19 +7,19 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import type { LabError } from '../core/errors.js';
-import type { AnyAlgorithm } from '../core/algorithm.js';
-import type { LogRow } from '../core/logRow.js';
-import type { MachineId } from '../core/types.js';
-import { makeLayout } from '../core/vector.js';
-import type { MachineEntry } from '../config/schema.js';
-import { DEFAULT_MAX_QUEUE, MachineEngine } from './engine.js';
+import type { LabError } from '../../core/errors.js';
+import type { AnyAlgorithm } from '../../core/algorithm.js';
+import type { LogRow } from '../../core/logRow.js';
+import type { MachineId } from '../../core/types.js';
+import { makeLayout } from '../../core/vector.js';
+import type { MachineEntry } from '../../config/schema.js';
+import { DEFAULT_MAX_QUEUE, MachineEngine } from '../engine.js';
 import type { RowResources } from './algorithmHooks.js';
 import { buildRowPipeline } from './rowPipeline.js';
-import { SyncCsvLog, logFailure } from './log/csvLog.js';
-import { archiveMachineLog } from './log/archive.js';
-import { RealTicker } from './scheduler.js';
-import type { Transport, TransportHandlers } from './transport.js';
+import { SyncCsvLog, logFailure } from '../log/csvLog.js';
+import { archiveMachineLog } from '../log/archive.js';
+import { RealTicker } from '../scheduler.js';
+import type { Transport, TransportHandlers } from '../transport.js';
 import { setupMachine, startRowDetail, type TickRateChoice } from './machineSetup.js';
 import type { MachineStatus, MachineSummary } from './machineStatus.js';
 
@@ -189,11 +189,11 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     await transport.close();
     throw e;
   };
-  let restored: Awaited<ReturnType<typeof import('./log/restore.js').restoreFromLog>> | null = null;
+  let restored: Awaited<ReturnType<typeof import('../log/restore.js').restoreFromLog>> | null = null;
   let resources: RowResources = {};
   try {
     // csv-parse is loaded only when continuing a log
-    restored = opts.append ? (await import('./log/restore.js')).restoreFromLog(logPath, id) : null;
+    restored = opts.append ? (await import('../log/restore.js')).restoreFromLog(logPath, id) : null;
     if (!opts.append && opts.archiveEarlier !== false) archiveMachineLog(opts.logDir, logPath);
     log = new SyncCsvLog(logPath, opts.append);
     resources = opts.openRowResources?.() ?? {};

@@ -1,10 +1,10 @@
 /**
- * What a running machine reports about itself (runtime/machine.ts emits it): status updates for
+ * What a running machine reports about itself (runtime/host/machine.ts emits it): status updates for
  * the console and for start-all (ipc.ts carries all but `row` to the supervisor), and the summary
  * it ends with. Types only, so the IPC protocol and the machine do not import each other.
  */
-import type { LogRow } from '../core/logRow.js';
-import type { MachineId } from '../core/types.js';
+import type { LogRow } from '../../core/logRow.js';
+import type { MachineId } from '../../core/types.js';
 
 /** Status updates for a supervisor (start-all) and for the console. */
 export type MachineStatus =

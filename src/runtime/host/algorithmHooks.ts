@@ -8,11 +8,11 @@
  * algorithm's module names (AlgorithmModule.rowHook, e.g. the mutex modules' 'shared-resource').
  * The leader report is wired for every algorithm (it reacts only to election rows).
  */
-import type { MachineId } from '../core/types.js';
-import { algorithmModule } from '../algorithms/registry.js';
-import type { RowHookKind } from '../algorithms/module.js';
+import type { MachineId } from '../../core/types.js';
+import { algorithmModule } from '../../algorithms/registry.js';
+import type { RowHookKind } from '../../algorithms/module.js';
 import { openSharedResource } from './sharedResource.js';
-import type { ChildMessage } from './ipc.js';
+import type { ChildMessage } from '../ipc.js';
 import type { RowPipelineParts } from './rowPipeline.js';
 
 export interface HookContext {

@@ -3,8 +3,8 @@
  * same seed gives the same machine in both: its seeded RNG, its tick rate (the first draw), the
  * START row's detail.
  */
-import { formatDetail } from '../core/logRow.js';
-import { Rng } from '../core/rng.js';
+import { formatDetail } from '../../core/logRow.js';
+import { Rng } from '../../core/rng.js';
 
 export interface TickRateChoice {
   /** Fixed rate (--tick-rate), or undefined to draw one. */

@@ -6,12 +6,12 @@
  * printer. One function builds it ({@link buildRowPipeline}); what differs between drivers is only
  * where each part writes.
  */
-import { algorithmModule } from '../algorithms/registry.js';
-import { formatSharedLine } from '../core/sharedFile.js';
-import type { LogRow } from '../core/logRow.js';
-import type { MachineId } from '../core/types.js';
-import type { RowSink } from './engine.js';
-import type { LeaderReport } from './ipc.js';
+import { algorithmModule } from '../../algorithms/registry.js';
+import { formatSharedLine } from '../../core/sharedFile.js';
+import type { LogRow } from '../../core/logRow.js';
+import type { MachineId } from '../../core/types.js';
+import type { RowSink } from '../engine.js';
+import type { LeaderReport } from '../ipc.js';
 import { leaderStatusHook } from './leaderStatus.js';
 
 /**
@@ -32,7 +32,7 @@ export function teeRowSinks(sinks: readonly RowSink[]): RowSink {
 
 /**
  * Where the run's shared resource lines go (`critical_section.log`): one file every machine of a
- * real run appends to (runtime/sharedResource.ts), or the simulator's one collector in global
+ * real run appends to (runtime/host/sharedResource.ts), or the simulator's one collector in global
  * event order. append() gets whole lines and must hand each to the OS (or memory) before returning.
  */
 export interface SharedResourceOut {

@@ -4,9 +4,9 @@
  * uses the reports to resolve `--kill leader@S`. Works with any algorithm that logs LEADER rows
  * with `leader=<id>`; for the others it never reports.
  */
-import { type LogRow, parseDetail } from '../core/logRow.js';
-import type { MachineId } from '../core/types.js';
-import type { LeaderReport } from './ipc.js';
+import { type LogRow, parseDetail } from '../../core/logRow.js';
+import type { MachineId } from '../../core/types.js';
+import type { LeaderReport } from '../ipc.js';
 
 /** A hook calling `report` on every change of leader. Invariant: never throws on odd rows. */
 export function leaderStatusHook(self: MachineId, report: (msg: LeaderReport) => void): (row: LogRow) => void {

@@ -3,7 +3,7 @@
  * and never when NO_COLOR is set (https://no-color.org).
  */
 import { styleText } from 'node:util';
-import type { LogRow } from '../core/logRow.js';
+import type { LogRow } from '../../core/logRow.js';
 
 type Style = Parameters<typeof styleText>[0];
 

@@ -6,18 +6,18 @@
  * start-all goes away. Everything it needs from the process (stdout, IPC channel, signals, exit)
  * comes in through a {@link MachineProcessWorld}; only the CLI exits the process.
  */
-import type { AnyAlgorithm } from '../core/algorithm.js';
-import { isLabError } from '../core/errors.js';
-import type { MachineId } from '../core/types.js';
-import type { MachineEntry } from '../config/schema.js';
-import { checkLinkFaultIds, type DelayRule, type LossRule, type Partition } from '../faults/link.js';
+import type { AnyAlgorithm } from '../../core/algorithm.js';
+import { isLabError } from '../../core/errors.js';
+import type { MachineId } from '../../core/types.js';
+import type { MachineEntry } from '../../config/schema.js';
+import { checkLinkFaultIds, type DelayRule, type LossRule, type Partition } from '../../faults/link.js';
 import { startMachine, type MachineStatus } from './machine.js';
-import { TcpTransport } from './net/tcpTransport.js';
-import { MachineLinkFaults } from './net/linkFaults.js';
+import { TcpTransport } from '../net/tcpTransport.js';
+import { MachineLinkFaults } from '../net/linkFaults.js';
 import { formatEventLine } from './printer.js';
 import { openRowResources } from './algorithmHooks.js';
-import { checkRunLock } from './log/runLock.js';
-import type { StartupStep, SupervisorChannel } from './ipc.js';
+import { checkRunLock } from '../log/runLock.js';
+import type { StartupStep, SupervisorChannel } from '../ipc.js';
 
 /** The run settings the machine process reads (the CLI's resolved RunSettings has them all). */
 export interface MachineProcessSettings {
