@@ -9,6 +9,7 @@ import { type CommandTable, runProgram } from './program.js';
  */
 const COMMANDS: CommandTable = [
   ['run-machine', async () => (await import('./commands/runMachine.js')).registerRunMachine],
+  ['run-pack', async () => (await import('./commands/runPack.js')).registerRunPack],
   ['start-all', async () => (await import('./commands/startAll.js')).registerStartAll],
   ['analyze', async () => (await import('./commands/analyze.js')).registerAnalyze],
   ['report', async () => (await import('./commands/report.js')).registerReport],

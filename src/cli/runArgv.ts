@@ -10,6 +10,7 @@ import { formatDelaySpec, type DelaySpec } from '../faults/delay.js';
 import type { RawLinkFaultOptions } from './linkFaultOptions.js';
 import { algorithmModule } from '../algorithms/registry.js';
 import { BUILTIN, flagOf, reads, type RawRunOptions, type RunSettings } from './runOptions.js';
+import type { MachineId } from '../core/types.js';
 
 /** A value given on the command line as written there (fault specs, link rules, partitions). */
 interface Written {
@@ -131,6 +132,14 @@ function machineOptions(raw: RawRunOptions & RawLinkFaultOptions, seed: number |
 /** A start-all child's argv after `run-machine <id>`, running with the machine's own seed. */
 export function machineArgv(raw: RawRunOptions & RawLinkFaultOptions, s: RunSettings, seed: number): string[] {
   return runSettingsToArgv(s, machineOptions(raw, seed));
+}
+
+/**
+ * A start-all pack's argv after `run-pack <ids>`: run-machine's flags without --seed, then
+ * `--seeds id:seed,...` with each machine's own seed.
+ */
+export function packArgv(raw: RawRunOptions & RawLinkFaultOptions, s: RunSettings, seeds: ReadonlyMap<MachineId, number>): string[] {
+  return [...runSettingsToArgv(s, machineOptions(raw, undefined)), '--seeds', [...seeds].map(([id, seed]) => `${id}:${seed}`).join(',')];
 }
 
 /**

@@ -24,6 +24,13 @@
  *
  * A child that cannot go on (start-up error, log not writable) sends `failed` instead, at any
  * step, and disconnects. A restarted child (--append) is not sent go/dial/begin: it does not wait.
+ *
+ * Packed processes (`start-all --machines-per-process <k>`, host/packProcess.ts) run k machines
+ * and carry each machine's messages, both ways, in a {@link PackEnvelope} `{ machine, msg }`; each
+ * machine follows the sequence above on its own. In a pack, faults to one machine are messages
+ * (crash, pause, resume, stop: {@link MachineControl}) instead of signals, and when one of its
+ * machines has ended the pack reports `ended` with the status the machine's own process would
+ * have exited with.
  */
 import { z } from 'zod/v3';
 import type { MachineId } from '../core/types.js';
@@ -42,7 +49,16 @@ export type ChildMessage =
   | { type: 'booted' }
   /** The machine cannot go on (start-up error, log not writable): its error code and one-line message. */
   | FailedReport
-  | LeaderReport;
+  | LeaderReport
+  | EndedReport;
+
+/** `ended` (packed processes only): the machine has ended; its process's exit status, had it had one, and whether it crashed. */
+export interface EndedReport {
+  readonly type: 'ended';
+  readonly id: MachineId;
+  readonly status: number;
+  readonly crashed: boolean;
+}
 
 /** `failed`: the machine's LabError code (`INTERNAL` for anything else) and one-line message. */
 export interface FailedReport {
@@ -82,6 +98,7 @@ const childMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped'), summary: summarySchema }),
   z.object({ type: z.literal('failed'), id: machineId, code: z.string(), message: z.string() }),
   z.object({ type: z.literal('leader'), id: machineId, leader: machineId.nullable() }),
+  z.object({ type: z.literal('ended'), id: machineId, status: z.number().int().min(0).max(255), crashed: z.boolean() }),
 ]);
 
 /** Validates a message from a child; null when it is malformed or of an unknown type (it is then ignored). */
@@ -95,8 +112,30 @@ export function parseChildMessage(msg: unknown): ChildMessage | null {
 /** The start-up steps start-all sends (see the diagram above). */
 export type StartupStep = 'go' | 'dial' | 'begin';
 
+/**
+ * What start-all asks of one machine of a packed process instead of signalling a process:
+ * `crash` (SIGKILL), `pause` (SIGSTOP), `resume` (SIGCONT), `stop` (SIGTERM).
+ */
+export type MachineControl = 'crash' | 'pause' | 'resume' | 'stop';
+
+const CONTROLS: ReadonlySet<string> = new Set<MachineControl>(['crash', 'pause', 'resume', 'stop']);
+
 /** Messages start-all sends a child. */
-export type SupervisorMessage = { readonly type: StartupStep } | LinkFaultsMessage;
+export type SupervisorMessage = { readonly type: StartupStep } | { readonly type: MachineControl } | LinkFaultsMessage;
+
+/** One machine's message in a packed process's channel (either direction); `msg` is still unvalidated. */
+export interface PackEnvelope {
+  readonly machine: MachineId;
+  readonly msg: unknown;
+}
+
+/** Reads a packed process's envelope; null when `raw` is not one (it is then ignored). */
+export function parsePackEnvelope(raw: unknown): PackEnvelope | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const machine = (raw as { machine?: unknown }).machine;
+  if (!Number.isSafeInteger(machine) || (machine as number) <= 0 || !('msg' in raw)) return null;
+  return { machine: machine as MachineId, msg: (raw as { msg: unknown }).msg };
+}
 
 /**
  * The IPC message start-all sends a child when the partitions in force change: the complete set of
@@ -131,6 +170,7 @@ export function parseSupervisorMessage(msg: unknown): SupervisorMessage | null {
   if (!msg || typeof msg !== 'object') return null;
   const type = (msg as { type?: unknown }).type;
   if (type === 'go' || type === 'dial' || type === 'begin') return { type };
+  if (typeof type === 'string' && CONTROLS.has(type)) return { type: type as MachineControl };
   return parseLinkFaultsMessage(msg);
 }
 

@@ -29,6 +29,7 @@ export class RealTicker {
   private count = 0;
   private t0 = 0;
   private running = false;
+  private started = false;
   private readonly period: number;
   private readonly offset: number;
   private readonly now: () => number;
@@ -54,7 +55,20 @@ export class RealTicker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.started = true;
     this.t0 = this.now() + this.offset;
+    this.schedule();
+  }
+
+  /**
+   * Resumes a stopped ticker on its original schedule: the ticks that fell due while it was stopped
+   * run at once (as after SIGSTOP/SIGCONT), so the count over the duration stays exact. No-op when
+   * it is running or was never started.
+   */
+  resume(): void {
+    if (this.running || !this.started) return;
+    if (this.opts.maxTicks !== undefined && this.count >= this.opts.maxTicks) return;
+    this.running = true;
     this.schedule();
   }
 

@@ -14,7 +14,8 @@ import type { MachineEntry } from '../config/schema.js';
 import type { MachineSummary } from './host/machine.js';
 import type { LabError } from '../core/errors.js';
 import { TcpTransport } from './net/tcpTransport.js';
-import { type ChildMessage, type SupervisorMessage, parseChildMessage } from './ipc.js';
+import { type ChildMessage, type MachineControl, type SupervisorMessage, parseChildMessage, parsePackEnvelope } from './ipc.js';
+import { PACK_LINE_SEPARATOR } from './host/packProcess.js';
 
 export interface SupervisorOptions {
   readonly machines: readonly MachineEntry[];
@@ -28,6 +29,14 @@ export interface SupervisorOptions {
    * supervisor replaces the value of `--duration` by what is left of the run (restartDurationSec).
    */
   readonly argsFor: (id: MachineId, append: boolean) => string[];
+  /**
+   * Machines per process at start (default 1). Above 1, consecutive machines of the config share a
+   * `run-pack` process (packArgsFor gives its arguments after `run-pack <ids>`); a restarted machine
+   * always gets a process of its own.
+   */
+  readonly machinesPerProcess?: number;
+  /** Arguments after `run-pack <ids>` for a pack of machines (needed when machinesPerProcess > 1). */
+  readonly packArgsFor?: (ids: readonly MachineId[]) => string[];
   /** The run's --duration in seconds (undefined: no limit): a restarted machine gets what is left of it. */
   readonly durationSec?: number | undefined;
   readonly staggerMs: number;
@@ -60,11 +69,19 @@ export interface MachineFailure {
   readonly how?: string;
 }
 
+type Proc = ResultPromise<{ ipc: true; buffer: false; reject: false; stdin: 'ignore' }>;
+
+/** Signals a packed machine gets as messages instead (its process runs other machines too). */
+const PACK_CONTROL: Partial<Record<NodeJS.Signals, MachineControl>> = { SIGKILL: 'crash', SIGSTOP: 'pause', SIGCONT: 'resume', SIGTERM: 'stop' };
+
+/** One machine as the supervisor sees it; several share a process when packed. */
 interface Child {
   readonly id: MachineId;
   /** Resolves when the process has loaded and waits for `go` (or has exited). */
   booted: Promise<void>;
-  proc: ResultPromise<{ ipc: true; buffer: false; reject: false; stdin: 'ignore' }>;
+  proc: Proc;
+  /** Whether proc is a packed process (messages in envelopes, faults as messages). */
+  readonly packed: boolean;
   exited: Promise<void>;
   listening: Promise<void>;
   expectedExit: boolean;
@@ -80,6 +97,8 @@ interface Child {
 /** Spawns and watches the machines. Invariant: every child it spawned is dead once stopAll() resolves. */
 export class Supervisor {
   private readonly children = new Map<MachineId, Child>();
+  /** Every process spawned, until it has exited. */
+  private readonly procs = new Set<Promise<unknown>>();
   private readonly readyIds = new Set<MachineId>();
   /** Machines that reported every link up (the start barrier); `begin` is sent once all have. */
   private readonly connectedIds = new Set<MachineId>();
@@ -135,12 +154,16 @@ export class Supervisor {
     this.t0 = performance.now();
     const machines = this.opts.machines;
     const spawned: Child[] = [];
+    const perProcess = Math.max(1, this.opts.machinesPerProcess ?? 1);
     const spawnUpTo = (n: number): void => {
-      while (spawned.length < Math.min(n, machines.length) && !this.stopping) spawned.push(this.spawn(machines[spawned.length]!.id, false, true));
+      while (spawned.length < Math.min(n, machines.length) && !this.stopping) {
+        const ids = machines.slice(spawned.length, spawned.length + perProcess).map((m) => m.id);
+        spawned.push(...this.spawn(ids, false, true, perProcess > 1));
+      }
     };
     let last = -Infinity;
     for (let i = 0; i < machines.length; i++) {
-      spawnUpTo(i + 1 + this.opts.bootAhead);
+      spawnUpTo(i + 1 + this.opts.bootAhead * perProcess);
       if (this.stopping) return;
       const child = spawned[i]!;
       await Promise.race([child.booted, this.stopRequested]);
@@ -164,22 +187,34 @@ export class Supervisor {
     const c = this.children.get(id);
     if (c?.alive || this.stopping) return;
     this.readyIds.delete(id);
-    this.spawn(id, true, false);
+    this.spawn([id], true, false, false);
   }
 
-  /** Sends a signal to one machine; SIGKILL/SIGTERM mark its exit as expected. */
+  /**
+   * Sends a signal to one machine; SIGKILL/SIGTERM mark its exit as expected. A packed machine is
+   * sent the matching MachineControl message instead (SIGKILL: crash, SIGSTOP: pause, SIGCONT:
+   * resume, SIGTERM: stop), which hits it alone, not its process.
+   */
   signal(id: MachineId, signal: NodeJS.Signals): boolean {
     const c = this.children.get(id);
     if (!c?.alive) return false;
     if (signal === 'SIGKILL' || signal === 'SIGTERM') c.expectedExit = true;
-    return c.proc.kill(signal);
+    if (!c.packed) return c.proc.kill(signal);
+    const control = PACK_CONTROL[signal];
+    return control !== undefined && this.message(id, { type: control });
+  }
+
+  /** Whether machine `id` runs in a pack (a process with other machines). */
+  sharesProcess(id: MachineId): boolean {
+    return this.children.get(id)?.packed ?? false;
   }
 
   /** Sends an IPC message to a live machine (start-up steps, network faults); false when it is not running. */
   message(id: MachineId, msg: SupervisorMessage): boolean {
     const c = this.children.get(id);
     if (!c?.alive || !c.proc.connected) return false;
-    return c.proc.send(msg as unknown as Parameters<typeof c.proc.send>[0]);
+    const wire = c.packed ? { machine: id, msg } : msg;
+    return c.proc.send(wire as unknown as Parameters<typeof c.proc.send>[0]);
   }
 
   /** Resolves when every child has exited. */
@@ -187,9 +222,11 @@ export class Supervisor {
     // children may be restarted while we wait: loop until none is alive
     for (;;) {
       const alive = [...this.children.values()].filter((c) => c.alive);
-      if (alive.length === 0) return;
+      if (alive.length === 0) break;
       await Promise.all(alive.map((c) => c.exited));
     }
+    // a packed process exits once every machine in it has ended
+    await Promise.all([...this.procs]);
   }
 
   /** Stops every machine: SIGTERM (they flush and exit), SIGKILL after the grace period. */
@@ -197,10 +234,8 @@ export class Supervisor {
     this.stopping = true;
     this.requestStop();
     const alive = [...this.children.values()].filter((c) => c.alive);
-    for (const c of alive) {
-      c.expectedExit = true;
-      c.proc.kill('SIGTERM');
-    }
+    for (const c of alive) c.expectedExit = true;
+    for (const proc of new Set(alive.map((c) => c.proc))) proc.kill('SIGTERM');
     await this.waitAll();
   }
 
@@ -214,10 +249,21 @@ export class Supervisor {
     args[at + 1] = restartDurationSec(this.opts.durationSec, performance.now() - this.allReadyAt).toFixed(3);
   }
 
-  private spawn(id: MachineId, append: boolean, awaitGo: boolean): Child {
-    const machineArgs = this.opts.argsFor(id, append);
-    if (append) this.shortenDuration(machineArgs);
-    const args = [...(this.opts.nodeArgs ?? []), this.opts.scriptPath, 'run-machine', String(id), ...machineArgs, ...(awaitGo ? ['--await-go'] : [])];
+  /**
+   * Spawns one process for `ids`: `run-machine <id>` for one machine, `run-pack <ids>` when
+   * `packed`. Returns the machines' records, in the order of `ids`.
+   */
+  private spawn(ids: readonly MachineId[], append: boolean, awaitGo: boolean, packed: boolean): Child[] {
+    let command: string[];
+    if (packed) {
+      if (!this.opts.packArgsFor) throw new Error('machinesPerProcess > 1 needs packArgsFor');
+      command = ['run-pack', ids.join(','), ...this.opts.packArgsFor(ids)];
+    } else {
+      const machineArgs = this.opts.argsFor(ids[0]!, append);
+      if (append) this.shortenDuration(machineArgs);
+      command = ['run-machine', String(ids[0]), ...machineArgs];
+    }
+    const args = [...(this.opts.nodeArgs ?? []), this.opts.scriptPath, ...command, ...(awaitGo ? ['--await-go'] : [])];
     const proc = execa(this.opts.nodePath, args, {
       ipc: true,
       buffer: false,
@@ -230,72 +276,121 @@ export class Supervisor {
       // every boot when NODE_EXTRA_CA_CERTS is set (measured here: 120 ms of CPU per process).
       env: { NO_COLOR: '1', NODE_EXTRA_CA_CERTS: undefined },
     });
-    let listeningResolve: () => void = () => {};
-    let bootedResolve: () => void = () => {};
-    const child: Child = {
-      id,
-      booted: new Promise<void>((r) => (bootedResolve = r)),
-      proc,
-      exited: Promise.resolve(),
-      listening: new Promise<void>((r) => (listeningResolve = r)),
-      expectedExit: false,
-      alive: true,
-      failureReported: false,
-    };
-    const reportFailure = (failure: MachineFailure): void => {
-      if (child.failureReported) return;
-      child.failureReported = true;
-      this.opts.onFailure?.(id, failure, !this.begun);
-    };
-    this.children.set(id, child);
+    const mine = new Map<MachineId, { child: Child; booted: () => void; listening: () => void; ended: (how: { how: string; clean: boolean }) => void }>();
+    for (const id of ids) {
+      let bootedResolve: () => void = () => {};
+      let listeningResolve: () => void = () => {};
+      let endedResolve: (how: { how: string; clean: boolean }) => void = () => {};
+      const ended = new Promise<{ how: string; clean: boolean }>((r) => (endedResolve = r));
+      const child: Child = {
+        id,
+        booted: new Promise<void>((r) => (bootedResolve = r)),
+        proc,
+        packed,
+        exited: Promise.resolve(),
+        listening: new Promise<void>((r) => (listeningResolve = r)),
+        expectedExit: false,
+        alive: true,
+        failureReported: false,
+      };
+      child.exited = ended.then((end) => this.ended(child, end));
+      this.children.set(id, child);
+      mine.set(id, { child, booted: bootedResolve, listening: listeningResolve, ended: endedResolve });
+    }
+    const first = ids[0]!;
+    /** The machine a line or message of this process is about; a pack tags each with the id. */
+    const route = (id: MachineId) => mine.get(id);
     const relay = async (stream: 'stdout' | 'stderr'): Promise<void> => {
-      for await (const line of proc.iterable({ from: stream })) {
-        if (stream === 'stderr' && String(line).trim()) child.lastErrorLine = String(line).trim();
-        this.opts.onOutput(id, String(line), stream);
+      for await (const raw of proc.iterable({ from: stream })) {
+        let line = String(raw);
+        let id = first;
+        if (packed) {
+          const tab = line.indexOf(PACK_LINE_SEPARATOR);
+          const tagged = tab > 0 ? Number(line.slice(0, tab)) : NaN;
+          if (mine.has(tagged)) {
+            id = tagged;
+            line = line.slice(tab + 1);
+          }
+        }
+        const child = route(id)!.child;
+        if (stream === 'stderr' && line.trim()) child.lastErrorLine = line.trim();
+        this.opts.onOutput(id, line, stream);
       }
     };
     const messages = async (): Promise<void> => {
       for await (const raw of proc.getEachMessage()) {
-        const msg = parseChildMessage(raw);
+        let id = first;
+        let body: unknown = raw;
+        if (packed) {
+          const envelope = parsePackEnvelope(raw);
+          if (!envelope || !mine.has(envelope.machine)) continue;
+          id = envelope.machine;
+          body = envelope.msg;
+        }
+        const msg = parseChildMessage(body);
         if (!msg) continue; // malformed or unknown: ignored
-        if (msg.type === 'booted') bootedResolve();
-        if (msg.type === 'listening') listeningResolve();
-        if (msg.type === 'connected') {
-          this.connectedIds.add(id);
-          if (!this.begun && this.connectedIds.size === this.opts.machines.length) {
-            this.begun = true;
-            for (const c of this.children.values()) this.message(c.id, { type: 'begin' });
-          }
+        const m = route(id)!;
+        if (msg.type === 'booted') m.booted();
+        if (msg.type === 'listening') m.listening();
+        if (msg.type === 'ended') {
+          const how = msg.crashed ? 'crashed (in-process kill)' : `exit code ${msg.status}`;
+          m.ended({ how, clean: msg.status === 0 && !msg.crashed });
+          continue;
         }
-        if (msg.type === 'ready') {
-          this.readyIds.add(id);
-          if (this.readyIds.size === this.opts.machines.length) {
-            this.allReadyAt ??= performance.now();
-            this.readyResolve(performance.now() - this.t0);
-          }
-        }
-        if (msg.type === 'stopped') child.summary = msg.summary;
-        if (msg.type === 'failed' && !child.expectedExit) reportFailure({ code: msg.code, message: msg.message });
-        this.opts.onMessage(id, msg);
+        this.onChildMessage(m.child, msg);
       }
     };
     const streams = Promise.all([relay('stdout'), relay('stderr'), messages()]).catch(() => {});
-    child.exited = proc.then(async (result) => {
+    const done = proc.then(async (result) => {
       await streams;
-      child.alive = false;
-      bootedResolve();
-      listeningResolve();
       const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
-      if (!(result.exitCode === 0 && !result.signal)) child.exitDescription = how;
-      const unexpected = !child.expectedExit && !(result.exitCode === 0 && !result.signal);
-      // a machine that ends on its own before the run began (even with exit 0) leaves it unable to start
-      if (!child.expectedExit && (unexpected || !this.begun)) {
-        const message = (child.lastErrorLine ?? how).replace(/^(lamport-lab: )?(error: )?/, '');
-        reportFailure({ code: null, message, how });
-      }
-      if (unexpected) this.opts.onUnexpectedExit(id, how);
+      // every machine of the process that has not reported its end ends with it
+      for (const m of mine.values()) m.ended({ how, clean: result.exitCode === 0 && !result.signal });
     });
-    return child;
+    this.procs.add(done);
+    void done.then(() => this.procs.delete(done));
+    return ids.map((id) => mine.get(id)!.child);
+  }
+
+  /** A machine's status message (start-up barrier, readiness, summary, failure). */
+  private onChildMessage(child: Child, msg: ChildMessage): void {
+    const id = child.id;
+    if (msg.type === 'connected') {
+      this.connectedIds.add(id);
+      if (!this.begun && this.connectedIds.size === this.opts.machines.length) {
+        this.begun = true;
+        for (const c of this.children.values()) this.message(c.id, { type: 'begin' });
+      }
+    }
+    if (msg.type === 'ready') {
+      this.readyIds.add(id);
+      if (this.readyIds.size === this.opts.machines.length) {
+        this.allReadyAt ??= performance.now();
+        this.readyResolve(performance.now() - this.t0);
+      }
+    }
+    if (msg.type === 'stopped') child.summary = msg.summary;
+    if (msg.type === 'failed' && !child.expectedExit) this.reportFailure(child, { code: msg.code, message: msg.message });
+    this.opts.onMessage(id, msg);
+  }
+
+  private reportFailure(child: Child, failure: MachineFailure): void {
+    if (child.failureReported) return;
+    child.failureReported = true;
+    this.opts.onFailure?.(child.id, failure, !this.begun);
+  }
+
+  /** A machine has ended (its process exited, or its pack reported `ended`): once per machine. */
+  private ended(child: Child, end: { how: string; clean: boolean }): void {
+    child.alive = false;
+    if (!end.clean) child.exitDescription = end.how;
+    const unexpected = !child.expectedExit && !end.clean;
+    // a machine that ends on its own before the run began (even with exit 0) leaves it unable to start
+    if (!child.expectedExit && (unexpected || !this.begun)) {
+      const message = (child.lastErrorLine ?? end.how).replace(/^(lamport-lab: )?(error: )?/, '');
+      this.reportFailure(child, { code: null, message, how: end.how });
+    }
+    if (unexpected) this.opts.onUnexpectedExit(child.id, end.how);
   }
 }
 

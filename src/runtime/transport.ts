@@ -41,4 +41,11 @@ export interface Transport {
   isUp(peer: MachineId): boolean;
   /** Stops dialing, closes every socket and the server. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Stops reading from every connection (what peers send waits in the kernel's buffers, as in a
+   * stopped process) until resume(). Optional: the packed runtime's in-process pause uses it.
+   */
+  pause?(): void;
+  /** Reads again after pause(). */
+  resume?(): void;
 }

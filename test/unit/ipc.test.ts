@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { parseChildMessage, parseSupervisorMessage, supervisorChannel, type RawChildIpc, type SupervisorMessage } from '../../src/runtime/ipc.js';
+import { parseChildMessage, parsePackEnvelope, parseSupervisorMessage, supervisorChannel, type RawChildIpc, type SupervisorMessage } from '../../src/runtime/ipc.js';
 
 const summary = { id: 2, tickRate: 4, seed: 17, ticks: 40, lamport: 93, maxQueue: 3, events: { INTERNAL: 20, SEND: 12 }, reason: 'duration', logPath: 'logs/log_2.csv' };
 
@@ -112,5 +112,23 @@ describe('supervisorChannel', () => {
     expect(ch.connected).toBe(false);
     ch.send({ type: 'booted' });
     expect(p.sent).toEqual([{ type: 'booted' }]);
+  });
+});
+
+describe('packed processes', () => {
+  it('parse the per-machine controls and the ended report', () => {
+    for (const type of ['crash', 'pause', 'resume', 'stop'] as const) expect(parseSupervisorMessage({ type })).toEqual({ type });
+    expect(parseSupervisorMessage({ type: 'kill' })).toBeNull();
+    const ended = { type: 'ended', id: 3, status: 0, crashed: true };
+    expect(parseChildMessage(ended)).toEqual(ended);
+    expect(parseChildMessage({ type: 'ended', id: 3, status: 'x', crashed: true })).toBeNull();
+  });
+
+  it('read an envelope only with a positive machine id and a msg', () => {
+    expect(parsePackEnvelope({ machine: 4, msg: { type: 'go' } })).toEqual({ machine: 4, msg: { type: 'go' } });
+    expect(parsePackEnvelope({ machine: 4, msg: undefined })).toEqual({ machine: 4, msg: undefined });
+    for (const bad of [null, 'x', { machine: 0, msg: {} }, { machine: 1.5, msg: {} }, { machine: '4', msg: {} }, { machine: 4 }, { type: 'go' }]) {
+      expect(parsePackEnvelope(bad), JSON.stringify(bad)).toBeNull();
+    }
   });
 });

@@ -63,4 +63,25 @@ describe('RealTicker', () => {
     expect(() => new RealTicker({ rate: 10, offsetMs: 100, onTick: () => {} })).toThrow(RangeError);
     expect(() => new RealTicker({ rate: 10, offsetMs: -1, onTick: () => {} })).toThrow(RangeError);
   });
+
+  it('resumes on its first schedule: ticks missed while stopped run at once, then on time again', () => {
+    const { ticker, at } = recordTicks({ rate: 4, maxTicks: 8 });
+    ticker.resume(); // never started: nothing
+    vi.advanceTimersByTime(300);
+    expect(at).toEqual([]);
+    ticker.start(); // t0 = 300
+    vi.advanceTimersByTime(500);
+    expect(at).toEqual([550, 800]);
+    ticker.stop();
+    vi.advanceTimersByTime(600); // 1050 and 1300 fall due while stopped
+    expect(at).toHaveLength(2);
+    ticker.resume();
+    vi.advanceTimersByTime(0);
+    expect(at).toEqual([550, 800, 1400, 1400]);
+    vi.advanceTimersByTime(1000);
+    expect(at).toEqual([550, 800, 1400, 1400, 1550, 1800, 2050, 2300]);
+    ticker.resume(); // done: nothing more
+    vi.advanceTimersByTime(1000);
+    expect(at).toHaveLength(8);
+  });
 });

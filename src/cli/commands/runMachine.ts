@@ -11,12 +11,13 @@ import { loadConfig, findMachine } from '../../config/load.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
 import { useColour } from '../../runtime/host/printer.js';
 import { intIn } from '../parsers.js';
-import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions } from '../runOptions.js';
+import { addRunOptions, randomSeed, resolveRunSettings, type RawRunOptions, type RunSettings } from '../runOptions.js';
 import type { SetExit } from '../program.js';
 import { isLabError } from '../../core/errors.js';
 import { EXIT_INTERNAL, exitCodeFor } from '../exitCodes.js';
 import { supervisorChannel } from '../../runtime/ipc.js';
-import { reportingFailure, runMachineProcess, type MachineProcessWorld } from '../../runtime/host/machineProcess.js';
+import { reportingFailure, runMachineProcess, type MachineProcessInputs, type MachineProcessWorld } from '../../runtime/host/machineProcess.js';
+import type { Config, MachineEntry } from '../../config/schema.js';
 // network faults
 import type { RawLinkFaultOptions } from '../linkFaultOptions.js';
 
@@ -34,7 +35,7 @@ function out(line: string): void {
 process.stdout.on('error', () => {});
 
 /** This process as the machine process sees it: stdout, the IPC channel to start-all, signals, exit. */
-function processWorld(): MachineProcessWorld {
+export function processWorld(): MachineProcessWorld {
   return {
     out,
     errorOut: (text) => void process.stderr.write(text),
@@ -59,39 +60,50 @@ function processWorld(): MachineProcessWorld {
   };
 }
 
+/** Adds the options of one machine (run-machine's, which run-pack shares) to `cmd`. */
+export function addMachineOptions(cmd: Command): Command {
+  return addRunOptions(cmd)
+    .option('--no-wait', 'start ticking at once instead of waiting for every peer')
+    .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
+    .addOption(new Option('--await-go', 'wait for start-all to say go before listening (used by start-all)').hideHelp());
+}
+
 export function registerRunMachine(program: Command, setExit: SetExit): void {
   const cmd = program
     .command('run-machine')
     .description('run one machine of the config (one terminal per machine)')
     .argument('<id>', 'machine id from the config', intIn(1));
-  addRunOptions(cmd)
-    .option('--no-wait', 'start ticking at once instead of waiting for every peer')
-    .option('--append', 'continue log_<id>.csv and restore the clocks from its last row')
-    .addOption(new Option('--await-go', 'wait for start-all to say go before listening (used by start-all)').hideHelp())
+  addMachineOptions(cmd)
     .action((id: number, raw: RunMachineOptions) => {
       const world = processWorld();
       return reportingFailure(world, id, async () => {
         const config = loadConfig(raw.config);
         const self = findMachine(config, id);
         const settings = resolveRunSettings(raw, config);
-        const seed = settings.seed ?? randomSeed();
-        const algorithm = createAlgorithm(settings.algorithm, settings.algorithmOptions);
-        await runMachineProcess(
-          {
-            self,
-            machines: config.machines,
-            settings,
-            seed,
-            algorithm,
-            wait: raw.wait,
-            append: raw.append ?? false,
-            awaitGo: raw.awaitGo === true,
-            linkRules: { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] },
-            traceDir: process.env['LAMPORT_LAB_TRACE_DIR'],
-          },
-          world,
-        );
+        await runMachineProcess(machineProcessInputs(raw, config, settings, self, settings.seed ?? randomSeed()), world);
         setExit(0);
       });
     });
+}
+
+/** The options run-machine and the packed process (run-pack) share. */
+export type MachineCommandOptions = RunMachineOptions;
+
+/**
+ * What to run for machine `self` of `config` with `seed`: the one translation of run-machine's
+ * options into the machine process's inputs (run-machine and run-pack both use it).
+ */
+export function machineProcessInputs(raw: MachineCommandOptions, config: Config, settings: RunSettings, self: MachineEntry, seed: number): MachineProcessInputs {
+  return {
+    self,
+    machines: config.machines,
+    settings,
+    seed,
+    algorithm: createAlgorithm(settings.algorithm, settings.algorithmOptions),
+    wait: raw.wait,
+    append: raw.append ?? false,
+    awaitGo: raw.awaitGo === true,
+    linkRules: { delays: raw.delay ?? [], losses: raw.loss ?? [], partitions: raw.partition ?? [] },
+    traceDir: process.env['LAMPORT_LAB_TRACE_DIR'],
+  };
 }

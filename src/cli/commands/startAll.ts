@@ -26,7 +26,7 @@ import { acquireRunLock } from '../../runtime/log/runLock.js';
 import type { MachineFailure } from '../../runtime/supervisor.js';
 import { intIn, seconds } from '../parsers.js';
 import { addRunOptions, randomSeed, resolveRunSettings, BUILTIN, type RawRunOptions } from '../runOptions.js';
-import { machineArgv } from '../runArgv.js';
+import { machineArgv, packArgv } from '../runArgv.js';
 import { table } from '../../analysis/format.js';
 // fault injection
 import { FAULT_HELP, faultOption } from '../faultSpec.js';
@@ -50,6 +50,7 @@ interface StartAllOptions extends RawRunOptions, RawLinkFaultOptions {
   pause?: FaultSpec[];
   ui?: true | number;
   uiHost: string;
+  machinesPerProcess: number;
 }
 
 const PALETTE = ['cyan', 'green', 'yellow', 'magenta', 'blue', 'red', 'cyanBright', 'greenBright', 'yellowBright', 'magentaBright'] as const;
@@ -108,6 +109,7 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
     .option('--kill <who@s>', FAULT_HELP.kill, faultOption('kill'))
     .option('--restart <who@s>', FAULT_HELP.restart, faultOption('restart'))
     .option('--pause <who@s-s>', FAULT_HELP.pause, faultOption('pause'))
+    .option('--machines-per-process <k>', 'run k machines in each Node process, each still with its own port, sockets and log (default 1)', intIn(1, 1000), 1)
     .option('--ui [port]', 'serve a live web view of the run (default: a free port) and print its address', parseUiPort)
     .option('--ui-host <addr>', `address the live view listens on (default ${UI_DEFAULT_HOST}, loopback only)`, UI_DEFAULT_HOST)
     .action(async (raw: StartAllOptions) => {
@@ -143,7 +145,8 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
       const { Supervisor, probeListen } = await import('../../runtime/supervisor.js');
       if (!(await canAllListen(config.machines, probeListen, setExit))) return lock.release();
       const archived = archiveRun(settings.logDir);
-      write(`start-all: ${config.machines.length} machines, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
+      const packing = raw.machinesPerProcess > 1 ? ` in ${Math.ceil(config.machines.length / raw.machinesPerProcess)} processes (up to ${raw.machinesPerProcess} machines each)` : '';
+      write(`start-all: ${config.machines.length} machines${packing}, algorithm ${settings.algorithm}, seed ${baseSeed} (replay with --seed ${baseSeed}), logs in ${settings.logDir}/`);
       if (archived.length) write(`start-all: earlier logs moved to ${archived.join(', ')}`);
       const ui = raw.ui === undefined ? null : await (await import('../../ui/live.js')).startLiveUi({ logDir: settings.logDir, host: raw.uiHost, port: raw.ui === true ? 0 : raw.ui, print: write });
       let failed = false;
@@ -158,6 +161,8 @@ export function registerStartAll(program: Command, setExit: SetExit): void {
           const args = machineArgv(raw, settings, deriveSeed(baseSeed, id));
           return append ? [...args, '--append'] : args;
         },
+        machinesPerProcess: raw.machinesPerProcess,
+        packArgsFor: (ids) => packArgv(raw, settings, new Map(ids.map((id) => [id, deriveSeed(baseSeed, id)]))),
         durationSec: settings.durationSec, // a restarted machine gets only what is left of the run
         staggerMs: raw.stagger ?? config.defaults?.stagger ?? BUILTIN.stagger,
         listenCapMs: 5000,

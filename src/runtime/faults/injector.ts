@@ -91,6 +91,8 @@ export interface InjectorDeps {
   signal(id: MachineId, signal: NodeJS.Signals): boolean;
   restart(id: MachineId): void;
   isAlive(id: MachineId): boolean;
+  /** Whether machine `id` shares its process with others (faults then reach it as IPC controls, not signals). */
+  sharesProcess?(id: MachineId): boolean;
   /** Prints one line for the user. */
   print(line: string): void;
   /** Wall-clock epoch ms (faults.csv). */
@@ -148,6 +150,8 @@ export class FaultInjector {
       d.print(`start-all: fault at ${at}: ${fault} machine ${id}${role}${extra ? ` ${extra}` : ''}`);
       d.log.record({ epochMs: d.now(), fault, machine: id, detail: `spec=${a.spec.text}${asLeader ? ' who=leader' : ''}${extra ? ` ${extra.replace(/[()]/g, '')}` : ''}` });
     };
+    /** faults.csv's detail for how the fault reached the machine: a signal, or a pack's IPC control. */
+    const via = (machine: MachineId, signal: NodeJS.Signals, control: string): string => (d.sharesProcess?.(machine) ? `control=${control}` : `signal=${signal}`);
     let id: MachineId | null;
     if (a.action === 'resume') id = this.paused.get(a.index) ?? null;
     else if (a.action === 'restart' && asLeader) id = this.lastKilledLeader;
@@ -163,7 +167,7 @@ export class FaultInjector {
         d.signal(id, 'SIGKILL');
         d.leaders.forget(id);
         if (asLeader) this.lastKilledLeader = id;
-        done('kill', id, 'signal=SIGKILL');
+        done('kill', id, via(id, 'SIGKILL', 'crash'));
         return;
       case 'restart':
         if (d.isAlive(id)) return skip(id, 'still_running');
@@ -176,13 +180,13 @@ export class FaultInjector {
         d.signal(id, 'SIGSTOP');
         this.paused.set(a.index, id);
         this.pausedIds.add(id);
-        done('pause', id, `signal=SIGSTOP until_s=${a.spec.untilMs! / 1000}`);
+        done('pause', id, `${via(id, 'SIGSTOP', 'pause')} until_s=${a.spec.untilMs! / 1000}`);
         return;
       case 'resume':
         this.paused.delete(a.index);
         if (!this.pausedIds.delete(id) || !d.isAlive(id)) return skip(id, 'not_paused');
         d.signal(id, 'SIGCONT');
-        done('resume', id, 'signal=SIGCONT');
+        done('resume', id, via(id, 'SIGCONT', 'resume'));
         return;
     }
   }
@@ -193,6 +197,7 @@ export interface FaultTargets {
   signal(id: MachineId, signal: NodeJS.Signals): boolean;
   restart(id: MachineId): void;
   isAlive(id: MachineId): boolean;
+  sharesProcess?(id: MachineId): boolean;
 }
 
 /** start-all's fault injection: validated plan, leader view, faults.csv, injector. */
@@ -240,6 +245,7 @@ export function prepareFaultRun(
         signal: (id, s) => targets.signal(id, s),
         restart: (id) => targets.restart(id),
         isAlive: (id) => targets.isAlive(id),
+        sharesProcess: (id) => targets.sharesProcess?.(id) ?? false,
         print,
         now: () => Date.now(),
         log,

@@ -100,6 +100,19 @@ export interface RunningMachine {
    * that writes rows): true when it is a log failure, and the machine is then stopping.
    */
   fail(error: unknown): boolean;
+  /**
+   * Crashes the machine in its process (the packed runtime's kill): ticks stop and every socket is
+   * destroyed at once, the log is closed as it stands, with no STOP row and no `stopped` status,
+   * as after SIGKILL; `done` then resolves with reason `crash`. Idempotent; no-op once stopping.
+   */
+  crash(): void;
+  /**
+   * Pauses the machine in its process (the packed runtime's SIGSTOP): ticks stop and no socket is
+   * read until resume(); the ticks that fell due meanwhile run at resume, as after SIGCONT.
+   */
+  pause(): void;
+  /** Resumes after pause(). */
+  resume(): void;
   readonly engine: MachineEngine;
 }
 
@@ -256,6 +269,17 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     abort = reject;
   });
 
+  const summarize = (reason: string): MachineSummary => ({
+    id,
+    tickRate,
+    seed: opts.seed,
+    ticks: eng.tickCount,
+    lamport: eng.clock.lamport,
+    maxQueue: eng.maxQueue,
+    events: Object.fromEntries(eng.counts),
+    reason,
+    logPath,
+  });
   const stop = (reason: string): void => {
     if (stopReason !== null) return;
     stopReason = reason;
@@ -268,17 +292,7 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     }
     fileLog.close();
     if (trace && opts.traceFile) writeFileSync(opts.traceFile, trace.join('\n') + '\n');
-    const summary: MachineSummary = {
-      id,
-      tickRate,
-      seed: opts.seed,
-      ticks: eng.tickCount,
-      lamport: eng.clock.lamport,
-      maxQueue: eng.maxQueue,
-      events: Object.fromEntries(eng.counts),
-      reason,
-      logPath,
-    };
+    const summary = summarize(reason);
     void transport.close().then(() => {
       opts.onStatus({ type: 'stopped', summary });
       if (failure) abort(failure);
@@ -295,6 +309,30 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     if (!f) return false;
     onLogFailure(f);
     return true;
+  };
+
+  let paused = false;
+  const crash = (): void => {
+    if (stopReason !== null) return;
+    stopReason = 'crash';
+    ticker?.stop();
+    fileLog.close(); // every row was written synchronously: the file stands as a SIGKILL leaves it
+    if (trace && opts.traceFile) writeFileSync(opts.traceFile, trace.join('\n') + '\n');
+    const summary = summarize('crash');
+    void transport.close().then(() => finish(summary));
+  };
+  const pause = (): void => {
+    if (stopReason !== null || paused) return;
+    paused = true;
+    ticker?.stop();
+    transport.pause?.();
+  };
+  const resume = (): void => {
+    if (!paused) return;
+    paused = false;
+    if (stopReason !== null) return;
+    transport.resume?.();
+    ticker?.resume();
   };
 
   const begin = (): void => {
@@ -314,7 +352,10 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
       onDone: () => stop('duration'),
     });
     if (maxTicks !== undefined && maxTicks <= 0) stop('duration');
-    else ticker.start();
+    else {
+      ticker.start();
+      if (paused) ticker.stop(); // paused before its first tick
+    }
   };
   const gate = opts.beginGate;
   if (!opts.wait) begin();
@@ -327,5 +368,5 @@ export async function startMachine(opts: MachineRunOptions): Promise<RunningMach
     });
   }
 
-  return { done, stop, fail, engine: eng };
+  return { done, stop, fail, crash, pause, resume, engine: eng };
 }

@@ -11,13 +11,13 @@ import { isLabError } from '../../core/errors.js';
 import type { MachineId } from '../../core/types.js';
 import type { MachineEntry } from '../../config/schema.js';
 import { checkLinkFaultIds, type DelayRule, type LossRule, type Partition } from '../../faults/link.js';
-import { startMachine, type MachineStatus } from './machine.js';
+import { startMachine, type MachineStatus, type RunningMachine } from './machine.js';
 import { TcpTransport } from '../net/tcpTransport.js';
 import { MachineLinkFaults } from '../net/linkFaults.js';
 import { formatEventLine } from './printer.js';
 import { openRowResources } from './algorithmHooks.js';
 import { checkRunLock } from '../log/runLock.js';
-import type { StartupStep, SupervisorChannel } from '../ipc.js';
+import type { StartupStep, SupervisorChannel, SupervisorMessage } from '../ipc.js';
 
 /** The run settings the machine process reads (the CLI's resolved RunSettings has them all). */
 export interface MachineProcessSettings {
@@ -77,6 +77,11 @@ export interface MachineProcessWorld {
   readonly exitStatusFor: (error: unknown) => number;
   /** The exit status of an internal error (a bug). */
   readonly internalStatus: number;
+  /**
+   * Whether this machine is the only one of its process (default true). A packed process's machine
+   * (packProcess.ts) does not own it: its failure must not end the process its neighbours run in.
+   */
+  readonly ownsProcess?: boolean;
 }
 
 /**
@@ -109,6 +114,7 @@ function reportFailure(world: MachineProcessWorld, id: MachineId, e: unknown): v
     ipc.removeMessageHandlers();
     ipc.disconnect();
   }
+  if (world.ownsProcess === false) return;
   const status = world.exitStatusFor(e);
   setTimeout(() => world.exit(status), 3000).unref();
 }
@@ -124,6 +130,17 @@ export async function reportingFailure(world: MachineProcessWorld, id: MachineId
     reportFailure(world, id, e);
     throw e;
   }
+}
+
+/**
+ * Applies start-all's fault to this machine when it sends one as a message (packed processes:
+ * ipc.ts MachineControl) instead of a signal; other messages are not for it.
+ */
+function control(machine: RunningMachine, msg: SupervisorMessage): void {
+  if (msg.type === 'crash') machine.crash();
+  else if (msg.type === 'pause') machine.pause();
+  else if (msg.type === 'resume') machine.resume();
+  else if (msg.type === 'stop') machine.stop('sigterm');
 }
 
 /** Under start-all: report that the process has booted and wait for the supervisor's `go`. */
@@ -229,7 +246,11 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
   linkFaults.attach(machine.engine);
   // registered once the machine runs (a handler keeps the IPC channel open); start-all sends its
   // first link-faults message only in reply to 'listening', which cannot arrive before this line
-  const offLinkFaults = ipc ? ipc.onMessage((msg) => void linkFaults.onIpcMessage(msg)) : () => {};
+  const offIpc = ipc
+    ? ipc.onMessage((msg) => {
+        if (!linkFaults.onIpcMessage(msg)) control(machine, msg);
+      })
+    : () => {};
   const offSignal = world.onSignal((signal) => machine.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm'));
   ipc?.onDisconnect(() => machine.stop('supervisor_gone'));
   // a log failure thrown from outside the machine's own handlers (e.g. a delayed DROP row)
@@ -243,7 +264,7 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
   } finally {
     (hooks as ReturnType<typeof openRowResources> | null)?.close();
     offSignal();
-    offLinkFaults();
+    offIpc();
     offUncaught();
   }
   ipc?.disconnect();

@@ -107,6 +107,14 @@ export class FaultyTransport implements Transport {
     return this.inner.isUp(peer);
   }
 
+  pause(): void {
+    this.inner.pause?.();
+  }
+
+  resume(): void {
+    this.inner.resume?.();
+  }
+
   /**
    * Applies the link's fate: returns `partitioned` or `injected_loss` (nothing written), the inner
    * send's result when the message goes at once, or true when it was queued behind a delay.

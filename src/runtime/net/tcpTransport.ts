@@ -167,6 +167,8 @@ export class TcpTransport implements Transport {
   private closing: Promise<void> | null = null;
   private closed = false;
   private dialing = false;
+  /** Set between pause() and resume(): no socket is read. */
+  private paused = false;
 
   /** Configured peers' allowed source addresses (null: the host name did not resolve). */
   private readonly allowedSources = new Map<MachineId, AllowedSources | null>();
@@ -275,6 +277,33 @@ export class TcpTransport implements Transport {
   /** True when our outgoing connection to `peer` has completed its handshake and not closed since. */
   isUp(peer: MachineId): boolean {
     return this.outbound.get(peer)?.state === 'up';
+  }
+
+  /** Every live socket, incoming and outgoing. */
+  private sockets(): Socket[] {
+    const out: Socket[] = [];
+    for (const conn of this.inbound) out.push(conn.socket);
+    for (const o of this.outbound.values()) if (o.socket) out.push(o.socket);
+    return out;
+  }
+
+  /**
+   * Stops reading every connection, and each one made or accepted from now on, until resume():
+   * what peers send waits in the kernel's socket buffers, as it does for a stopped process.
+   * Writes still go out. Idempotent.
+   */
+  pause(): void {
+    if (this.closed || this.paused) return;
+    this.paused = true;
+    for (const socket of this.sockets()) socket.pause();
+  }
+
+  /** Reads every connection again after pause(). Idempotent. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.closed) return;
+    for (const socket of this.sockets()) socket.resume();
   }
 
   /**
@@ -411,6 +440,7 @@ export class TcpTransport implements Transport {
     });
     socket.on('data', (chunk: Buffer) => this.onInboundData(conn, chunk));
     socket.on('close', () => this.onInboundClose(conn));
+    if (this.paused) socket.pause();
     conn.helloTimer = setTimeout(() => {
       conn.helloTimer = null;
       this.rejectInbound(conn, { reason: 'hello_timeout', remote, timeout_ms: this.helloTimeoutMs });
@@ -594,6 +624,7 @@ export class TcpTransport implements Transport {
     socket.on('close', () => {
       if (out.socket === socket) this.finishOutbound(out);
     });
+    if (this.paused) socket.pause();
   }
 
   private onOutboundData(out: Outbound, chunk: Buffer): void {
