@@ -4,7 +4,7 @@
 // figure against its target with how it was measured, and writes bench/results.json.
 //   npm run bench                 full run (60 s tick accuracy; ~6 minutes)
 //   npm run bench -- --quick      under a minute (written to bench/results-quick.json)
-//   npm run bench -- --only startup|steady|rate|analyze|check   one section (written to bench/results-<section>.json)
+//   npm run bench -- --only startup|steady|rate|analyze|check|scale   one section (written to bench/results-<section>.json)
 //   npm run bench -- --soak 30    only the soak run: 10 machines, 30 minutes, random kills/restarts
 //                                 (written to bench/soak-results.json)
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -24,7 +24,7 @@ const QUICK = args.includes('--quick');
 const soakAt = args.indexOf('--soak');
 const SOAK_MINUTES = soakAt >= 0 ? Number(args[soakAt + 1] ?? 30) : 0;
 const onlyAt = args.indexOf('--only');
-const ONLY = onlyAt >= 0 ? args[onlyAt + 1] : null; // startup | steady | rate | analyze | check
+const ONLY = onlyAt >= 0 ? args[onlyAt + 1] : null; // startup | steady | rate | analyze | check | scale
 const CLK_TCK = 100; // Linux USER_HZ
 
 const results = [];
@@ -178,6 +178,95 @@ async function benchSteadyRun() {
   record('loopback send→queue latency p50', pct(lat, 50), 'ms', 'none', null, `${lat.length} messages; CLOCK_MONOTONIC (host-wide) times traced in both processes`);
   record('loopback send→queue latency p99', pct(lat, 99), 'ms', '< 2 ms', pct(lat, 99) < 2, 'same messages');
   rmSync(c.dir, { recursive: true, force: true });
+}
+
+/** Runs bench/mesh-floor.cjs (bare Node processes, no lamport-lab code) and returns its times in ms. */
+async function meshFloor(n) {
+  const ports = await freePorts(1);
+  const base = Math.min(ports[0], 60000 - n);
+  const res = await execa(process.execPath, [join(ROOT, 'bench', 'mesh-floor.cjs'), String(n), String(base)], { reject: false, all: true, timeout: 120_000 });
+  const m = /listening after (\d+) ms, full mesh \((\d+) connections\) after (\d+) ms; children's CPU ([\d.]+) s/.exec(res.all ?? '');
+  if (!m) throw new Error(`mesh-floor failed:\n${res.all?.slice(-2000)}`);
+  return { listenMs: Number(m[1]), meshMs: Number(m[3]), cpuS: Number(m[4]) };
+}
+
+/** The pids of the processes whose parent is `pid` (start-all's machine processes). */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One start-all of n machines, k per process: ready time as start-all prints it, RSS and CPU of
+ * every machine process sampled each second, tick counts checked against rate × duration, analyze.
+ */
+async function scaleRun(n, k, duration) {
+  const c = await cluster(n);
+  const run = cli(['start-all', '--config', c.configPath, '--log-dir', c.logDir, '--duration', String(duration), '--quiet', '--seed', '1', '--machines-per-process', String(k)],
+    { timeout: (duration + 180) * 1000 });
+  let seen = '';
+  await new Promise((resolve, reject) => {
+    run.all.on('data', (d) => {
+      seen += String(d);
+      if (/machines ready in/.test(seen)) resolve();
+    });
+    run.then(() => reject(new Error(`start-all ${n}×${k} ended before ready:\n${seen.slice(-2000)}`)));
+  });
+  const readyMs = Number(/all \d+ machines ready in (\d+) ms/.exec(seen)[1]);
+  const pids = childPids(run.pid);
+  const first = new Map(pids.map((p) => [p, procSample(p)]));
+  const t0 = performance.now();
+  let maxTotalRss = 0;
+  let maxProcRss = 0;
+  let last = first;
+  const timer = setInterval(() => {
+    const now = new Map(pids.map((p) => [p, procSample(p)]));
+    let total = 0;
+    for (const smp of now.values()) if (smp) { total += smp.rssKb; maxProcRss = Math.max(maxProcRss, smp.rssKb); }
+    maxTotalRss = Math.max(maxTotalRss, total);
+    if ([...now.values()].every(Boolean)) last = now;
+  }, 1000);
+  await new Promise((r) => setTimeout(r, Math.max(1, duration - 2) * 1000));
+  const elapsed = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  const cpuPct = pids.reduce((sum, p) => sum + (last.get(p) && first.get(p) ? (last.get(p).cpuTicks - first.get(p).cpuTicks) / CLK_TCK / elapsed : 0), 0) * 100;
+  const res = await run;
+  const logs = readLogs(c.logDir);
+  let exact = logs.size === n;
+  for (const rows of logs.values()) {
+    const rate = Number(detail(rows.find((r) => r.event === 'START'), 'tick_rate'));
+    const ticks = rows.filter((r) => TICK.has(r.event)).length;
+    if (Math.abs(ticks - rate * duration) > 1 || rows.at(-1).event !== 'STOP') exact = false;
+  }
+  const an = await cli(['analyze', '--log-dir', c.logDir], { timeout: 600_000 });
+  rmSync(c.dir, { recursive: true, force: true });
+  return { readyMs, exitCode: res.exitCode, processes: pids.length, totalRssMiB: maxTotalRss / 1024, procRssMiB: maxProcRss / 1024, cpuPct, exact, analyzeExit: an.exitCode };
+}
+
+async function benchScale() {
+  console.log('scale: many machines per process (start-all --machines-per-process), against the bare-node mesh floor:');
+  const floor = await meshFloor(100);
+  record('bare-node mesh floor, 100 processes', floor.meshMs, 'ms', 'none', null,
+    `bench/mesh-floor.cjs 100 in this run: 100 bare node processes listen (${floor.listenMs} ms), then open all 9,900 loopback connections and exchange a line on each; children's CPU ${floor.cpuS} s`);
+  const duration = QUICK ? 5 : 20;
+  const sizes = QUICK ? [[100, 10]] : [[100, 1], [100, 10], [300, 20]];
+  for (const [n, k] of sizes) {
+    const r = await scaleRun(n, k, duration);
+    const how = `start-all --machines-per-process ${k} --duration ${duration}: ${r.processes} machine processes, exit ${r.exitCode}; ready time as start-all prints it (spawn of the first process → last READY)`;
+    if (n === 100) {
+      record(`start-all 100 machines ready, ${k} per process`, r.readyMs, 'ms', `≤ 1.5 × mesh floor (${Math.round(1.5 * floor.meshMs)} ms)`, r.readyMs <= 1.5 * floor.meshMs, how);
+    } else {
+      record(`start-all ${n} machines ready, ${k} per process`, r.readyMs, 'ms', 'none', null, how);
+      record(`${n} machines: total RSS of the machine processes (max)`, r.totalRssMiB, 'MiB', '< 3072 MiB', r.totalRssMiB < 3072, 'sum of VmRSS over every machine process, sampled each second while ticking');
+      record(`${n} machines: tick counts exact and analyze passes`, r.exact && r.analyzeExit === 0 ? 'yes' : 'no', '', 'yes', r.exact && r.analyzeExit === 0,
+        `every machine's SEND+RECEIVE+INTERNAL rows = tick_rate × ${duration} ± 1 and its last row STOP: ${r.exact}; analyze exit ${r.analyzeExit}`);
+    }
+    record(`${n} machines, ${k} per process: RSS per machine`, r.totalRssMiB / n, 'MiB', 'none', null, `max total VmRSS ${r.totalRssMiB.toFixed(0)} MiB ÷ ${n} machines (largest process ${r.procRssMiB.toFixed(0)} MiB)`);
+    record(`${n} machines, ${k} per process: CPU per machine`, r.cpuPct / n, '%', 'none', null, `utime+stime of every machine process over ${duration - 2} s of ticking, ÷ ${n}, --quiet`);
+  }
 }
 
 async function benchMaxRate() {
@@ -353,6 +442,7 @@ try {
     if (!ONLY || ONLY === 'rate') await benchMaxRate();
     if (!ONLY || ONLY === 'analyze') await benchAnalyze();
     if (!ONLY || ONLY === 'check') await benchCheck();
+    if (!ONLY || ONLY === 'scale') await benchScale();
   }
 } finally {
   const out = { date: new Date().toISOString(), quick: QUICK, soakMinutes: SOAK_MINUTES, node: process.version, seconds: (performance.now() - started) / 1000, results };

@@ -154,7 +154,9 @@ export async function runPackProcess(inputs: readonly MachineProcessInputs[], wo
         parentPid: world.parentPid,
         onSignal: (handler) => signals.add(handler),
         onUncaughtException: (handler) => {
-          // claims what is its own (a log failure); anything else falls to the next machine's
+          // an uncaught error goes to the first machine still running: a log failure (thrown
+          // outside the machines' own handlers; a full disk fails every log of the process) stops
+          // it, anything else is a bug and ends the process, as it would a single machine's
           const entry = (e: unknown): void => handler(e);
           uncaught.push(entry);
           return () => void uncaught.splice(uncaught.indexOf(entry), 1);
