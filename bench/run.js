@@ -251,6 +251,11 @@ async function benchScale() {
   const floor = await meshFloor(100);
   record('bare-node mesh floor, 100 processes', floor.meshMs, 'ms', 'none', null,
     `bench/mesh-floor.cjs 100 in this run: 100 bare node processes listen (${floor.listenMs} ms), then open all 9,900 loopback connections and exchange a line on each; children's CPU ${floor.cpuS} s`);
+  if (!QUICK) {
+    const floor300 = await meshFloor(300);
+    record('bare-node mesh floor, 300 processes', floor300.meshMs, 'ms', 'none', null,
+      `bench/mesh-floor.cjs 300 in this run: 300 bare node processes listen (${floor300.listenMs} ms), then open all 89,700 loopback connections; children's CPU ${floor300.cpuS} s`);
+  }
   const duration = QUICK ? 5 : 20;
   const sizes = QUICK ? [[100, 10]] : [[100, 1], [100, 10], [300, 20]];
   for (const [n, k] of sizes) {

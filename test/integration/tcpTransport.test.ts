@@ -612,6 +612,58 @@ describe('TcpTransport: dialing', () => {
     expect(fake.hellos[0]).toEqual({ type: 'hello', from: 1, proof: computeProof(secret, fake.nonces[0]!, 1, 2) });
   });
 
+  it('keeps at most maxConcurrentDials handshakes open, and dials the peers after itself first', async () => {
+    // five listeners that challenge at once but welcome only when the test says so
+    const pending: { peer: number; socket: Socket }[] = [];
+    const accepted: number[] = [];
+    let maxPending = 0;
+    let arrived: (() => void) | null = null;
+    const machines: MachineEntry[] = [];
+    const ports = randomPorts(6);
+    for (let id = 1; id <= 6; id++) {
+      machines.push({ id, host: '127.0.0.1', port: ports[id - 1]! });
+      if (id === 3) continue;
+      const server = createServer((socket) => {
+        liveSockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.write(JSON.stringify({ type: 'challenge', nonce: 'cd'.repeat(16) }) + '\n');
+        accepted.push(id);
+        pending.push({ peer: id, socket });
+        maxPending = Math.max(maxPending, pending.length);
+        arrived?.();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: ports[id - 1]! }, () => resolve());
+      });
+      liveServers.push(server);
+    }
+    const r3 = new Recorder();
+    const t3 = makeTransport(3, machines, r3, { maxConcurrentDials: 2, dialTimeoutMs: 60_000 });
+    t3.connectAll();
+    const waitPending = (n: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${pending.length} pending dials, wanted ${n}`)), WAIT_MS);
+        const check = (): void => {
+          if (pending.length < n) return;
+          clearTimeout(timer);
+          arrived = null;
+          resolve();
+        };
+        arrived = check;
+        check();
+      });
+    for (let up = 0; up < 5; up++) {
+      await waitPending(Math.min(2, 5 - up));
+      const oldest = pending.shift()!;
+      oldest.socket.write(JSON.stringify({ type: 'welcome', from: oldest.peer }) + '\n');
+      await r3.waitUp(oldest.peer, 'out');
+    }
+    expect(accepted).toEqual([4, 5, 6, 1, 2]);
+    expect(maxPending).toBe(2);
+    for (const peer of [1, 2, 4, 5, 6]) expect(t3.isUp(peer)).toBe(true);
+  });
+
   it('drops and reports a listener that welcomes as another machine', async () => {
     const fake = await fakeListenerFor(3);
     const r1 = new Recorder();

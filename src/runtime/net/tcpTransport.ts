@@ -15,6 +15,14 @@
  * on anything malformed, reporting it through `onProblem`. Dialers redial with jittered
  * exponential backoff until close(). Nothing here throws from a socket event handler or writes to
  * the console; handlers are never called once close() has begun.
+ *
+ * Dials are windowed: at most `maxConcurrentDials` outgoing connections are connecting or
+ * handshaking at once, the rest wait their turn, and the first round visits the peers in config
+ * order starting after this machine (machine i dials i+1, i+2, ... first). Without it, 300
+ * machines dialing 299 peers each at once (89,700 handshakes, every one dialing machine 1 first)
+ * overran the listeners' handshake limit and the dial timeout and never finished their mesh (measured:
+ * 80k ETIMEDOUT handshakes in 200 s); with it each listener sees about `maxConcurrentDials`
+ * handshakes at a time.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { LabError } from '../../core/errors.js';
@@ -23,7 +31,7 @@ import type { Envelope, MachineId } from '../../core/types.js';
 import { makeLayout, type VectorLayout } from '../../core/vector.js';
 import type { MachineEntry } from '../../config/schema.js';
 import type { Direction, Transport, TransportHandlers } from '../transport.js';
-import { type AllowedSources, allowedSourcesOf, formatEndpoint, sourceAllowed } from './addresses.js';
+import { type AllowedSources, allowedSourcesOf, formatEndpoint, isLoopbackAddress, sourceAllowed } from './addresses.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { DEFAULT_MAX_FRAME_BYTES, LineDecoder } from './framer.js';
 import {
@@ -60,6 +68,8 @@ export interface TcpTransportOptions {
   readonly backoff?: Partial<BackoffOptions>;
   /** Incoming connections allowed to be in the handshake at once; more are closed. Default 64. */
   readonly maxPendingHandshakes?: number;
+  /** Outgoing connections allowed to be connecting or handshaking at once; more wait. Default 16. */
+  readonly maxConcurrentDials?: number;
   /**
    * Peers known not to be listening yet that will dial us once they are (start-all starts machines
    * in config order, so the later ones): we dial them when their hello arrives, or after
@@ -113,14 +123,32 @@ interface Outbound {
   handshakeFailureReported: boolean;
   /** A full send buffer is reported once per streak. */
   backpressureReported: boolean;
+  /** Waiting in the dial queue for a free dial slot. */
+  queued: boolean;
+  /** Holds one of the `maxConcurrentDials` slots (connecting or handshaking). */
+  holdsDialSlot: boolean;
 }
 
 const DEFAULT_HELLO_TIMEOUT_MS = 5000;
 const DEFAULT_DIAL_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+const DEFAULT_MAX_CONCURRENT_DIALS = 16;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const DEFAULT_HELLO_WAIT_MS = 30_000;
+/**
+ * TCP keepalive finds a peer whose host vanished without a FIN (cable, power, partition): 5 s idle,
+ * then the kernel's probes. Loopback connections get none: a peer on this host that dies is closed
+ * by its kernel, and 300 machines on one host (89,700 connections) made 36–40k probes/s while idle,
+ * which overflowed the loopback backlog (netdev_max_backlog 1000: 6.4 M packets dropped per core)
+ * until established connections timed out (ETIMEDOUT) and the mesh never finished (measured).
+ */
 const KEEPALIVE_DELAY_MS = 5000;
+
+/** Turns keepalive on for a connection to another host (see KEEPALIVE_DELAY_MS). */
+function keepAliveUnlessLoopback(socket: Socket): void {
+  const remote = socket.remoteAddress;
+  if (remote !== undefined && !isLoopbackAddress(remote)) socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+}
 
 /**
  * A value for a `key=value` detail: no spaces, no control or format characters (a peer's text must
@@ -144,6 +172,8 @@ function errorCode(err: unknown): string {
  * - at most one outgoing connection per peer exists at a time; `isUp(p)` iff it finished its
  *   handshake and has not closed since;
  * - at most one authenticated incoming connection per peer (a second one is rejected);
+ * - at most `maxConcurrentDials` outgoing connections are connecting or handshaking at once, and
+ *   each waiting peer is queued at most once;
  * - every connection that was reported up is reported down exactly once, unless close() came first;
  * - no handler is called from inside send() (deferred problems go through a microtask) or after close().
  */
@@ -158,6 +188,7 @@ export class TcpTransport implements Transport {
   private readonly helloTimeoutMs: number;
   private readonly dialTimeoutMs: number;
   private readonly maxPendingHandshakes: number;
+  private readonly maxConcurrentDials: number;
   private readonly maxBufferedBytes: number;
   private readonly dialOnHelloFrom: ReadonlySet<MachineId>;
   private readonly helloWaitMs: number;
@@ -176,6 +207,9 @@ export class TcpTransport implements Transport {
   private readonly inboundByPeer = new Map<MachineId, Inbound>();
   private pendingHandshakes = 0;
   private readonly outbound = new Map<MachineId, Outbound>();
+  /** Outgoing connections waiting for a dial slot, first come first served. */
+  private readonly dialQueue: Outbound[] = [];
+  private dialsInFlight = 0;
 
   /** One-entry cache: a send to several peers encodes the envelope once. */
   private lastEnvelope: Envelope<unknown> | null = null;
@@ -194,12 +228,15 @@ export class TcpTransport implements Transport {
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.maxConcurrentDials = Math.max(1, options.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS);
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.dialOnHelloFrom = options.dialOnHelloFrom ?? new Set();
     this.helloWaitMs = options.helloWaitMs ?? DEFAULT_HELLO_WAIT_MS;
     const random = options.random ?? Math.random;
-    for (const m of options.machines) {
-      if (m.id === self.id) continue;
+    // config order rotated to start after self: the first round of dials spreads over the listeners
+    const at = options.machines.indexOf(self);
+    const rotated = [...options.machines.slice(at + 1), ...options.machines.slice(0, at)];
+    for (const m of rotated) {
       this.outbound.set(m.id, {
         entry: m,
         backoff: new Backoff(random, options.backoff),
@@ -211,6 +248,8 @@ export class TcpTransport implements Transport {
         lastError: null,
         handshakeFailureReported: false,
         backpressureReported: false,
+        queued: false,
+        holdsDialSlot: false,
       });
     }
   }
@@ -313,7 +352,9 @@ export class TcpTransport implements Transport {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    this.dialQueue.length = 0;
     for (const out of this.outbound.values()) {
+      out.queued = false;
       if (out.timer) clearTimeout(out.timer);
       out.timer = null;
       out.state = 'idle';
@@ -421,7 +462,7 @@ export class TcpTransport implements Transport {
       return;
     }
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+    keepAliveUnlessLoopback(socket);
     const conn: Inbound = {
       socket,
       remoteAddress,
@@ -594,13 +635,36 @@ export class TcpTransport implements Transport {
 
   // ── outgoing connections ──────────────────────────────────────────────────────────────────
 
+  /** Dials `out` now if a dial slot is free, else queues it (once). */
   private dial(out: Outbound): void {
     out.timer = null;
-    if (this.closed) return;
+    if (this.closed || out.queued || out.socket) return;
+    if (this.dialsInFlight >= this.maxConcurrentDials) {
+      out.queued = true;
+      this.dialQueue.push(out);
+      return;
+    }
+    this.openDial(out);
+  }
+
+  /** Gives back the dial slot `out` holds (its dial ended: up, failed or timed out) to the next in the queue. */
+  private releaseDialSlot(out: Outbound): void {
+    if (!out.holdsDialSlot) return;
+    out.holdsDialSlot = false;
+    this.dialsInFlight--;
+    while (!this.closed && this.dialsInFlight < this.maxConcurrentDials && this.dialQueue.length > 0) {
+      const next = this.dialQueue.shift()!;
+      next.queued = false;
+      if (next.state === 'idle' && !next.socket && next.timer === null) this.openDial(next);
+    }
+  }
+
+  private openDial(out: Outbound): void {
     const { host, port } = out.entry;
+    out.holdsDialSlot = true;
+    this.dialsInFlight++;
     const socket = connect({ host, port });
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     out.socket = socket;
     out.state = 'connecting';
     out.decoder = new LineDecoder(this.maxFrameBytes);
@@ -613,7 +677,9 @@ export class TcpTransport implements Transport {
       this.finishOutbound(out);
     }, this.dialTimeoutMs);
     socket.on('connect', () => {
-      if (out.socket === socket) out.state = 'handshaking';
+      if (out.socket !== socket) return;
+      out.state = 'handshaking';
+      keepAliveUnlessLoopback(socket);
     });
     socket.on('error', (err) => {
       if (out.socket === socket) out.lastError = errorCode(err);
@@ -664,6 +730,7 @@ export class TcpTransport implements Transport {
         if (out.timer) clearTimeout(out.timer);
         out.timer = null;
         out.state = 'up';
+        this.releaseDialSlot(out);
         out.backoff.reset();
         out.handshakeFailureReported = false;
         out.backpressureReported = false;
@@ -696,6 +763,7 @@ export class TcpTransport implements Transport {
     if (out.timer) clearTimeout(out.timer);
     out.timer = null;
     socket.destroy();
+    this.releaseDialSlot(out);
     if (this.closed) return;
     const peer = out.entry.id;
     if (wasState === 'up') {
