@@ -55,16 +55,8 @@ export interface MachineProcessInputs {
   readonly traceDir: string | undefined;
 }
 
-/** The process as the machine process sees it (injected by the CLI; tests may fake it). */
-export interface MachineProcessWorld {
-  /** Writes one line to stdout (never throws). */
-  readonly out: (line: string) => void;
-  /** Writes to stderr. */
-  readonly errorOut: (text: string) => void;
-  /** Whether stdout lines get colour. */
-  readonly colour: boolean;
-  /** The channel to start-all; null when not started by it. */
-  readonly ipc: SupervisorChannel | null;
+/** What a machine process and a pack process both get from the CLI: the process's own hooks. */
+export interface ProcessHooks {
   /** The parent process's pid (a live start-all parent holds the log directory's lock). */
   readonly parentPid: number;
   /** Registers a SIGINT/SIGTERM handler; returns its removal. */
@@ -77,6 +69,18 @@ export interface MachineProcessWorld {
   readonly exitStatusFor: (error: unknown) => number;
   /** The exit status of an internal error (a bug). */
   readonly internalStatus: number;
+}
+
+/** The process as the machine process sees it (injected by the CLI; tests may fake it). */
+export interface MachineProcessWorld extends ProcessHooks {
+  /** Writes one line to stdout (never throws). */
+  readonly out: (line: string) => void;
+  /** Writes to stderr. */
+  readonly errorOut: (text: string) => void;
+  /** Whether stdout lines get colour. */
+  readonly colour: boolean;
+  /** The channel to start-all; null when not started by it. */
+  readonly ipc: SupervisorChannel | null;
   /**
    * Whether this machine is the only one of its process (default true). A packed process's machine
    * (packProcess.ts) does not own it: its failure must not end the process its neighbours run in.

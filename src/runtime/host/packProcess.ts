@@ -20,7 +20,7 @@ import {
   type SupervisorChannel,
   type SupervisorMessage,
 } from '../ipc.js';
-import { reportingFailure, runMachineProcess, type MachineProcessInputs, type MachineProcessWorld } from './machineProcess.js';
+import { reportingFailure, runMachineProcess, type MachineProcessInputs, type MachineProcessWorld, type ProcessHooks } from './machineProcess.js';
 
 /** The separator between a machine's id and its line in a packed process's stdout and stderr. */
 export const PACK_LINE_SEPARATOR = '\t';
@@ -36,22 +36,13 @@ export interface PackChannel {
 }
 
 /** The process as the pack sees it (injected by the CLI). */
-export interface PackProcessWorld {
+export interface PackProcessWorld extends ProcessHooks {
   /** Writes to stdout (never throws). */
   readonly writeOut: (text: string) => void;
   /** Writes to stderr. */
   readonly writeErr: (text: string) => void;
   /** The channel to start-all; null when not started by it. */
   readonly channel: PackChannel | null;
-  readonly parentPid: number;
-  /** Registers a SIGINT/SIGTERM handler; returns its removal. */
-  readonly onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
-  /** Registers an uncaught-exception handler; returns its removal. */
-  readonly onUncaughtException: (handler: (error: unknown) => void) => () => void;
-  /** Ends the process (an internal error: a bug). */
-  readonly exit: (status: number) => void;
-  readonly exitStatusFor: (error: unknown) => number;
-  readonly internalStatus: number;
   /** The line the CLI prints for an error that ended a machine (`lamport-lab: error: …`). */
   readonly describeError: (error: unknown) => string;
 }
