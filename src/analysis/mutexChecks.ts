@@ -64,7 +64,7 @@ export interface MutexRun {
   /** Entered requests, in order of entry: (enter epoch_ms, enter Lamport). */
   readonly entries: readonly CsRequest[];
   /** Per machine index: rows (index) of MEMBER_DOWN notes, with the peers dropped. */
-  readonly memberDowns: readonly { m: number; i: number; peers: MachineId[] }[];
+  readonly memberDowns: readonly { m: number; i: number; peers: readonly MachineId[] }[];
   readonly faults: readonly string[];
   /** Earliest START and latest row of the run (epoch ms). */
   readonly startMs: number;
@@ -83,7 +83,7 @@ function tsOf(r: LogEntry): number | null {
 /** Collects requests, entries and fault signs from the logs. O(rows). */
 export function extractMutexRun(run: Run): MutexRun {
   const requests: CsRequest[] = [];
-  const memberDowns: { m: number; i: number; peers: MachineId[] }[] = [];
+  const memberDowns: { m: number; i: number; peers: readonly MachineId[] }[] = [];
   const faults = new Set<string>();
   let startMs = Infinity;
   let endMs = -Infinity;

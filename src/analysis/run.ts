@@ -119,14 +119,27 @@ export function rowAt(run: Run, ref: RowRef): LogEntry {
   return run.machines[ref.m]!.rows[ref.i]!;
 }
 
-/** Parses a `peer` column (`2;3`) into ids; non-numeric parts are skipped. */
-export function parsePeers(peer: string): MachineId[] {
-  if (peer === '') return [];
+const NO_PEERS: readonly MachineId[] = Object.freeze([]);
+/** parsePeers results by column text: a run's peer columns take a handful of values. */
+const peersCache = new Map<string, readonly MachineId[]>();
+const PEERS_CACHE_MAX = 4096;
+
+/**
+ * Parses a `peer` column (`2;3`) into ids; non-numeric parts are skipped. The result is shared
+ * between calls with the same text (frozen): do not mutate it.
+ */
+export function parsePeers(peer: string): readonly MachineId[] {
+  if (peer === '') return NO_PEERS;
+  const hit = peersCache.get(peer);
+  if (hit !== undefined) return hit;
   const out: MachineId[] = [];
   for (const p of peer.split(';')) {
     const id = Number(p);
     if (p !== '' && Number.isInteger(id)) out.push(id);
   }
+  if (peersCache.size >= PEERS_CACHE_MAX) peersCache.clear();
+  Object.freeze(out);
+  peersCache.set(peer, out);
   return out;
 }
 
