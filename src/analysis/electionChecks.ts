@@ -378,12 +378,22 @@ function sweep(c0: Collected, logs: readonly ElectionLog[]): { windows: Disagree
   const healAwaiting: HealAwaiting[] = [];
   const killQueue = [...kills].sort((a, b) => a.t - b.t);
   let kq = 0;
+  /**
+   * Kills whose victim was not the leader at the kill but may become it: messages it sent before
+   * dying (a coordinator announcement) can make the others follow it afterwards. Without faults.csv
+   * the kill's instant is the victim's last row, which can precede the others' LEADER rows for it.
+   */
+  const maybeLeaderKills: (typeof kills)[number][] = [];
+  const awaitKill = (k: (typeof kills)[number]): void => {
+    awaiting.push({ machine: k.machine, killAt: k.t, where: k.where, done: false, recoveredAt: null, newLeader: null });
+  };
   for (let c = 0; c < changes.length; ) {
     const t = changes[c]!.t;
     // kills at this instant: was the victim the leader just before?
     while (kq < killQueue.length && killQueue[kq]!.t <= t) {
       const k = killQueue[kq++]!;
-      if (majorityLeader() === k.machine) awaiting.push({ machine: k.machine, killAt: k.t, where: k.where, done: false, recoveredAt: null, newLeader: null });
+      if (majorityLeader() === k.machine) awaitKill(k);
+      else maybeLeaderKills.push(k);
     }
     for (; c < changes.length && changes[c]!.t === t; c++) {
       const ch = changes[c]!;
@@ -397,6 +407,15 @@ function sweep(c0: Collected, logs: readonly ElectionLog[]): { windows: Disagree
         follows[ch.m] = ch.leader;
         rowOf[ch.m] = ch.at;
       }
+    }
+    // a dead victim that the others now follow was killed as the leader; one that is back is not pending
+    for (let p = 0; p < maybeLeaderKills.length; ) {
+      const k = maybeLeaderKills[p]!;
+      const km = byMachine.get(k.machine);
+      const back = km !== undefined && live[km]!;
+      if (!back && majorityLeader() === k.machine) awaitKill(k);
+      if (back || majorityLeader() === k.machine) maybeLeaderKills.splice(p, 1);
+      else p++;
     }
     const set = leaderSet();
     if (set.size > 1 && !open) {

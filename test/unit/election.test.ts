@@ -301,6 +301,23 @@ describe('election checker on hand-written logs', () => {
     expect(electionReport(logs, null).recoveries[0]).toMatchObject({ ms: 5200, where: 'log_3.csv:4' });
   });
 
+  it('counts a leader killed before the others logged it as leader (its announcement was still in flight)', () => {
+    // 3 announces itself at 100 and is killed right after (its last row); 1 and 2 adopt it at 150
+    const logs = [
+      log(1, [[0, 'START', start(10)], [150, 'LEADER', 'leader=3 rank=30'], [6000, 'LEADER_LOST', 'leader=3'], [6100, 'LEADER', 'leader=2 rank=20'], [30_000, 'STOP', '']]),
+      log(2, [[0, 'START', start(20)], [150, 'LEADER', 'leader=3 rank=30'], [6050, 'LEADER', 'leader=2 rank=20'], [30_000, 'STOP', '']]),
+      log(3, [[0, 'START', start(30)], [100, 'LEADER', 'leader=3 rank=30']]),
+    ];
+    const rep = electionReport(logs, null);
+    expect(rep.recoveries).toMatchObject([{ machine: 3, ms: 6000, newLeader: 2, where: 'log_3.csv:3' }]);
+    expect(electionChecks(logs, null).every((c) => c.ok)).toBe(true);
+    // a victim the others never follow is no leader's kill
+    const notLeader = [logs[0]!, logs[1]!, log(3, [[0, 'START', start(30)], [100, 'INTERNAL', '']])].map((l, i) =>
+      i < 2 ? { ...l, rows: l.rows.map((r) => (r.event === 'LEADER' && r.epochMs === 150 ? { ...r, detail: 'leader=2 rank=20' } : r)) } : l,
+    );
+    expect(electionReport(notLeader, null).recoveries).toEqual([]);
+  });
+
   it('reports disagreement at the end and long windows of two leaders, with file:line', () => {
     const logs = [
       log(1, [[0, 'START', start(10)], [100, 'LEADER', 'leader=1 rank=10'], [30_000, 'STOP', '']]),
