@@ -156,11 +156,7 @@ async function benchSteadyRun() {
   await run;
   const logs = readLogs(c.logDir);
   let worstTickError = 0;
-  for (const rows of logs.values()) {
-    const rate = Number(detail(rows.find((r) => r.event === 'START'), 'tick_rate'));
-    const ticks = rows.filter((r) => TICK.has(r.event)).length;
-    worstTickError = Math.max(worstTickError, Math.abs(ticks - rate * duration));
-  }
+  for (const rows of logs.values()) worstTickError = Math.max(worstTickError, tickError(rows, duration));
   record(`tick count error over ${duration} s (worst machine)`, worstTickError, 'ticks', '≤ 1', worstTickError <= 1, 'ticks logged (SEND+RECEIVE+INTERNAL rows) vs rate × duration, per machine');
   record('RSS per machine (max)', maxRss / 1024, 'MiB', '≤ 50 MiB', maxRss / 1024 <= 50, 'VmRSS from /proc/<pid>/status sampled every second');
   record('CPU per machine at 6 ticks/s (max)', Math.max(...cpu), '%', '< 1 %', Math.max(...cpu) < 1, `utime+stime from /proc/<pid>/stat over ${elapsed.toFixed(0)} s of ticking, --quiet`);
@@ -178,6 +174,12 @@ async function benchSteadyRun() {
   record('loopback send→queue latency p50', pct(lat, 50), 'ms', 'none', null, `${lat.length} messages; CLOCK_MONOTONIC (host-wide) times traced in both processes`);
   record('loopback send→queue latency p99', pct(lat, 99), 'ms', '< 2 ms', pct(lat, 99) < 2, 'same messages');
   rmSync(c.dir, { recursive: true, force: true });
+}
+
+/** |tick rows (SEND+RECEIVE+INTERNAL) − the START row's tick_rate × duration| of one machine's log. */
+function tickError(rows, duration) {
+  const rate = Number(detail(rows.find((r) => r.event === 'START'), 'tick_rate'));
+  return Math.abs(rows.filter((r) => TICK.has(r.event)).length - rate * duration);
 }
 
 /** Runs bench/mesh-floor.cjs (bare Node processes, no lamport-lab code) and returns its times in ms. */
@@ -236,11 +238,7 @@ async function scaleRun(n, k, duration) {
   const res = await run;
   const logs = readLogs(c.logDir);
   let exact = logs.size === n;
-  for (const rows of logs.values()) {
-    const rate = Number(detail(rows.find((r) => r.event === 'START'), 'tick_rate'));
-    const ticks = rows.filter((r) => TICK.has(r.event)).length;
-    if (Math.abs(ticks - rate * duration) > 1 || rows.at(-1).event !== 'STOP') exact = false;
-  }
+  for (const rows of logs.values()) if (tickError(rows, duration) > 1 || rows.at(-1).event !== 'STOP') exact = false;
   const an = await cli(['analyze', '--log-dir', c.logDir], { timeout: 600_000 });
   rmSync(c.dir, { recursive: true, force: true });
   return { readyMs, exitCode: res.exitCode, processes: pids.length, totalRssMiB: maxTotalRss / 1024, procRssMiB: maxProcRss / 1024, cpuPct, exact, analyzeExit: an.exitCode };

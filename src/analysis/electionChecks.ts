@@ -409,12 +409,13 @@ function sweep(c0: Collected, logs: readonly ElectionLog[]): { windows: Disagree
       }
     }
     // a dead victim that the others now follow was killed as the leader; one that is back is not pending
+    const followed = maybeLeaderKills.length > 0 ? majorityLeader() : null;
     for (let p = 0; p < maybeLeaderKills.length; ) {
       const k = maybeLeaderKills[p]!;
       const km = byMachine.get(k.machine);
       const back = km !== undefined && live[km]!;
-      if (!back && majorityLeader() === k.machine) awaitKill(k);
-      if (back || majorityLeader() === k.machine) maybeLeaderKills.splice(p, 1);
+      if (!back && followed === k.machine) awaitKill(k);
+      if (back || followed === k.machine) maybeLeaderKills.splice(p, 1);
       else p++;
     }
     const set = leaderSet();
