@@ -159,10 +159,11 @@ describe('with a shared secret', () => {
     const c = await tempCluster(3);
     const files = [secretFile(c.dir, 's1', 'one secret'), secretFile(c.dir, 's2', 'another secret')];
     const base = ['--config', c.configPath, '--log-dir', c.logDir, '--no-wait', '--duration', '3', '--tick-rate', '5', '--quiet'];
+    // the later machine dials the earlier one: 2 and 3 dial 1, 3 dials 2
     const ms = [
-      startCli(['run-machine', '1', ...base, '--secret-file', files[0]!], c.dir),
-      startCli(['run-machine', '2', ...base, '--secret-file', files[1]!], c.dir),
-      startCli(['run-machine', '3', ...base], c.dir), // no secret at all
+      startCli(['run-machine', '1', ...base], c.dir), // no secret at all
+      startCli(['run-machine', '2', ...base, '--secret-file', files[0]!], c.dir),
+      startCli(['run-machine', '3', ...base, '--secret-file', files[1]!], c.dir),
     ];
     const results = await Promise.all(ms.map((m) => m.proc));
     for (const r of results) expect(r.exitCode, r.all).toBe(0);
@@ -171,15 +172,17 @@ describe('with a shared secret', () => {
     // accepted an incoming connection, or received a message
     const linked = (id: number) => logs.get(id)!.filter((r) => (r.event === 'CONNECT' && r.detail.includes('dir=in')) || r.event === 'RECEIVE');
     const reasons = (id: number) => logs.get(id)!.filter((r) => r.event === 'ERROR').map((r) => `${/reason=(\S+)/.exec(r.detail)?.[1]}:${r.peer || /(?:from|to)=(\d+)/.exec(r.detail)?.[1]}`);
-    // the machines holding a secret accept nobody who cannot prove it
-    expect(linked(1)).toEqual([]);
+    // the machines holding a secret accept nobody who cannot prove it: 2 refuses 3's hello (another
+    // secret), and both refuse the welcome of 1, which has no secret and so cannot prove itself
     expect(linked(2)).toEqual([]);
-    expect(reasons(1)).toEqual(expect.arrayContaining(['bad_proof:2', 'missing_proof:3', 'handshake_failed:2']));
-    expect(reasons(2)).toEqual(expect.arrayContaining(['bad_proof:1', 'missing_proof:3', 'handshake_failed:1']));
-    expect(reasons(3)).toEqual(expect.arrayContaining(['handshake_failed:1', 'handshake_failed:2']));
-    // Authentication is one-way (the dialer proves itself, the listener does not): a machine run
-    // WITHOUT a secret checks nothing and accepts the others' hellos. Every machine needs the secret.
-    expect(new Set(linked(3).filter((r) => r.event === 'CONNECT').map((r) => r.peer))).toEqual(new Set(['1', '2']));
+    expect(linked(3)).toEqual([]);
+    expect(reasons(2)).toEqual(expect.arrayContaining(['bad_proof:3', 'missing_proof:1']));
+    expect(reasons(3)).toEqual(expect.arrayContaining(['handshake_failed:2', 'missing_proof:1']));
+    // Authentication is mutual (the dialer proves itself in its hello, the listener in its welcome):
+    // machine 1, run WITHOUT a secret, checks nothing and welcomes the others, but they drop the
+    // connection at its welcome, so no message ever flows in any direction.
+    for (const id of [1, 2, 3]) expect(logs.get(id)!.filter((r) => r.event === 'RECEIVE'), `machine ${id}`).toEqual([]);
+    expect(new Set(linked(1).filter((r) => r.event === 'CONNECT').map((r) => r.peer))).toEqual(new Set(['2', '3']));
   });
 
   it('start-all passes --secret-file through as a path, never the secret; the children enforce it', async () => {
@@ -194,10 +197,10 @@ describe('with a shared secret', () => {
     }
     expect(cmdline(sa.proc.pid!)).not.toContain('horse');
     // a child really holds the secret: a hello without proof is refused
-    const none = await rawConnect(c.ports[1]!);
+    const none = await rawConnect(c.ports[0]!);
     await none.nonce();
-    none.socket.write(JSON.stringify({ type: 'hello', from: 1 }) + '\n');
-    await waitForError(join(c.logDir, 'log_2.csv'), 'missing_proof');
+    none.socket.write(JSON.stringify({ type: 'hello', from: 3 }) + '\n');
+    await waitForError(join(c.logDir, 'log_1.csv'), 'missing_proof');
     sa.proc.kill('SIGTERM');
     expect((await sa.proc).exitCode).toBe(0);
   });

@@ -245,13 +245,22 @@ function msgFrame(from: number, seq: number, vector: Record<string, number> = { 
   return { type: 'msg', id: `${from}-${seq}`, from, lamport: seq, vector, body: { seq } };
 }
 
+interface FakeListenerOptions {
+  /** Stop reading after the welcome, like a peer that hung. */
+  readonly stopReadingAfterWelcome?: boolean;
+  /** The welcome's proof, from the hello's nonce (undefined: none). */
+  readonly welcomeProof?: (helloNonce: string) => string;
+  /** Frames written right after the welcome. */
+  readonly afterWelcome?: readonly unknown[];
+}
+
 /**
- * A fake listener (standing in for machine 2) that challenges, records each hello and welcomes as
- * `welcomeAs`; optionally stops reading after the welcome, like a peer that hung.
+ * A fake listener (standing in for an earlier machine) that challenges, records each hello and
+ * welcomes as `welcomeAs`.
  */
 async function fakeListenerFor(
   welcomeAs: number,
-  stopReadingAfterWelcome = false,
+  opts: FakeListenerOptions = {},
 ): Promise<{ port: number; hellos: Record<string, unknown>[]; nonces: string[] }> {
   const hellos: Record<string, unknown>[] = [];
   const nonces: string[] = [];
@@ -266,9 +275,12 @@ async function fakeListenerFor(
       const decoder = new LineDecoder();
       socket.on('data', (chunk: Buffer) => {
         for (const line of decoder.push(chunk).lines) {
-          hellos.push(JSON.parse(line) as Record<string, unknown>);
-          socket.write(JSON.stringify({ type: 'welcome', from: welcomeAs }) + '\n');
-          if (stopReadingAfterWelcome) socket.pause();
+          const hello = JSON.parse(line) as Record<string, unknown>;
+          hellos.push(hello);
+          const proof = opts.welcomeProof?.(String(hello.nonce));
+          socket.write(JSON.stringify(proof === undefined ? { type: 'welcome', from: welcomeAs } : { type: 'welcome', from: welcomeAs, proof }) + '\n');
+          for (const f of opts.afterWelcome ?? []) socket.write(JSON.stringify(f) + '\n');
+          if (opts.stopReadingAfterWelcome) socket.pause();
         }
       });
     });
@@ -280,6 +292,49 @@ async function fakeListenerFor(
       liveServers.push(server);
       return { port, hellos, nonces };
     }
+  }
+  throw new Error('no free port');
+}
+
+/** A fake later machine that challenges every connection and records what each sends. */
+async function fakeKnockListener(lines: string[][]): Promise<{ port: number; connections: () => number; waitLines: (n: number) => Promise<void> }> {
+  let count = 0;
+  let wake: (() => void) | null = null;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = randomPorts(1)[0]!;
+    const server = createServer((socket) => {
+      liveSockets.push(socket);
+      count++;
+      const mine: string[] = [];
+      lines.push(mine);
+      socket.on('error', () => undefined);
+      socket.write(JSON.stringify({ type: 'challenge', nonce: 'ef'.repeat(16) }) + '\n');
+      const decoder = new LineDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        mine.push(...decoder.push(chunk).lines);
+        wake?.();
+      });
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ host: '127.0.0.1', port }, () => resolve(true));
+    });
+    if (!ok) continue;
+    liveServers.push(server);
+    const waitLines = (n: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`fewer than ${n} lines: ${JSON.stringify(lines)}`)), WAIT_MS);
+        const check = (): void => {
+          if (lines.flat().length >= n) {
+            clearTimeout(timer);
+            wake = null;
+            resolve();
+          }
+        };
+        wake = check;
+        check();
+      });
+    return { port, connections: () => count, waitLines };
   }
   throw new Error('no free port');
 }
@@ -322,44 +377,56 @@ describe('TcpTransport: a healthy cluster', () => {
     });
   });
 
-  it('dialOnHelloFrom: does not dial a later peer until its hello arrives, then dials it at once', async () => {
-    // machine 1 knows 2 starts after it (start-all order) and waits for 2's hello instead of
-    // retrying refused connections; its fallback is helloWaitMs (60 s here)
-    const c = await startCluster(2);
-    const [t1, t2] = c.transports;
-    const [r1, r2] = c.recorders;
-    // 2 listens (startCluster) but does not dial yet: any connection 2 sees now would be 1's dial
-    const t1Options = { backoff: { initialMs: 5, jitter: 0 }, dialOnHelloFrom: new Set([2]), helloWaitMs: 60_000 };
-    await t1!.close();
-    const r1b = new Recorder();
-    const t1b = makeTransport(1, c.machines, r1b, t1Options);
-    await t1b.listen();
-    t1b.connectAll();
-    // without the option 1 would dial the listening 2 within milliseconds (absence needs a bounded wait)
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(r2!.events.filter((e) => e.kind === 'up')).toEqual([]);
-    expect(t1b.isUp(2)).toBe(false);
-    const t0 = performance.now();
-    t2!.connectAll();
-    await Promise.all([r1b.waitUp(2, 'in'), r1b.waitUp(2, 'out'), r2!.waitUp(1, 'in'), r2!.waitUp(1, 'out')]);
-    expect(performance.now() - t0).toBeLessThan(2000); // long before the 60 s fallback
-    expect(r1!.events.filter((e) => e.kind === 'up')).toEqual([]); // the closed first transport stayed silent
+  it('one connection per pair: the later machine dials, a hello from an earlier one is refused (wrong_dialer)', async () => {
+    const c = await startCluster(3);
+    await connectCluster(c);
+    const r3 = c.recorders[2]!;
+    const raw = await RawClient.connect(c.machines[2]!.port);
+    await raw.hello(1); // machine 3 dials 1; 1 never dials 3
+    await raw.expectClosed();
+    const problem = await r3.waitProblem('wrong_dialer');
+    expect(problem.detail.get('from')).toBe('1');
+    expect(c.transports[2]!.isUp(1)).toBe(true); // the real pair connection is untouched
   });
 
-  it('dialOnHelloFrom: dials the peer anyway after helloWaitMs when its hello never comes', async () => {
-    const c = await startCluster(2);
+  it('a restarted machine knocks: a later peer waiting out a long back-off dials it at once', async () => {
+    const c = await startCluster(2, { backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
+    await connectCluster(c);
     const [t1] = c.transports;
     const r2 = c.recorders[1]!;
+    const mark = r2.events.length;
     await t1!.close();
+    await r2.waitDown(1, 'out', mark); // 2 now waits 60 s before it redials 1
     const r1b = new Recorder();
-    const t1b = makeTransport(1, c.machines, r1b, { dialOnHelloFrom: new Set([2]), helloWaitMs: 300 });
+    const t1b = makeTransport(1, c.machines, r1b);
     await t1b.listen();
     const t0 = performance.now();
-    t1b.connectAll(); // 2 listens but never dials: only the fallback can connect 1 → 2
-    await Promise.all([r1b.waitUp(2, 'out'), r2.waitUp(1, 'in')]);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
-    expect(r1b.events.filter((e) => e.kind === 'up' && e.direction === 'in')).toEqual([]);
-    await t1b.close();
+    t1b.connectAll(); // knocks on 2
+    await Promise.all([r1b.waitUp(2, 'in'), r1b.waitUp(2, 'out'), r2.waitUp(1, 'out', mark), r2.waitUp(1, 'in', mark)]);
+    expect(performance.now() - t0).toBeLessThan(WAIT_MS); // long before the 60 s back-off
+    expect(r1b.problems).toEqual([]);
+    expect(r2.problems).toEqual([]); // a knock leaves no ERROR row
+  });
+
+  it('notRunningYet: no knock on a later peer that start-all has not started yet; a knock otherwise', async () => {
+    const knocked: string[][] = [];
+    const fake = await fakeKnockListener(knocked);
+    const machines = [
+      { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
+      { id: 2, host: '127.0.0.1', port: fake.port },
+    ];
+    const quiet = makeTransport(1, machines, new Recorder(), { notRunningYet: new Set([2]) });
+    await quiet.listen();
+    quiet.connectAll();
+    // absence needs a bounded wait: a knock on loopback takes a few ms
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.connections()).toBe(0);
+    await quiet.close();
+    const knocking = makeTransport(1, machines, new Recorder());
+    await knocking.listen();
+    knocking.connectAll();
+    await fake.waitLines(1);
+    expect(knocked).toEqual([[JSON.stringify({ type: 'knock', from: 1 })]]);
   });
 
   it('redials a peer that closes and comes back, on the same port', async () => {
@@ -597,22 +664,57 @@ describe('TcpTransport: source host check', () => {
 });
 
 describe('TcpTransport: dialing', () => {
-  it('answers the challenge with a hello carrying a valid proof', async () => {
-    const secret = Buffer.from('s3cret');
-    const fake = await fakeListenerFor(2);
-    const r1 = new Recorder();
+  /** Machine 2's transport dialing a fake machine 1 (2 dials 1: it is earlier in the config). */
+  function dialerOf(fakePort: number, extra: ExtraOptions = {}): { t2: TcpTransport; r2: Recorder } {
+    const r2 = new Recorder();
     const machines = [
-      { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
-      { id: 2, host: '127.0.0.1', port: fake.port },
+      { id: 1, host: '127.0.0.1', port: fakePort },
+      { id: 2, host: '127.0.0.1', port: randomPorts(1)[0]! },
     ];
-    const t1 = makeTransport(1, machines, r1, { secret });
-    t1.connectAll();
-    await r1.waitUp(2, 'out');
-    expect(t1.isUp(2)).toBe(true);
-    expect(fake.hellos[0]).toEqual({ type: 'hello', from: 1, proof: computeProof(secret, fake.nonces[0]!, 1, 2) });
+    const t2 = makeTransport(2, machines, r2, extra);
+    t2.connectAll();
+    return { t2, r2 };
+  }
+
+  it('answers the challenge with a hello carrying a valid proof and its own nonce, and checks the welcome\'s proof', async () => {
+    const secret = Buffer.from('s3cret');
+    const fake = await fakeListenerFor(1, { welcomeProof: (nonce) => computeProof(secret, nonce, 1, 2, 'welcome') });
+    const { t2, r2 } = dialerOf(fake.port, { secret });
+    await Promise.all([r2.waitUp(1, 'out'), r2.waitUp(1, 'in')]);
+    expect(t2.isUp(1)).toBe(true);
+    const hello = fake.hellos[0]!;
+    expect(hello.nonce).toMatch(/^[0-9a-f]{32}$/);
+    expect(hello).toEqual({ type: 'hello', from: 2, nonce: hello.nonce, proof: computeProof(secret, fake.nonces[0]!, 2, 1) });
+    expect(r2.problems).toEqual([]);
   });
 
-  it('keeps at most maxConcurrentDials handshakes open, and dials the peers after itself first', async () => {
+  it.each([
+    ['no proof', 'missing_proof', undefined],
+    ['a proof made with another secret', 'bad_proof', (nonce: string) => computeProof(Buffer.from('wrong'), nonce, 1, 2, 'welcome')],
+    ['a hello-style proof (no role)', 'bad_proof', (nonce: string) => computeProof(Buffer.from('s3cret'), nonce, 1, 2)],
+    ['a proof for another nonce', 'bad_proof', () => computeProof(Buffer.from('s3cret'), 'ab'.repeat(16), 1, 2, 'welcome')],
+  ])('with a secret, drops a listener whose welcome has %s (%s)', async (_name, reason, welcomeProof) => {
+    const fake = await fakeListenerFor(1, welcomeProof ? { welcomeProof } : {});
+    const { t2, r2 } = dialerOf(fake.port, { secret: Buffer.from('s3cret') });
+    const problem = await r2.waitProblem(reason);
+    expect(problem.peer).toBe(1);
+    expect(problem.detail.get('to')).toBe('1');
+    expect(t2.isUp(1)).toBe(false);
+    expect(r2.events.some((e) => e.kind === 'up')).toBe(false);
+  });
+
+  it('receives messages from the listener it dialed, and drops one that sends as another machine (from_mismatch)', async () => {
+    const good = { type: 'msg', id: '1-1', from: 1, lamport: 1, vector: { '1': 1, '2': 0 }, body: { seq: 1 } };
+    const fake = await fakeListenerFor(1, { afterWelcome: [good, { ...good, id: '3-1', from: 3, vector: { '1': 1, '2': 0, '3': 1 } }] });
+    const { r2 } = dialerOf(fake.port);
+    await r2.waitMessages(1);
+    expect(r2.messages[0]).toEqual({ id: '1-1', from: 1, lamport: 1, vector: [1, 0], body: { seq: 1 } });
+    await r2.waitProblem('bad_vector'); // machine 3 is not in this config: the vector names it
+    await r2.waitDown(1, 'out');
+    await r2.waitDown(1, 'in');
+  });
+
+  it('keeps at most maxConcurrentDials handshakes open, and dials the nearest earlier peers first', async () => {
     // five listeners that challenge at once but welcome only when the test says so
     const pending: { peer: number; socket: Socket }[] = [];
     const accepted: number[] = [];
@@ -622,7 +724,7 @@ describe('TcpTransport: dialing', () => {
     const ports = randomPorts(6);
     for (let id = 1; id <= 6; id++) {
       machines.push({ id, host: '127.0.0.1', port: ports[id - 1]! });
-      if (id === 3) continue;
+      if (id === 6) continue;
       const server = createServer((socket) => {
         liveSockets.push(socket);
         socket.on('error', () => undefined);
@@ -638,9 +740,9 @@ describe('TcpTransport: dialing', () => {
       });
       liveServers.push(server);
     }
-    const r3 = new Recorder();
-    const t3 = makeTransport(3, machines, r3, { maxConcurrentDials: 2, dialTimeoutMs: 60_000 });
-    t3.connectAll();
+    const r6 = new Recorder();
+    const t6 = makeTransport(6, machines, r6, { maxConcurrentDials: 2, dialTimeoutMs: 60_000 });
+    t6.connectAll();
     const waitPending = (n: number): Promise<void> =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`only ${pending.length} pending dials, wanted ${n}`)), WAIT_MS);
@@ -657,66 +759,69 @@ describe('TcpTransport: dialing', () => {
       await waitPending(Math.min(2, 5 - up));
       const oldest = pending.shift()!;
       oldest.socket.write(JSON.stringify({ type: 'welcome', from: oldest.peer }) + '\n');
-      await r3.waitUp(oldest.peer, 'out');
+      await r6.waitUp(oldest.peer, 'out');
     }
-    expect(accepted).toEqual([4, 5, 6, 1, 2]);
+    // the first two dials are in flight together (either may be accepted first); then one at a time
+    expect([...accepted.slice(0, 2)].sort()).toEqual([4, 5]);
+    expect(accepted.slice(2)).toEqual([3, 2, 1]);
     expect(maxPending).toBe(2);
-    for (const peer of [1, 2, 4, 5, 6]) expect(t3.isUp(peer)).toBe(true);
+    for (const peer of [1, 2, 3, 4, 5]) expect(t6.isUp(peer)).toBe(true);
   });
 
   it('drops and reports a listener that welcomes as another machine', async () => {
-    const fake = await fakeListenerFor(3);
-    const r1 = new Recorder();
+    const fake = await fakeListenerFor(1);
+    const r3 = new Recorder();
     const machines = [
       { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
       { id: 2, host: '127.0.0.1', port: fake.port },
       { id: 3, host: '127.0.0.1', port: randomPorts(1)[0]! },
     ];
-    const t1 = makeTransport(1, machines, r1);
-    t1.connectAll();
-    const problem = await r1.waitProblem('wrong_peer');
-    expect(problem.detail.get('got')).toBe('3');
+    const t3 = makeTransport(3, machines, r3);
+    t3.connectAll();
+    const problem = await r3.waitProblem('wrong_peer');
+    expect(problem.detail.get('got')).toBe('1');
     expect(problem.peer).toBe(2);
-    expect(t1.isUp(2)).toBe(false);
-    expect(r1.events.some((e) => e.kind === 'up')).toBe(false);
+    expect(t3.isUp(2)).toBe(false);
+    expect(r3.events.some((e) => e.kind === 'up')).toBe(false);
   });
 });
 
 describe('TcpTransport: send limits', () => {
+  /** Machine 2 dialing a fake machine 1; the test sends as 2. */
   async function dialFake(fakePort: number, extra: ExtraOptions = {}) {
     const r1 = new Recorder();
     const machines = [
-      { id: 1, host: '127.0.0.1', port: randomPorts(1)[0]! },
-      { id: 2, host: '127.0.0.1', port: fakePort },
+      { id: 1, host: '127.0.0.1', port: fakePort },
+      { id: 2, host: '127.0.0.1', port: randomPorts(1)[0]! },
     ];
-    const t1 = makeTransport(1, machines, r1, extra);
+    const t1 = makeTransport(2, machines, r1, extra);
     t1.connectAll();
-    await r1.waitUp(2, 'out');
+    await r1.waitUp(1, 'out');
     return { t1, r1 };
   }
 
   it('refuses (and reports, after send returns) a frame larger than the limit', async () => {
-    const fake = await fakeListenerFor(2);
+    const fake = await fakeListenerFor(1);
     const { t1, r1 } = await dialFake(fake.port);
-    const big = envelope(1, 1, [1, 0], { pad: 'x'.repeat(70000) });
-    expect(t1.send(2, big)).toBe(false);
+    const big = envelope(2, 1, [0, 1], { pad: 'x'.repeat(70000) });
+    expect(t1.send(1, big)).toBe(false);
     expect(r1.problems).toEqual([]); // not re-entrant: reported later
     const problem = await r1.waitProblem('frame_too_large');
-    expect(problem.detail.get('msg_id')).toBe('1-1');
-    expect(t1.send(2, envelope(1, 2, [2, 0], { pad: 'x'.repeat(60000) }))).toBe(true);
+    expect(problem.detail.get('msg_id')).toBe('2-1');
+    expect(t1.send(1, envelope(2, 2, [0, 2], { pad: 'x'.repeat(60000) }))).toBe(true);
   });
 
   it('stops buffering for a peer that stopped reading', async () => {
-    const fake = await fakeListenerFor(2, true);
+    const fake = await fakeListenerFor(1, { stopReadingAfterWelcome: true });
     const { t1, r1 } = await dialFake(fake.port, { maxBufferedBytes: 1 << 20 });
-    const env = envelope(1, 1, [1, 0], { pad: 'x'.repeat(60000) });
+    const env = envelope(2, 1, [0, 1], { pad: 'x'.repeat(60000) });
     let accepted = 0;
-    while (t1.send(2, env)) {
+    while (t1.send(1, env)) {
       accepted++;
       expect(accepted).toBeLessThan(10000); // ~600 MB: the limit did not work
     }
     expect(accepted).toBeGreaterThan(0);
-    expect(t1.isUp(2)).toBe(true); // still up, just full
+    expect(t1.isUp(1)).toBe(true); // still up, just full
     await r1.waitProblem('send_buffer_full');
   });
 });

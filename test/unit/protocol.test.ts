@@ -202,15 +202,6 @@ describe('backoff', () => {
     expect(backoff.next()).toBe(10);
   });
 
-  it('saturate() jumps to the cap and stays there until reset', () => {
-    const backoff = new Backoff(() => 0.999999, { initialMs: 10, maxMs: 35 });
-    expect([backoff.saturate(), backoff.next(), backoff.next()]).toEqual([35, 35, 35]);
-    backoff.reset();
-    expect(backoff.next()).toBe(10);
-    const jittered = new Backoff(() => 0, { initialMs: 10, maxMs: 80, jitter: 0.5 });
-    expect(jittered.saturate()).toBe(40); // the cap's jitter range [40, 80]
-  });
-
   it('rejects nonsense options', () => {
     expect(() => new Backoff(Math.random, { factor: 0.5 })).toThrow(RangeError);
     expect(() => new Backoff(Math.random, { jitter: 2 })).toThrow(RangeError);

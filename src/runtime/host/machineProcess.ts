@@ -228,9 +228,8 @@ export async function runMachineProcess(inputs: MachineProcessInputs, world: Mac
           secret: settings.secret,
           allowAnyHost: settings.allowAnyHost,
           helloTimeoutMs: settings.helloTimeoutMs,
-          // under start-all the later machines (config order) dial us first; we dial each back
-          // when its hello arrives, so the two dials of a pair do not cross
-          dialOnHelloFrom: inputs.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
+          // under start-all the later machines (config order) start with us: no knock on them
+          notRunningYet: inputs.awaitGo ? new Set(members.slice(members.indexOf(id) + 1)) : undefined,
           // under start-all every peer dials at once (dialGate): accept all their handshakes
           // together, and give a handshake the time a whole cluster's burst takes on a small host
           // (100 machines: ~5 s of connecting on 2 cores)

@@ -19,8 +19,8 @@ export interface BackoffOptions {
 
 /**
  * Redial defaults: 50 ms, doubling, capped at 8 s, half of each delay randomised.
- * Cap 8 s: a peer that comes (back) up dials us and we redial it at once (TcpTransport.redialNow),
- * so our own retries only matter when its dial cannot reach us; a low cap mostly burns CPU on
+ * Cap 8 s: a peer that comes (back) up knocks on us and we redial it at once (TcpTransport.redialNow),
+ * so our own retries only matter when its knock cannot reach us; a low cap mostly burns CPU on
  * refused connections while many machines start (100 machines: all ready in 40 s with a 2 s cap,
  * 32 s with 8 s, measured here).
  */
@@ -77,15 +77,6 @@ export class Backoff {
     const delay = backoffDelay(this.attempt, this.random, this.options);
     this.attempt++;
     return delay;
-  }
-
-  /**
-   * Jumps to the cap: returns a jittered delay at `maxMs` and makes every later delay capped too,
-   * until reset(). For a peer expected to dial us first (we only need a slow fallback).
-   */
-  saturate(): number {
-    while (baseDelay(this.attempt, this.options) < this.options.maxMs) this.attempt++;
-    return this.next();
   }
 
   /** Back to the initial delay (call once a connection succeeded). */

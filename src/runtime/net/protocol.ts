@@ -2,11 +2,16 @@
  * The wire protocol's frames (ARCHITECTURE.md, "Wire protocol"), their zod schemas, encoders and a
  * decoder that turns one line into a typed frame or a typed rejection reason.
  *
- * A connection carries messages one way, from the dialer to the listener:
+ * One connection per pair of machines carries messages both ways; the machine later in the config
+ * dials the earlier one:
  *   listener → dialer  `{"type":"challenge","nonce":"<32 hex>"}`
- *   dialer → listener  `{"type":"hello","from":2,"proof":"<64 hex>"}`   (proof iff a secret is set)
- *   listener → dialer  `{"type":"welcome","from":1}`
- *   dialer → listener  `{"type":"msg","id":"2-17","from":2,"lamport":12,"vector":{"1":4,"2":9},"body":...}`
+ *   dialer → listener  `{"type":"hello","from":2,"nonce":"<32 hex>","proof":"<64 hex>"}`   (proof iff a secret is set)
+ *   listener → dialer  `{"type":"welcome","from":1,"proof":"<64 hex>"}`   (proof iff a secret is set)
+ *   both ways          `{"type":"msg","id":"2-17","from":2,"lamport":12,"vector":{"1":4,"2":9},"body":...}`
+ * The hello's proof answers the listener's nonce, the welcome's proof the dialer's (so each side
+ * authenticates the other). A machine that starts while a later peer may be waiting out a redial
+ * back-off tells it to dial now: it connects and answers the challenge with
+ *   `{"type":"knock","from":1}`   and closes (a knock carries no authority: it only makes a dial sooner).
  * On the wire a vector is an object id → count; in the core it is dense, aligned with a VectorLayout.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -29,7 +34,7 @@ export type RejectReason =
   | 'bad_vector';
 
 /** Every frame type, in handshake order. */
-export const FRAME_TYPES = ['challenge', 'hello', 'welcome', 'msg'] as const;
+export const FRAME_TYPES = ['challenge', 'hello', 'welcome', 'msg', 'knock'] as const;
 export type FrameType = (typeof FRAME_TYPES)[number];
 
 const machineId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -40,22 +45,31 @@ const machineId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
  */
 export const MAX_WIRE_COUNT = 2 ** 48;
 const count = z.number().int().min(0).max(MAX_WIRE_COUNT);
+const nonce = z.string().regex(/^[0-9a-f]{32}$/, 'nonce must be 32 lower-case hex digits');
 
 /** Schemas of the frames as they are on the wire (unknown extra fields are ignored, for evolution). */
 export const challengeFrameSchema = z.object({
   type: z.literal('challenge'),
-  nonce: z.string().regex(/^[0-9a-f]{32}$/, 'nonce must be 32 lower-case hex digits'),
+  nonce,
 });
 
 export const helloFrameSchema = z.object({
   type: z.literal('hello'),
   from: machineId,
+  /** The dialer's challenge to the listener (its welcome proves it knows the secret). */
+  nonce: nonce.optional(),
   // Format is checked by verifyProof, so a malformed proof is reported as a bad proof.
   proof: z.string().max(256).optional(),
 });
 
 export const welcomeFrameSchema = z.object({
   type: z.literal('welcome'),
+  from: machineId,
+  proof: z.string().max(256).optional(),
+});
+
+export const knockFrameSchema = z.object({
+  type: z.literal('knock'),
   from: machineId,
 });
 
@@ -79,6 +93,7 @@ export const msgFrameSchema = z
 export type ChallengeFrame = z.infer<typeof challengeFrameSchema>;
 export type HelloFrame = z.infer<typeof helloFrameSchema>;
 export type WelcomeFrame = z.infer<typeof welcomeFrameSchema>;
+export type KnockFrame = z.infer<typeof knockFrameSchema>;
 
 /** A decoded msg frame: the envelope, its vector already dense in the layout. */
 export interface MsgFrame {
@@ -87,7 +102,7 @@ export interface MsgFrame {
 }
 
 /** Any decoded frame. */
-export type Frame = ChallengeFrame | HelloFrame | WelcomeFrame | MsgFrame;
+export type Frame = ChallengeFrame | HelloFrame | WelcomeFrame | KnockFrame | MsgFrame;
 
 /** Result of {@link decodeFrame}: a frame, or why not (with a short human explanation). */
 export type DecodeResult =
@@ -131,6 +146,8 @@ export function decodeFrame(line: string, layout: VectorLayout): DecodeResult {
       return parseWith(helloFrameSchema, raw);
     case 'welcome':
       return parseWith(welcomeFrameSchema, raw);
+    case 'knock':
+      return parseWith(knockFrameSchema, raw);
     case 'msg': {
       if (!Object.prototype.hasOwnProperty.call(raw, 'body')) return reject('bad_schema', 'body: required');
       const parsed = msgFrameSchema.safeParse(raw);
@@ -145,7 +162,7 @@ export function decodeFrame(line: string, layout: VectorLayout): DecodeResult {
   }
 }
 
-function parseWith(schema: z.ZodType<ChallengeFrame | HelloFrame | WelcomeFrame>, raw: unknown): DecodeResult {
+function parseWith(schema: z.ZodType<ChallengeFrame | HelloFrame | WelcomeFrame | KnockFrame>, raw: unknown): DecodeResult {
   const parsed = schema.safeParse(raw);
   return parsed.success ? { ok: true, frame: parsed.data } : reject('bad_schema', describeIssue(parsed.error));
 }
@@ -186,9 +203,23 @@ export function makeNonce(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** `HMAC-SHA256(secret, nonce + ':' + from + ':' + to)` as 64 lower-case hex digits. */
-export function computeProof(secret: Buffer, nonce: string, from: MachineId, to: MachineId): string {
-  return createHmac('sha256', secret).update(`${nonce}:${from}:${to}`).digest('hex');
+/**
+ * Who proves: the dialer in its hello (`hello`, answering the listener's challenge) or the listener
+ * in its welcome (`welcome`, answering the nonce of the hello). The two are told apart in the MAC,
+ * so a proof made for one can never be passed off as the other.
+ */
+export type ProofRole = 'hello' | 'welcome';
+
+function proofText(role: ProofRole, nonce: string, from: MachineId, to: MachineId): string {
+  return role === 'hello' ? `${nonce}:${from}:${to}` : `welcome:${nonce}:${from}:${to}`;
+}
+
+/**
+ * The proof of `from` answering `nonce` on a connection with `to`, as 64 lower-case hex digits:
+ * `HMAC-SHA256(secret, nonce:from:to)` in a hello, `HMAC-SHA256(secret, welcome:nonce:from:to)` in a welcome.
+ */
+export function computeProof(secret: Buffer, nonce: string, from: MachineId, to: MachineId, role: ProofRole = 'hello'): string {
+  return createHmac('sha256', secret).update(proofText(role, nonce, from, to)).digest('hex');
 }
 
 /**
@@ -201,9 +232,10 @@ export function verifyProof(
   from: MachineId,
   to: MachineId,
   proof: string | undefined,
+  role: ProofRole = 'hello',
 ): boolean {
   if (typeof proof !== 'string' || !/^[0-9a-fA-F]{64}$/.test(proof)) return false;
-  const expected = createHmac('sha256', secret).update(`${nonce}:${from}:${to}`).digest();
+  const expected = createHmac('sha256', secret).update(proofText(role, nonce, from, to)).digest();
   return timingSafeEqual(expected, Buffer.from(proof, 'hex'));
 }
 
@@ -212,14 +244,19 @@ export function encodeChallenge(nonce: string): Buffer {
   return encodeFrame({ type: 'challenge', nonce });
 }
 
-/** The hello frame, encoded; `proof` is omitted when undefined. */
-export function encodeHello(from: MachineId, proof?: string): Buffer {
-  return encodeFrame(proof === undefined ? { type: 'hello', from } : { type: 'hello', from, proof });
+/** The hello frame, encoded; `nonce` (the dialer's challenge to the listener) and `proof` are omitted when undefined. */
+export function encodeHello(from: MachineId, proof?: string, nonce?: string): Buffer {
+  return encodeFrame({ type: 'hello', from, ...(nonce === undefined ? {} : { nonce }), ...(proof === undefined ? {} : { proof }) });
 }
 
-/** The welcome frame, encoded. */
-export function encodeWelcome(from: MachineId): Buffer {
-  return encodeFrame({ type: 'welcome', from });
+/** The welcome frame, encoded; `proof` is omitted when undefined. */
+export function encodeWelcome(from: MachineId, proof?: string): Buffer {
+  return encodeFrame(proof === undefined ? { type: 'welcome', from } : { type: 'welcome', from, proof });
+}
+
+/** The knock frame, encoded. */
+export function encodeKnock(from: MachineId): Buffer {
+  return encodeFrame({ type: 'knock', from });
 }
 
 /**

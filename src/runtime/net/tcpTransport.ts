@@ -1,28 +1,36 @@
 /**
  * The TCP transport of one machine (implements runtime/transport.ts over node:net).
  *
- * Connections are one-directional for messages: a machine dials every peer and sends on its own
- * outgoing connection (`out`); it receives on the connections its peers dialed to it (`in`).
+ * One connection per pair of machines carries messages both ways: the machine later in the config
+ * dials the earlier one (start-all starts machines in config order, so the one dialed is already
+ * listening), and only the dialer redials. Each side reports the pair as two directions, `out` (we
+ * can send to the peer) and `in` (the peer can send to us), which come up and go down together.
  *
- *   listener                          dialer
- *      ── challenge {nonce} ──────────▶
- *      ◀────────── hello {from, proof?}
- *      ── welcome {from} ─────────────▶          (both sides: peer up)
- *      ◀──────────────────────── msg ...
+ *   listener (earlier)                    dialer (later)
+ *      ── challenge {nonce} ──────────────▶
+ *      ◀──────── hello {from, nonce, proof?}
+ *      ── welcome {from, proof?} ─────────▶          (both sides: peer up, both directions)
+ *      ◀──────────────── msg ... ────────▶
  *
- * The listener checks the hello (known id, not itself, proof when a secret is set, source address
- * matching the configured host, no second live connection from that id) and closes the connection
- * on anything malformed, reporting it through `onProblem`. Dialers redial with jittered
- * exponential backoff until close(). Nothing here throws from a socket event handler or writes to
- * the console; handlers are never called once close() has begun.
+ * The listener checks the hello (known id, not itself, a peer that dials us, proof when a secret is
+ * set, source address matching the configured host, no second live connection from that id) and
+ * the dialer checks the welcome (the peer it dialed, and with a secret the listener's proof over
+ * the hello's nonce); either closes the connection on anything malformed and reports it through
+ * `onProblem`. Dialers redial with jittered exponential backoff until close(). A machine that
+ * starts when its later peers may already be running (a restart) knocks on each of them (see
+ * protocol.ts), so that one waiting out a long back-off dials it at once. Nothing here throws from a
+ * socket event handler or writes to the console; handlers are never called once close() has begun.
+ *
+ * Why one connection per pair: a full mesh of n machines opens n(n−1)/2 connections and handshakes
+ * instead of n(n−1). Measured on 2 cores (bench/mesh-floor.cjs, bare node): 100 processes open their
+ * mesh in 0.9–1.4 s instead of 2.1–2.3 s.
  *
  * Dials are windowed: at most `maxConcurrentDials` outgoing connections are connecting or
- * handshaking at once, the rest wait their turn, and the first round visits the peers in config
- * order starting after this machine (machine i dials i+1, i+2, ... first). Without it, 300
- * machines dialing 299 peers each at once (89,700 handshakes, every one dialing machine 1 first)
- * overran the listeners' handshake limit and the dial timeout and never finished their mesh (measured:
- * 80k ETIMEDOUT handshakes in 200 s); with it each listener sees about `maxConcurrentDials`
- * handshakes at a time.
+ * handshaking at once, the rest wait their turn, and the first round visits the earlier peers
+ * nearest first (machine i dials i−1, i−2, ... first). Without a window, 300 machines dialing
+ * every peer at once, machine 1 first, overran the listeners' handshake limit and the dial timeout
+ * and never finished their mesh (measured: 80k ETIMEDOUT handshakes in 200 s); with it each listener
+ * sees about `maxConcurrentDials` handshakes at a time.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { LabError } from '../../core/errors.js';
@@ -40,6 +48,7 @@ import {
   decodeFrame,
   encodeChallenge,
   encodeHello,
+  encodeKnock,
   encodeMsg,
   encodeWelcome,
   makeNonce,
@@ -71,18 +80,11 @@ export interface TcpTransportOptions {
   /** Outgoing connections allowed to be connecting or handshaking at once; more wait. Default 16. */
   readonly maxConcurrentDials?: number;
   /**
-   * Peers known not to be listening yet that will dial us once they are (start-all starts machines
-   * in config order, so the later ones): we dial them when their hello arrives, or after
-   * `helloWaitMs` if it never does, instead of burning CPU on refused connections meanwhile.
+   * Later peers known not to be running yet (start-all starts machines in config order): no knock
+   * is sent to them when dialing starts; they dial us once they run. Default: every later peer is
+   * knocked on once (a machine restarted next to running peers).
    */
-  readonly dialOnHelloFrom?: ReadonlySet<MachineId>;
-  /**
-   * How long to wait for the hello of a `dialOnHelloFrom` peer before dialing it anyway, in ms;
-   * later retries use the backoff cap. Default 30000: longer than 100 machines take to start
-   * here (~17 s), so a start-all makes no dial that a refusal answers (refused fallback dials cost
-   * 100 machines 3-4 s of their start-up with the 8 s cap, measured).
-   */
-  readonly helloWaitMs?: number;
+  readonly notRunningYet?: ReadonlySet<MachineId>;
   /**
    * Bytes allowed to wait in an outgoing socket's buffer (a peer that stopped reading); above it
    * send() returns false instead of buffering without bound. Default 16 MiB.
@@ -90,7 +92,7 @@ export interface TcpTransportOptions {
   readonly maxBufferedBytes?: number;
 }
 
-/** An incoming connection (the peer dialed us; it sends, we receive). */
+/** An incoming connection (a later peer dialed us); once its hello is accepted, the pair's connection. */
 interface Inbound {
   readonly socket: Socket;
   readonly remoteAddress: string;
@@ -104,13 +106,17 @@ interface Inbound {
   /** Set once the connection is closed or rejected: nothing more is reported for it. */
   done: boolean;
   lastError: string | null;
+  /** A full send buffer is reported once per streak. */
+  backpressureReported: boolean;
 }
 
 type OutboundState = 'idle' | 'connecting' | 'handshaking' | 'up';
 
-/** Our outgoing connection to one peer (we send on it) and its redial state. */
+/** Our connection to one earlier peer (we dialed it), its redial state and, once up, the pair's connection. */
 interface Outbound {
   readonly entry: MachineEntry;
+  /** Our challenge to the listener, sent in the hello (its welcome's proof answers it). */
+  nonce: string;
   readonly backoff: Backoff;
   state: OutboundState;
   socket: Socket | null;
@@ -134,7 +140,6 @@ const DEFAULT_DIAL_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 const DEFAULT_MAX_CONCURRENT_DIALS = 16;
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const DEFAULT_HELLO_WAIT_MS = 30_000;
 /**
  * TCP keepalive finds a peer whose host vanished without a FIN (cable, power, partition): 5 s idle,
  * then the kernel's probes. Loopback connections get none: a peer on this host that dies is closed
@@ -169,9 +174,11 @@ function errorCode(err: unknown): string {
  * TCP implementation of {@link Transport}.
  *
  * Invariants:
- * - at most one outgoing connection per peer exists at a time; `isUp(p)` iff it finished its
- *   handshake and has not closed since;
- * - at most one authenticated incoming connection per peer (a second one is rejected);
+ * - a peer is either earlier in the config (we dial it: at most one outgoing connection to it at a
+ *   time) or later (it dials us: at most one authenticated incoming connection from it; a second
+ *   one is rejected); `isUp(p)` iff the pair's connection finished its handshake and has not closed since;
+ * - `out` and `in` of a peer are reported up together and down together (out first on the dialer,
+ *   in first on the listener);
  * - at most `maxConcurrentDials` outgoing connections are connecting or handshaking at once, and
  *   each waiting peer is queued at most once;
  * - every connection that was reported up is reported down exactly once, unless close() came first;
@@ -190,8 +197,11 @@ export class TcpTransport implements Transport {
   private readonly maxPendingHandshakes: number;
   private readonly maxConcurrentDials: number;
   private readonly maxBufferedBytes: number;
-  private readonly dialOnHelloFrom: ReadonlySet<MachineId>;
-  private readonly helloWaitMs: number;
+  private readonly notRunningYet: ReadonlySet<MachineId>;
+  /** The later peers (they dial us), in config order. */
+  private readonly laterPeers: readonly MachineEntry[];
+  /** Knock connections still open (closed by close()). */
+  private readonly knocks = new Set<Socket>();
 
   private server: Server | null = null;
   private listening: Promise<void> | null = null;
@@ -230,15 +240,15 @@ export class TcpTransport implements Transport {
     this.maxPendingHandshakes = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.maxConcurrentDials = Math.max(1, options.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS);
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.dialOnHelloFrom = options.dialOnHelloFrom ?? new Set();
-    this.helloWaitMs = options.helloWaitMs ?? DEFAULT_HELLO_WAIT_MS;
+    this.notRunningYet = options.notRunningYet ?? new Set();
     const random = options.random ?? Math.random;
-    // config order rotated to start after self: the first round of dials spreads over the listeners
     const at = options.machines.indexOf(self);
-    const rotated = [...options.machines.slice(at + 1), ...options.machines.slice(0, at)];
-    for (const m of rotated) {
+    this.laterPeers = options.machines.slice(at + 1);
+    // the earlier peers, nearest first: the first round of dials spreads over the listeners
+    for (const m of options.machines.slice(0, at).reverse()) {
       this.outbound.set(m.id, {
         entry: m,
+        nonce: '',
         backoff: new Backoff(random, options.backoff),
         state: 'idle',
         socket: null,
@@ -268,31 +278,36 @@ export class TcpTransport implements Transport {
   }
 
   /**
-   * Starts dialing every peer, redialing with backoff until close(). Peers in `dialOnHelloFrom`
-   * are dialed when their hello arrives (or after `helloWaitMs`). Idempotent.
+   * Starts dialing every earlier peer, redialing with backoff until close(), and knocks once on
+   * every later peer not in `notRunningYet` (see protocol.ts). Idempotent.
    */
   connectAll(): void {
     if (this.closed || this.dialing) return;
     this.dialing = true;
-    for (const out of this.outbound.values()) {
-      if (!this.dialOnHelloFrom.has(out.entry.id)) this.dial(out);
-      else if (!this.inboundByPeer.has(out.entry.id)) {
-        out.backoff.saturate(); // if the fallback dial fails too, retry at the cap
-        out.timer = setTimeout(() => this.dial(out), this.helloWaitMs);
-      }
-      else this.dial(out); // it already dialed us
-    }
+    for (const out of this.outbound.values()) this.dial(out);
+    for (const m of this.laterPeers) if (!this.notRunningYet.has(m.id) && !this.inboundByPeer.has(m.id)) this.knock(m);
   }
 
   /**
-   * Writes `env` to the outgoing connection to `peer`. Synchronous. Returns false and writes
+   * The pair's connection to `peer` when it is up (ours to an earlier peer, its to us from a later
+   * one), with the flag that reports a full send buffer once per streak.
+   */
+  private upLink(peer: MachineId): { socket: Socket; backpressureReported: boolean } | null {
+    const out = this.outbound.get(peer);
+    if (out) return out.state === 'up' && out.socket ? (out as { socket: Socket; backpressureReported: boolean }) : null;
+    const conn = this.inboundByPeer.get(peer);
+    return conn && !conn.done ? conn : null;
+  }
+
+  /**
+   * Writes `env` to the connection with `peer`. Synchronous. Returns false and writes
    * nothing when that connection is not up, when the encoded frame exceeds the frame limit, or
    * when the peer has stopped reading (send buffer above `maxBufferedBytes`).
    */
   send(peer: MachineId, env: Envelope<unknown>): boolean {
-    const out = this.outbound.get(peer);
+    const out = this.upLink(peer);
     const socket = out?.socket;
-    if (!out || out.state !== 'up' || !socket) return false;
+    if (!out || !socket) return false;
     const frame = this.encode(env);
     if (frame.length - 1 > this.maxFrameBytes) {
       this.deferProblem(
@@ -313,9 +328,9 @@ export class TcpTransport implements Transport {
     return true;
   }
 
-  /** True when our outgoing connection to `peer` has completed its handshake and not closed since. */
+  /** True when the connection with `peer` has completed its handshake and not closed since. */
   isUp(peer: MachineId): boolean {
-    return this.outbound.get(peer)?.state === 'up';
+    return this.upLink(peer) !== null;
   }
 
   /** Every live socket, incoming and outgoing. */
@@ -369,6 +384,8 @@ export class TcpTransport implements Transport {
       conn.socket.destroy();
     }
     this.inbound.clear();
+    for (const socket of this.knocks) socket.destroy();
+    this.knocks.clear();
     this.inboundByPeer.clear();
     const server = this.server;
     this.closing = new Promise<void>((resolve) => {
@@ -434,7 +451,7 @@ export class TcpTransport implements Transport {
 
   /** Resolves every peer's configured host once (a failed name is retried on its next hello). */
   private async resolvePeerHosts(): Promise<void> {
-    await Promise.all([...this.outbound.keys()].map((id) => this.resolvePeerHost(id)));
+    await Promise.all(this.laterPeers.map((m) => this.resolvePeerHost(m.id)));
   }
 
   private async resolvePeerHost(id: MachineId): Promise<void> {
@@ -473,6 +490,7 @@ export class TcpTransport implements Transport {
       helloTimer: null,
       done: false,
       lastError: null,
+      backpressureReported: false,
     };
     this.inbound.add(conn);
     this.pendingHandshakes++;
@@ -520,11 +538,9 @@ export class TcpTransport implements Transport {
     }
     const frame = decoded.frame;
     if (conn.peer === null) {
-      if (frame.type !== 'hello') {
-        this.rejectInbound(conn, { reason: 'expected_hello', got: frame.type, remote: conn.remote });
-        return;
-      }
-      this.onHello(conn, frame);
+      if (frame.type === 'knock') this.onKnock(conn, frame.from);
+      else if (frame.type !== 'hello') this.rejectInbound(conn, { reason: 'expected_hello', got: frame.type, remote: conn.remote });
+      else this.onHello(conn, frame);
       return;
     }
     if (frame.type !== 'msg') {
@@ -549,6 +565,11 @@ export class TcpTransport implements Transport {
     const entry = this.machinesById.get(from);
     if (!entry) {
       this.rejectInbound(conn, { reason: 'unknown_peer', from, remote });
+      return;
+    }
+    if (this.outbound.has(from)) {
+      // an earlier peer: we dial it, it never dials us (a machine of the old one-way protocol would)
+      this.rejectInbound(conn, { reason: 'wrong_dialer', from, remote });
       return;
     }
     if (this.secret) {
@@ -583,15 +604,55 @@ export class TcpTransport implements Transport {
     conn.peer = from;
     this.pendingHandshakes--;
     this.inboundByPeer.set(from, conn);
-    conn.socket.write(encodeWelcome(this.self.id));
+    const proof = this.secret && hello.nonce !== undefined ? computeProof(this.secret, hello.nonce, this.self.id, from, 'welcome') : undefined;
+    conn.socket.write(encodeWelcome(this.self.id, proof));
     if (!this.closed) this.handlers.onPeerUp(from, 'in');
+    if (!this.closed && !conn.done) this.handlers.onPeerUp(from, 'out');
+  }
+
+  /**
+   * A knock from an earlier peer (it just started): closes the connection without a row and, if our
+   * dial to it is waiting out a back-off, dials now. Anything else knocking is rejected.
+   */
+  private onKnock(conn: Inbound, from: MachineId): void {
+    if (!this.outbound.has(from)) {
+      this.rejectInbound(conn, { reason: 'unexpected_knock', from, remote: conn.remote });
+      return;
+    }
+    this.finishInbound(conn, 'knock');
     this.redialNow(from);
   }
 
   /**
-   * A peer that just dialed us is listening: if our own dial to it is waiting out a backoff, dial
-   * now. This keeps start-up fast (a machine that starts last is connected to at once, not after
-   * the others' backoff grows) without hammering peers that are really down.
+   * Tells a later peer that we run (a knock, see protocol.ts): best effort, nothing is reported; a
+   * peer that is not up simply refuses it, and a running one dials us when it reads it.
+   */
+  private knock(entry: MachineEntry): void {
+    const socket = connect({ host: entry.host, port: entry.port });
+    this.knocks.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new LineDecoder(this.maxFrameBytes);
+    const done = (): void => {
+      clearTimeout(timer);
+      this.knocks.delete(socket);
+      socket.destroy();
+    };
+    const timer = setTimeout(done, this.dialTimeoutMs);
+    socket.on('error', () => {});
+    socket.on('close', done);
+    socket.on('data', (chunk: Buffer) => {
+      const { lines } = decoder.push(chunk);
+      if (lines.length === 0 || !this.knocks.has(socket)) return;
+      const first = decodeFrame(lines[0]!, this.layout);
+      if (first.ok && first.frame.type === 'challenge') socket.end(encodeKnock(this.self.id));
+      else done();
+    });
+  }
+
+  /**
+   * An earlier peer that knocked is running: if our dial to it is waiting out a backoff, dial
+   * now. This keeps a restart fast (the restarted machine is dialed at once, not after the others'
+   * backoff grew while it was down) without hammering peers that are really down.
    */
   private redialNow(peer: MachineId): void {
     const out = this.outbound.get(peer);
@@ -630,7 +691,10 @@ export class TcpTransport implements Transport {
     if (conn.peer === null) this.pendingHandshakes--;
     else if (this.inboundByPeer.get(conn.peer) === conn) this.inboundByPeer.delete(conn.peer);
     conn.socket.destroy();
-    if (conn.peer !== null) this.peerDown(conn.peer, 'in', reason);
+    if (conn.peer !== null) {
+      this.peerDown(conn.peer, 'in', reason);
+      this.peerDown(conn.peer, 'out', reason);
+    }
   }
 
   // ── outgoing connections ──────────────────────────────────────────────────────────────────
@@ -668,6 +732,7 @@ export class TcpTransport implements Transport {
     out.socket = socket;
     out.state = 'connecting';
     out.decoder = new LineDecoder(this.maxFrameBytes);
+    out.nonce = makeNonce();
     out.gotChallenge = false;
     out.lastError = null;
     out.timer = setTimeout(() => {
@@ -708,8 +773,16 @@ export class TcpTransport implements Transport {
       }
       const frame = decoded.frame;
       if (out.state === 'up') {
-        // The listener sends nothing after welcome.
-        this.failOutbound(out, { reason: 'unexpected_frame', got: frame.type, to: peer });
+        if (frame.type !== 'msg') {
+          this.failOutbound(out, { reason: 'unexpected_frame', got: frame.type, to: peer });
+          return;
+        }
+        const env = frame.envelope;
+        if (env.from !== peer) {
+          this.failOutbound(out, { reason: 'from_mismatch', to: peer, claimed: env.from, msg_id: env.id });
+          return;
+        }
+        if (!this.closed) this.handlers.onMessage(env);
       } else if (!out.gotChallenge) {
         if (frame.type !== 'challenge') {
           this.failOutbound(out, { reason: 'expected_challenge', got: frame.type, to: peer });
@@ -717,7 +790,7 @@ export class TcpTransport implements Transport {
         }
         out.gotChallenge = true;
         const proof = this.secret ? computeProof(this.secret, frame.nonce, this.self.id, peer) : undefined;
-        socket.write(encodeHello(this.self.id, proof));
+        socket.write(encodeHello(this.self.id, proof, out.nonce));
       } else {
         if (frame.type !== 'welcome') {
           this.failOutbound(out, { reason: 'expected_welcome', got: frame.type, to: peer });
@@ -727,6 +800,16 @@ export class TcpTransport implements Transport {
           this.failOutbound(out, { reason: 'wrong_peer', to: peer, got: frame.from, address: formatEndpoint(out.entry.host, out.entry.port) });
           return;
         }
+        if (this.secret) {
+          if (frame.proof === undefined) {
+            this.failOutbound(out, { reason: 'missing_proof', to: peer });
+            return;
+          }
+          if (!verifyProof(this.secret, out.nonce, peer, this.self.id, frame.proof, 'welcome')) {
+            this.failOutbound(out, { reason: 'bad_proof', to: peer });
+            return;
+          }
+        }
         if (out.timer) clearTimeout(out.timer);
         out.timer = null;
         out.state = 'up';
@@ -735,6 +818,7 @@ export class TcpTransport implements Transport {
         out.handshakeFailureReported = false;
         out.backpressureReported = false;
         if (!this.closed) this.handlers.onPeerUp(peer, 'out');
+        if (!this.closed && out.socket === socket) this.handlers.onPeerUp(peer, 'in');
       }
     }
     if (error && out.socket === socket) {
@@ -768,6 +852,7 @@ export class TcpTransport implements Transport {
     const peer = out.entry.id;
     if (wasState === 'up') {
       this.peerDown(peer, 'out', reason);
+      this.peerDown(peer, 'in', reason);
     } else if (wasState === 'handshaking' && !out.handshakeFailureReported) {
       // TCP connected but the peer did not welcome us (rejected hello, wrong secret, ...).
       out.handshakeFailureReported = true;
