@@ -60,8 +60,9 @@ function checkResult(r: DecodeResult): void {
     expect(Number.isSafeInteger(e.lamport) && e.lamport >= 0).toBe(true);
     expect(e.vector).toHaveLength(LAYOUT.ids.length);
     for (const v of e.vector) expect(Number.isSafeInteger(v) && v >= 0).toBe(true);
-  } else if (f.type === 'hello' || f.type === 'welcome') {
+  } else if (f.type === 'hello' || f.type === 'welcome' || f.type === 'knock') {
     expect(Number.isSafeInteger(f.from) && f.from > 0).toBe(true);
+    if (f.type === 'hello' && f.nonce !== undefined) expect(f.nonce).toMatch(/^[0-9a-f]{32}$/);
   } else {
     expect(f.nonce).toMatch(/^[0-9a-f]{32}$/);
   }
