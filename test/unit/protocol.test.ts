@@ -6,6 +6,7 @@ import {
   denseVector,
   encodeChallenge,
   encodeHello,
+  encodeKnock,
   encodeMsg,
   encodeWelcome,
   makeNonce,
@@ -36,6 +37,11 @@ describe('decodeFrame', () => {
     expect(decodeFrame(lineOf(encodeHello(2)), layout)).toEqual({ ok: true, frame: { type: 'hello', from: 2 } });
     expect(decodeFrame(lineOf(encodeHello(2, 'ab')), layout)).toEqual({ ok: true, frame: { type: 'hello', from: 2, proof: 'ab' } });
     expect(decodeFrame(lineOf(encodeWelcome(3)), layout)).toEqual({ ok: true, frame: { type: 'welcome', from: 3 } });
+    expect(decodeFrame(lineOf(encodeHello(2, 'ab', nonce)), layout)).toEqual({ ok: true, frame: { type: 'hello', from: 2, nonce, proof: 'ab' } });
+    expect(decodeFrame(lineOf(encodeWelcome(3, 'cd')), layout)).toEqual({ ok: true, frame: { type: 'welcome', from: 3, proof: 'cd' } });
+    expect(decodeFrame(lineOf(encodeKnock(3)), layout)).toEqual({ ok: true, frame: { type: 'knock', from: 3 } });
+    expect(decodeFrame(line({ type: 'hello', from: 2, nonce: 'XYZ' }), layout)).toMatchObject({ ok: false, reason: 'bad_schema' });
+    expect(decodeFrame(line({ type: 'knock' }), layout)).toMatchObject({ ok: false, reason: 'bad_schema' });
     expect(decodeFrame(line(goodMsg), layout)).toEqual({
       ok: true,
       frame: { type: 'msg', envelope: { id: '1-17', from: 1, lamport: 12, vector: [4, 0, 7], body: { k: 'v' } } },
@@ -175,6 +181,17 @@ describe('proofs', () => {
     expect(verifyProof(secret, nonce, 2, 1, 'zz' + proof.slice(2))).toBe(false);
     const flipped = (proof[0] === '0' ? '1' : '0') + proof.slice(1);
     expect(verifyProof(secret, nonce, 2, 1, flipped)).toBe(false);
+  });
+
+  it('keeps hello and welcome proofs apart: neither verifies as the other', () => {
+    const secret = Buffer.from('lab secret');
+    const nonce = makeNonce();
+    const hello = computeProof(secret, nonce, 1, 2);
+    const welcome = computeProof(secret, nonce, 1, 2, 'welcome');
+    expect(welcome).not.toBe(hello);
+    expect(verifyProof(secret, nonce, 1, 2, welcome, 'welcome')).toBe(true);
+    expect(verifyProof(secret, nonce, 1, 2, hello, 'welcome')).toBe(false);
+    expect(verifyProof(secret, nonce, 1, 2, welcome)).toBe(false);
   });
 });
 
