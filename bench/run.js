@@ -183,10 +183,10 @@ function tickError(rows, duration) {
 }
 
 /** Runs bench/mesh-floor.cjs (bare Node processes, no lamport-lab code) and returns its times in ms. */
-async function meshFloor(n) {
+async function meshFloor(n, pairs = false) {
   const ports = await freePorts(1);
   const base = Math.min(ports[0], 60000 - n);
-  const res = await execa(process.execPath, [join(ROOT, 'bench', 'mesh-floor.cjs'), String(n), String(base)], { reject: false, all: true, timeout: 120_000 });
+  const res = await execa(process.execPath, [join(ROOT, 'bench', 'mesh-floor.cjs'), String(n), String(base), ...(pairs ? ['--pairs'] : [])], { reject: false, all: true, timeout: 120_000 });
   const m = /listening after (\d+) ms, full mesh \((\d+) connections\) after (\d+) ms; children's CPU ([\d.]+) s/.exec(res.all ?? '');
   if (!m) throw new Error(`mesh-floor failed:\n${res.all?.slice(-2000)}`);
   return { listenMs: Number(m[1]), meshMs: Number(m[3]), cpuS: Number(m[4]) };
@@ -249,6 +249,9 @@ async function benchScale() {
   const floor = await meshFloor(100);
   record('bare-node mesh floor, 100 processes', floor.meshMs, 'ms', 'none', null,
     `bench/mesh-floor.cjs 100 in this run: 100 bare node processes listen (${floor.listenMs} ms), then open all 9,900 loopback connections and exchange a line on each; children's CPU ${floor.cpuS} s`);
+  const pairsFloor = await meshFloor(100, true);
+  record('bare-node mesh floor, 100 processes, one connection per pair (reference)', pairsFloor.meshMs, 'ms', 'none', null,
+    `bench/mesh-floor.cjs --pairs 100 in this run: the same, with 4,950 connections (one per pair, as the transport now makes); the targets stay against the 9,900-connection floor the issue names; children's CPU ${pairsFloor.cpuS} s`);
   if (!QUICK) {
     const floor300 = await meshFloor(300);
     record('bare-node mesh floor, 300 processes', floor300.meshMs, 'ms', 'none', null,
