@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // CPU per TCP connection in one process: `node bench/connection-cost.mjs ours|bare [n]` makes n
-// endpoints on loopback ports 27001.. form a full mesh (n·(n−1) connections), either lamport-lab's
-// TcpTransport (challenge/hello/welcome handshake, as machines use it; needs `npm run build`) or
-// bare sockets exchanging one line each way, and prints the CPU used per connection. A reference
+// endpoints on loopback ports 27001.. form a full mesh, either lamport-lab's TcpTransport
+// (challenge/hello/welcome handshake, one connection per pair carrying both directions, as machines
+// use it; needs `npm run build`: n·(n−1)/2 connections) or bare sockets, one per direction
+// exchanging one line each way (n·(n−1) connections), and prints the CPU used per connection and
+// per directed link (the unit both modes share). A reference
 // for the start-up figures in the README's Performance section.
 import { TcpTransport } from '../dist/runtime/net/tcpTransport.js';
 import net from 'node:net';
@@ -15,7 +17,8 @@ let resolveAll; const all = new Promise((r) => (resolveAll = r));
 const onUp = () => { if (++up === need) resolveAll(); };
 const ts = [];
 if (mode === 'ours') {
-  for (const m of machines) ts.push(new TcpTransport({ self: m.id, machines, handlers: { onMessage() {}, onPeerUp: onUp, onPeerDown() {}, onProblem(d) { console.error(`problem: ${d}`); } } }));
+  // as under start-all: every machine starts together, so none knocks on its later peers
+  for (const m of machines) ts.push(new TcpTransport({ self: m.id, machines, notRunningYet: new Set(machines.filter((p) => p.id > m.id).map((p) => p.id)), handlers: { onMessage() {}, onPeerUp: onUp, onPeerDown() {}, onProblem(d) { console.error(`problem: ${d}`); } } }));
   await Promise.all(ts.map((t) => t.listen()));
 } else {
   for (const m of machines) {
@@ -27,6 +30,7 @@ if (mode === 'ours') {
 const c0 = process.cpuUsage(); const t0 = performance.now();
 for (const t of ts) t.connectAll();
 await all;
-const c = process.cpuUsage(c0); const conns = n * (n - 1);
-console.log(`${mode} n=${n}: ${conns} connections in ${Math.round(performance.now() - t0)} ms, CPU ${((c.user + c.system) / 1000).toFixed(0)} ms = ${((c.user + c.system) / conns).toFixed(0)} µs per connection`);
+const c = process.cpuUsage(c0); const links = n * (n - 1); const conns = mode === 'ours' ? links / 2 : links;
+const cpu = c.user + c.system;
+console.log(`${mode} n=${n}: ${conns} connections in ${Math.round(performance.now() - t0)} ms, CPU ${(cpu / 1000).toFixed(0)} ms = ${(cpu / conns).toFixed(0)} µs per connection, ${(cpu / links).toFixed(0)} µs per directed link`);
 process.exit(0);
