@@ -40,13 +40,10 @@ function dropReasonOf(detail: string): DropReason {
 
 export function receivedKeys(run: Run): Set<string> {
   const out = new Set<string>();
-  for (const log of run.machines) {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event === 'RECEIVE') out.add(`${r.msgId}>${log.machine}`);
-    }
-  }
+  run.machines.forEach((log, m) => {
+    const { length, event, msgId } = run.cols[m]!;
+    for (let i = 0; i < length; i++) if (event[i] === 'RECEIVE') out.add(`${msgId[i]}>${log.machine}`);
+  });
   return out;
 }
 
@@ -60,31 +57,31 @@ export function receivedKeys(run: Run): Set<string> {
  */
 function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: ReadonlyMap<string, number>): Set<string> {
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
-  run.machines.forEach((log, m) => {
-    if (run.killed[m]) return;
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) {
+  for (let m = 0; m < run.machines.length; m++) {
+    if (run.killed[m]) continue;
+    const { length, event, peer, msgId, epochMs } = run.cols[m]!;
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'SEND') continue;
+      const id = msgId[i]!;
+      for (const to of parsePeers(peer[i]!)) {
         const toM = run.machineIndex.get(to);
         if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
-        const key = `${r.msgId}>${to}`;
-        if (isReceived(m, i, r.msgId, to) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
+        const key = `${id}>${to}`;
+        if (isReceived(m, i, id, to) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
         let list = candidates.get(toM);
         if (!list) candidates.set(toM, (list = []));
-        list.push({ key: `${m}:${i}>${to}`, epochMs: r.epochMs });
+        list.push({ key: `${m}:${i}>${to}`, epochMs: epochMs[i]! });
       }
     }
-  });
+  }
   const out = new Set<string>();
   for (const [toM, list] of candidates) {
-    const rows = run.machines[toM]!.rows;
-    const queueAtStop = rows[rows.length - 1]!.queueLen;
+    const c = run.cols[toM]!;
+    const queueAtStop = c.queueLen[c.length - 1]!;
     let lastReceive = -Infinity;
-    for (let i = rows.length - 1; i >= 0; i--) {
-      if (rows[i]!.event === 'RECEIVE') {
-        lastReceive = rows[i]!.epochMs;
+    for (let i = c.length - 1; i >= 0; i--) {
+      if (c.event[i] === 'RECEIVE') {
+        lastReceive = c.epochMs[i]!;
         break;
       }
     }
@@ -107,14 +104,13 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
   const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
   // per link `senderIndex>to`: row index of the sender's last SEND whose copy on that link arrived
   const lastDelivered = new Map<string, number>();
-  run.machines.forEach((log, m) => {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) if (isReceived(m, i, r.msgId, to)) lastDelivered.set(`${m}>${to}`, i);
+  for (let m = 0; m < run.machines.length; m++) {
+    const { length, event, peer, msgId } = run.cols[m]!;
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'SEND') continue;
+      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, msgId[i]!, to)) lastDelivered.set(`${m}>${to}`, i);
     }
-  });
+  }
   const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);
   const copiesBySender = new Array<number>(run.machines.length).fill(0);
   const lostByReason: Record<string, number> = {};
@@ -136,26 +132,26 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
   };
 
   run.machines.forEach((log, m) => {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
+    const { length, event, peer, msgId } = run.cols[m]!;
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'SEND') continue;
       sends++;
-      for (const to of parsePeers(r.peer)) {
+      const id = msgId[i]!;
+      for (const to of parsePeers(peer[i]!)) {
         copies++;
         copiesBySender[m]!++;
-        if (isReceived(m, i, r.msgId, to)) {
+        if (isReceived(m, i, id, to)) {
           got++;
           continue;
         }
-        const key = `${r.msgId}>${to}`;
+        const key = `${id}>${to}`;
         let fate: LostMessage['fate'];
         let reason: LostReason | DropReason;
         const drop = run.drops.get(key);
         if (drop) {
           dropped++;
           fate = 'dropped';
-          reason = dropReasonOf(run.machines[drop.m]!.rows[drop.i]!.detail);
+          reason = dropReasonOf(run.cols[drop.m]!.detail[drop.i]!);
           droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
         } else {
           reason = reasonFor(m, to);
@@ -172,7 +168,7 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
           }
         }
         if (examples.length < MAX_LOST_EXAMPLES) {
-          examples.push({ msgId: r.msgId, from: log.machine, to, sendAt: where(run, { m, i }), fate, reason });
+          examples.push({ msgId: id, from: log.machine, to, sendAt: where(run, { m, i }), fate, reason });
         }
       }
     }

@@ -10,6 +10,7 @@ import type { MachineId } from '../core/types.js';
 import type { FaultRecord } from '../core/faultsFile.js';
 import type { SharedFileText } from '../core/sharedFile.js';
 import type { RunSideInputs } from './runInputs.js';
+import { columnsOfRows, type LogColumns } from './columns.js';
 import type { LogEntry, MachineLog, RowRef, RunLogs } from './types.js';
 
 /** An indexed run. Invariant: read-only once built; refs point into `machines`. */
@@ -20,6 +21,8 @@ export interface Run {
   /** The run's injected faults (faults.csv), null when not given (RunInputs). */
   readonly faults: readonly FaultRecord[] | null;
   readonly machines: readonly MachineLog[];
+  /** Per machine: its rows column by column (MachineLog.columns, or built from its rows). */
+  readonly cols: readonly LogColumns[];
   /** Vector layout (ascending ids) and its length. */
   readonly layout: readonly MachineId[];
   readonly n: number;
@@ -100,13 +103,17 @@ export function copyReceived(run: Run, m: number, i: number, to: MachineId): boo
 
 /** `file:line` of a row. */
 export function where(run: Run, ref: RowRef): string {
-  const log = run.machines[ref.m]!;
-  return `${log.file}:${log.rows[ref.i]!.line}`;
+  return `${run.machines[ref.m]!.file}:${run.cols[ref.m]!.line[ref.i]!}`;
 }
 
 /** `file:line` of row i of a log. */
 export function whereIn(log: MachineLog, i: number): string {
-  return `${log.file}:${log.rows[i]!.line}`;
+  return `${log.file}:${log.columns ? log.columns.line[i]! : log.rows[i]!.line}`;
+}
+
+/** `file:line` of row i of machine index m. */
+export function whereAt(run: Run, m: number, i: number): string {
+  return `${run.machines[m]!.file}:${run.cols[m]!.line[i]!}`;
 }
 
 /** Row i's vector as a view (length n) into the log's vector storage. Do not mutate. */
@@ -252,11 +259,12 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const machineIndex = new Map<MachineId, number>();
   logs.machines.forEach((log, m) => machineIndex.set(log.machine, m));
   const M = logs.machines.length;
+  const cols = logs.machines.map((log) => log.columns ?? columnsOfRows(log.rows));
   const rowBase: number[] = [];
   let totalRows = 0;
-  for (const log of logs.machines) {
+  for (const c of cols) {
     rowBase.push(totalRows);
-    totalRows += log.rows.length;
+    totalRows += c.length;
   }
   // run-wide row number → (machine, row)
   const machineOfRow = (g: number): number => {
@@ -279,34 +287,32 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   let algorithm: string | null = null;
 
   logs.machines.forEach((log, m) => {
-    const rows = log.rows;
+    const { length, event, msgId, detail, peer } = cols[m]!;
     const base = rowBase[m]!;
-    const first = new Int32Array(rows.length).fill(-1);
+    const first = new Int32Array(length).fill(-1);
     firstSendOf.push(first);
     let wasKilled = false;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const ev = r.event;
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
       if (ev === 'SEND') {
-        const g = sendIndex.add(r.msgId, base + i);
+        const g = sendIndex.add(msgId[i]!, base + i);
         first[i] = g;
         if (g !== base + i) duplicateSends.push({ m, i });
         else firstSends.push(g);
       } else if (ev === 'DROP') {
         // a receiver's refusal (dir=in: its queue was full) is about the copy sent to it; summaries have no msg_id
-        if (r.detail.includes('dir=in')) {
-          if (r.msgId !== '') drops.set(`${r.msgId}>${log.machine}`, { m, i });
-        } else for (const to of parsePeers(r.peer)) drops.set(`${r.msgId}>${to}`, { m, i });
+        if (detail[i]!.includes('dir=in')) {
+          if (msgId[i] !== '') drops.set(`${msgId[i]}>${log.machine}`, { m, i });
+        } else for (const to of parsePeers(peer[i]!)) drops.set(`${msgId[i]}>${to}`, { m, i });
       } else if (ev === 'START') {
         if (algorithm === null) {
-          const a = parseDetail(r.detail).get('algorithm');
+          const a = parseDetail(detail[i]!).get('algorithm');
           if (a) algorithm = a;
         }
-        if (i > 0 && rows[i - 1]!.event !== 'STOP') wasKilled = true;
+        if (i > 0 && event[i - 1] !== 'STOP') wasKilled = true;
       }
     }
-    const last = rows[rows.length - 1];
-    const isStopped = last !== undefined && last.event === 'STOP';
+    const isStopped = length > 0 && event[length - 1] === 'STOP';
     stopped.push(isStopped);
     killed.push(wasKilled || !isStopped);
   });
@@ -314,18 +320,18 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const pairedSendM: Int32Array[] = [];
   const pairedSendI: Int32Array[] = [];
   const receivedCopies = new CopySet(totalRows, M);
-  logs.machines.forEach((log, m) => {
-    const rows = log.rows;
+  for (let m = 0; m < M; m++) {
+    const { length, event, msgId } = cols[m]!;
     const first = firstSendOf[m]!;
-    const pm = new Int32Array(rows.length).fill(-1);
-    const pi = new Int32Array(rows.length).fill(-1);
+    const pm = new Int32Array(length).fill(-1);
+    const pi = new Int32Array(length).fill(-1);
     let sm = 0; // machine of the last paired SEND: most lookups hit it or a neighbour
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'RECEIVE') continue;
-      const g = sendIndex.get(r.msgId);
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'RECEIVE') continue;
+      const id = msgId[i]!;
+      const g = sendIndex.get(id);
       if (g < 0) continue;
-      if (r.msgId === '') {
+      if (id === '') {
         // not paired, but it is the receipt of a copy of a SEND without msg_id (as in receivedKeys)
         receivedCopies.add(g, m);
         continue;
@@ -338,7 +344,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
     }
     pairedSendM.push(pm);
     pairedSendI.push(pi);
-  });
+  }
 
   let sends: Map<string, RowRef> | null = null;
   return {
@@ -346,6 +352,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
     sharedFile: side.sharedFile ?? null,
     faults: side.faults ?? null,
     machines: logs.machines,
+    cols,
     layout: logs.layout,
     n: logs.layout.length,
     layoutIndex,
@@ -358,7 +365,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
         for (const g of firstSends) {
           const m = machineOfRow(g);
           const i = g - rowBase[m]!;
-          sends.set(logs.machines[m]!.rows[i]!.msgId, { m, i });
+          sends.set(cols[m]!.msgId[i]!, { m, i });
         }
       }
       return sends;

@@ -23,12 +23,9 @@ export function summarize(values: ArrayLike<number>): Summary {
 
 /** Lamport jumps on receives of machine m: lamport(RECEIVE) − lamport(previous row); first row counts from 0. */
 export function receiveJumps(run: Run, m: number): number[] {
-  const rows = run.machines[m]!.rows;
+  const { length, event, lamport } = run.cols[m]!;
   const out: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r.event === 'RECEIVE') out.push(r.lamport - (i > 0 ? rows[i - 1]!.lamport : 0));
-  }
+  for (let i = 0; i < length; i++) if (event[i] === 'RECEIVE') out.push(lamport[i]! - (i > 0 ? lamport[i - 1]! : 0));
   return out;
 }
 
@@ -41,11 +38,11 @@ export function receiveJumps(run: Run, m: number): number[] {
 export function driftEndEpochMs(run: Run): number | null {
   let earliestStop = Infinity;
   let earliestLast = Infinity;
-  run.machines.forEach((log, m) => {
-    const last = log.rows[log.rows.length - 1];
-    if (!last) return;
-    if (last.epochMs < earliestLast) earliestLast = last.epochMs;
-    if (run.stopped[m] && last.epochMs < earliestStop) earliestStop = last.epochMs;
+  run.cols.forEach((c, m) => {
+    if (c.length === 0) return;
+    const last = c.epochMs[c.length - 1]!;
+    if (last < earliestLast) earliestLast = last;
+    if (run.stopped[m] && last < earliestStop) earliestStop = last;
   });
   if (earliestStop !== Infinity) return earliestStop;
   return earliestLast === Infinity ? null : earliestLast;
@@ -62,30 +59,30 @@ export function driftEndEpochMs(run: Run): number | null {
  * O(rows · machines) in the worst case (every row at a distinct ms), which stays cheap for ≤ 50.
  */
 export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[]; endEpochMs: number | null } {
-  const logs = run.machines;
-  const M = logs.length;
+  const cols = run.cols;
+  const M = cols.length;
   const pos = new Int32Array(M);
   const cur = new Float64Array(M);
-  const firstEpoch = logs.map((l) => (l.rows.length ? l.rows[0]!.epochMs : Infinity));
-  const lastEpoch = logs.map((l) => (l.rows.length ? l.rows[l.rows.length - 1]!.epochMs : -Infinity));
+  const firstEpoch = cols.map((c) => (c.length ? c.epochMs[0]! : Infinity));
+  const lastEpoch = cols.map((c) => (c.length ? c.epochMs[c.length - 1]! : -Infinity));
   const endEpochMs = driftEndEpochMs(run);
   const end = endEpochMs ?? Infinity;
   // alive at T: the final gap is frozen at T; otherwise it follows the machine's last alive instant
-  const frozenAtEnd = logs.map((_, m) => firstEpoch[m]! <= end && lastEpoch[m]! >= end);
+  const frozenAtEnd = cols.map((_, m) => firstEpoch[m]! <= end && lastEpoch[m]! >= end);
   const maxGap = new Array<number>(M).fill(0);
   const finalGap = new Array<number>(M).fill(0);
   for (;;) {
     let t = Infinity;
     for (let m = 0; m < M; m++) {
-      const rows = logs[m]!.rows;
+      const c = cols[m]!;
       const p = pos[m]!;
-      if (p < rows.length && rows[p]!.epochMs < t) t = rows[p]!.epochMs;
+      if (p < c.length && c.epochMs[p]! < t) t = c.epochMs[p]!;
     }
     if (t === Infinity) break;
     for (let m = 0; m < M; m++) {
-      const rows = logs[m]!.rows;
+      const { length, epochMs, lamport } = cols[m]!;
       let p = pos[m]!;
-      while (p < rows.length && rows[p]!.epochMs <= t) cur[m] = rows[p++]!.lamport;
+      while (p < length && epochMs[p]! <= t) cur[m] = lamport[p++]!;
       pos[m] = p;
     }
     let maxL = -Infinity;
@@ -111,7 +108,7 @@ function numOrNull(v: string | undefined): number | null {
 export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
   const drift = computeDrift(run);
   return run.machines.map((log, m) => {
-    const rows = log.rows;
+    const { length, event, clock, queueLen, detail, epochMs, lamport } = run.cols[m]!;
     const eventsByType: Record<string, number> = {};
     let clockEvents = 0;
     let starts = 0;
@@ -122,13 +119,14 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
     let sent = 0;
     let received = 0;
     let dropped = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      eventsByType[r.event] = (eventsByType[r.event] ?? 0) + 1;
-      if (r.clock) clockEvents++;
-      if (r.queueLen > qMax) qMax = r.queueLen;
-      qSum += r.queueLen;
-      switch (r.event) {
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
+      const q = queueLen[i]!;
+      eventsByType[ev] = (eventsByType[ev] ?? 0) + 1;
+      if (clock[i] === 1) clockEvents++;
+      if (q > qMax) qMax = q;
+      qSum += q;
+      switch (ev) {
         case 'SEND':
           sent++;
           break;
@@ -140,34 +138,33 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
           break;
         case 'START':
           if (starts++ === 0) {
-            const d = parseDetail(r.detail);
+            const d = parseDetail(detail[i]!);
             tickRate = numOrNull(d.get('tick_rate'));
             seed = numOrNull(d.get('seed'));
           }
           break;
       }
     }
-    const first = rows[0];
-    const last = rows[rows.length - 1];
+    const last = length - 1;
     const jumps = receiveJumps(run, m);
     let over1 = 0;
     for (const j of jumps) if (j > 1) over1++;
     return {
       machine: log.machine,
       file: log.file,
-      rows: rows.length,
+      rows: length,
       tickRate,
       seed,
       starts,
       killed: run.killed[m]!,
-      firstEpochMs: first?.epochMs ?? 0,
-      lastEpochMs: last?.epochMs ?? 0,
-      runLengthMs: first && last ? last.epochMs - first.epochMs : 0,
+      firstEpochMs: length ? epochMs[0]! : 0,
+      lastEpochMs: length ? epochMs[last]! : 0,
+      runLengthMs: length ? epochMs[last]! - epochMs[0]! : 0,
       eventsByType,
       clockEvents,
-      finalLamport: last?.lamport ?? 0,
+      finalLamport: length ? lamport[last]! : 0,
       jumps: { ...summarize(jumps), over1 },
-      queue: { max: qMax, mean: rows.length ? qSum / rows.length : 0, final: last?.queueLen ?? 0 },
+      queue: { max: qMax, mean: length ? qSum / length : 0, final: length ? queueLen[last]! : 0 },
       messages: {
         sent,
         sentCopies: tally.copiesBySender[m] ?? 0,

@@ -4,6 +4,7 @@
  * `experiment` consume. Pure: no I/O, no clock.
  */
 import type { MachineId } from '../core/types.js';
+import type { LogColumns } from './columns.js';
 
 /** One parsed log row. `vector` lives in {@link MachineLog.vectors} (row-major, shared layout). */
 export interface LogEntry {
@@ -33,6 +34,11 @@ export interface MachineLog {
   readonly machine: MachineId;
   readonly rows: readonly LogEntry[];
   readonly vectors: Int32Array;
+  /**
+   * The rows column by column, when the producer has them (the file reader does; then `rows` is
+   * built from them on first use). Absent: indexRun derives them from `rows`.
+   */
+  readonly columns?: LogColumns;
 }
 
 /**

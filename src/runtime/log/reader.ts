@@ -23,6 +23,10 @@ import { parseVector, parseVectorCodes, parseVectorInto } from '../../core/vecto
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
 import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
+import { ColumnsBuilder, type LogColumns, rowsOfColumns } from '../../analysis/columns.js';
+
+/** A log as the reader returns it: always with its columns. */
+export type ReadLog = MachineLog & { readonly columns: LogColumns };
 
 /** File names the reader picks up, capturing the machine id. */
 export const LOG_FILE_RE = /^log_(\d+)\.csv$/;
@@ -76,7 +80,9 @@ const MAX_SHARED_LENGTH = 32;
  * checks and messages are exactly those of `record`.
  */
 class LogBuilder implements CsvSink {
-  rows: LogEntry[] = [];
+  readonly cols = new ColumnsBuilder();
+  /** The codes of the piece the columns' time offsets point into (a new piece = a new object). */
+  private pieceCodes: CharCodes | null = null;
   vectors = new Int32Array(0);
   sawHeader = false;
   /** A bad record; fatal unless it turns out to be a torn last line. */
@@ -149,7 +155,7 @@ class LogBuilder implements CsvSink {
     }
     this.fastIds = layout.ids;
     const n = this.n;
-    const idx = this.rows.length;
+    const idx = this.cols.length;
     this.reserve(idx);
     if (!parseVectorInto(vectorText, layout.ids, this.vectors, idx * n)) {
       const p = parseVector(vectorText);
@@ -160,7 +166,8 @@ class LogBuilder implements CsvSink {
           : `vector ids ${[...p.keys()].join(',')} differ from the run's layout ${layout.ids.join(',')} (${layout.from})`,
       ));
     }
-    this.rows.push({ line, time, epochMs, event, lamport, queueLen, peer, msgId, detail, clock: isClockEvent(event) });
+    this.cols.push(line, epochMs, event, isClockEvent(event), lamport, queueLen, peer, msgId, detail);
+    this.cols.pushTime(time);
   }
 
   /** Room for the vector of row idx. */
@@ -254,7 +261,7 @@ class LogBuilder implements CsvSink {
       const lamport = v;
       // vector
       i = k + 1;
-      const idx = this.rows.length;
+      const idx = this.cols.length;
       this.reserve(idx);
       k = parseVectorCodes(codes, ids, this.vectors, idx * this.n, i, b);
       if (k < 0 || codes[k]! !== 44 || k >= b) break fast;
@@ -279,18 +286,23 @@ class LogBuilder implements CsvSink {
       if (m1 >= b) break fast;
       const d0 = m1 + 1;
       for (k = d0; k < b; k++) if (codes[k]! === 44) break fast;
-      this.rows.push({
+      const cols = this.cols;
+      if (codes !== this.pieceCodes) {
+        this.pieceCodes = codes;
+        cols.setPiece(text);
+      }
+      cols.push(
         line,
-        time: text.slice(a, t1),
         epochMs,
-        event: this.events[ev]!,
+        this.events[ev]!,
+        this.eventClock[ev]!,
         lamport,
         queueLen,
-        peer: this.shared(text, codes, p0, p1),
-        msgId: text.slice(m0, m1),
-        detail: this.shared(text, codes, d0, b),
-        clock: this.eventClock[ev]!,
-      });
+        this.shared(text, codes, p0, p1),
+        text.slice(m0, m1),
+        this.shared(text, codes, d0, b),
+      );
+      cols.pushTimeAt(a);
       return;
     }
     this.record(splitLine(text, a, b), line);
@@ -300,8 +312,19 @@ class LogBuilder implements CsvSink {
     this.record(fields, line);
   }
 
-  result(): MachineLog {
-    return { file: this.file, machine: this.machine, rows: this.rows, vectors: this.vectors.subarray(0, this.rows.length * this.n) };
+  /** The log: its columns, and its row objects built from them when first asked for. */
+  result(): ReadLog {
+    const columns = this.cols.finish();
+    let rows: LogEntry[] | null = null;
+    return {
+      file: this.file,
+      machine: this.machine,
+      vectors: this.vectors.subarray(0, columns.length * this.n),
+      columns,
+      get rows(): LogEntry[] {
+        return (rows ??= rowsOfColumns(columns));
+      },
+    };
   }
 }
 
@@ -427,7 +450,7 @@ export async function readLogFile(
   layout: LayoutState = { ids: null, from: '' },
   warnings: string[] = [],
   options: ReadLogFileOptions = {},
-): Promise<MachineLog> {
+): Promise<ReadLog> {
   const before = { ids: layout.ids, from: layout.from };
   let builder = new LogBuilder(file, machine, layout);
   let ending: { endsWithNewline: boolean } | null = null;
@@ -479,7 +502,7 @@ export async function readLogDir(dir: string): Promise<RunLogs> {
   const machines: MachineLog[] = [];
   for (const f of files) {
     const log = await readLogFile(join(dir, f.name), f.name, f.id, layout, warnings);
-    if (log.rows.length > 0) machines.push(log);
+    if (log.columns.length > 0) machines.push(log);
     else warnings.push(`${f.name}: no rows`);
   }
   if (machines.length === 0 || layout.ids === null) throw new LabError('LOG_UNREADABLE', `no rows in any log file in ${dir}`);
