@@ -26,9 +26,9 @@ export interface LogColumns {
   timeAt(i: number): string;
 }
 
-function grown<T extends Float64Array | Uint8Array | Int32Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 1024));
+/** A copy of `a` with room for `size` entries. */
+function grown<T extends Float64Array | Uint8Array | Int32Array>(a: T, size: number): T {
+  const out = new (a.constructor as new (n: number) => T)(size);
   out.set(a);
   return out;
 }
@@ -60,19 +60,22 @@ export class ColumnsBuilder {
     if (this.pieces[this.pieces.length - 1] !== text) this.pieces.push(text);
   }
 
+  /** Makes room for `rows` rows in all (a reader that can estimate the count saves the regrowing). */
+  reserve(rows: number): void {
+    if (rows <= this.line.length) return;
+    this.line = grown(this.line, rows);
+    this.epochMs = grown(this.epochMs, rows);
+    this.lamport = grown(this.lamport, rows);
+    this.queueLen = grown(this.queueLen, rows);
+    this.clock = grown(this.clock, rows);
+    this.timePiece = grown(this.timePiece, rows);
+    this.timeStart = grown(this.timeStart, rows);
+  }
+
   /** Appends a row whose other columns follow with {@link pushTime} or {@link pushTimeAt}. */
   push(line: number, epochMs: number, event: string, clock: boolean, lamport: number, queueLen: number, peer: string, msgId: string, detail: string): void {
     const i = this.length;
-    if (i >= this.line.length) {
-      const need = i + 1;
-      this.line = grown(this.line, need);
-      this.epochMs = grown(this.epochMs, need);
-      this.lamport = grown(this.lamport, need);
-      this.queueLen = grown(this.queueLen, need);
-      this.clock = grown(this.clock, need);
-      this.timePiece = grown(this.timePiece, need);
-      this.timeStart = grown(this.timeStart, need);
-    }
+    if (i >= this.line.length) this.reserve(Math.max(i + 1, this.line.length * 2, 1024));
     this.line[i] = line;
     this.epochMs[i] = epochMs;
     this.lamport[i] = lamport;

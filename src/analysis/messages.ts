@@ -55,7 +55,7 @@ export function receivedKeys(run: Run): Set<string> {
  * since: still on the wire or queued) and the newest `q` ones, q = the queue length of its STOP
  * row, are queued at end; older ones cannot have been in its queue and are lost in flight.
  */
-function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: ReadonlyMap<string, number>): Set<string> {
+function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: readonly ReadonlyMap<MachineId, number>[]): Set<string> {
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
   for (let m = 0; m < run.machines.length; m++) {
     if (run.killed[m]) continue;
@@ -66,8 +66,7 @@ function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: Re
       for (const to of parsePeers(peer[i]!)) {
         const toM = run.machineIndex.get(to);
         if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
-        const key = `${id}>${to}`;
-        if (isReceived(m, i, id, to) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
+        if (isReceived(m, i, id, to) || run.drops.has(`${id}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
         let list = candidates.get(toM);
         if (!list) candidates.set(toM, (list = []));
         list.push({ key: `${m}:${i}>${to}`, epochMs: epochMs[i]! });
@@ -102,13 +101,14 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
   const isReceived: CopyReceived = received ? (_m, _i, msgId, to) => received.has(`${msgId}>${to}`) : (m, i, _msgId, to) => copyReceived(run, m, i, to);
   const lostBySender = new Array<number>(run.machines.length).fill(0);
   const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
-  // per link `senderIndex>to`: row index of the sender's last SEND whose copy on that link arrived
-  const lastDelivered = new Map<string, number>();
+  // per sender index, per destination: row index of the sender's last SEND whose copy on that link arrived
+  const lastDelivered = run.machines.map(() => new Map<MachineId, number>());
   for (let m = 0; m < run.machines.length; m++) {
     const { length, event, peer, msgId } = run.cols[m]!;
+    const last = lastDelivered[m]!;
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'SEND') continue;
-      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, msgId[i]!, to)) lastDelivered.set(`${m}>${to}`, i);
+      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, msgId[i]!, to)) last.set(to, i);
     }
   }
   const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);

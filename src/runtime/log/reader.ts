@@ -170,6 +170,21 @@ class LogBuilder implements CsvSink {
     this.cols.pushTime(time);
   }
 
+  /** Rows so far. */
+  get rowCount(): number {
+    return this.cols.length;
+  }
+
+  /** Makes room for about `rows` rows in all (an estimate: fewer or more are fine). */
+  expectRows(rows: number): void {
+    this.cols.reserve(rows);
+    if (this.n > 0 && rows * this.n > this.vectors.length) {
+      const grown = new Int32Array(rows * this.n);
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
+  }
+
   /** Room for the vector of row idx. */
   private reserve(idx: number): void {
     const n = this.n;
@@ -340,6 +355,9 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
   const fh = await open(path, 'r');
   try {
     const scanner = new CsvScanner(builder);
+    const { size } = await fh.stat();
+    let consumed = 0; // bytes scanned so far
+    let estimated = false;
     let buf = Buffer.allocUnsafe(chunk);
     let have = 0;
     let bomDone = false;
@@ -371,8 +389,16 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
       const nl = buf.lastIndexOf(0x0a, have - 1);
       if (nl >= from) {
         const piece = buf.subarray(from, nl + 1);
-        if (!scanner.push(buf.toString('utf8', from, nl + 1), isAscii(piece) ? piece : undefined)) return null;
+        // ASCII bytes are their own code units: latin1 decodes them to the same text, faster
+        const ascii = isAscii(piece);
+        if (!scanner.push(buf.toString(ascii ? 'latin1' : 'utf8', from, nl + 1), ascii ? piece : undefined)) return null;
+        consumed += nl + 1 - from;
         from = nl + 1;
+        if (!estimated && builder.rowCount > 0) {
+          // the rest of the file has rows of about the same length: size the columns once
+          estimated = true;
+          builder.expectRows(Math.ceil((builder.rowCount * size * 1.05) / consumed) + 64);
+        }
       }
       if (from > 0) {
         buf.copy(buf, 0, from, have);
