@@ -20,13 +20,65 @@ export interface LogColumns {
   readonly clock: Uint8Array;
   readonly event: readonly string[];
   readonly peer: readonly string[];
-  readonly msgId: readonly string[];
+  /**
+   * msg_id as numbers: when it is `<sender>-<seq>` in canonical decimal ({@link splitMsgId}),
+   * msgSender[i] ≥ 0 and msgSeq[i] hold them; msgSender[i] is {@link NO_MSG_ID} for an empty
+   * msg_id and {@link OTHER_MSG_ID} for any other text. {@link msgIdAt} gives the text.
+   */
+  readonly msgSender: Int32Array;
+  readonly msgSeq: Int32Array;
+  /** The `msg_id` column of row i. */
+  msgIdAt(i: number): string;
   readonly detail: readonly string[];
   /** The `time` column of row i (kept as text until asked for: `analyze` never reads it). */
   timeAt(i: number): string;
 }
 
 /** A copy of `a` with room for `size` entries. */
+/** {@link LogColumns.msgSender} of an empty msg_id. */
+export const NO_MSG_ID = -1;
+/** {@link LogColumns.msgSender} of a msg_id that is not `<sender>-<seq>` in canonical decimal. */
+export const OTHER_MSG_ID = -2;
+
+/** Where {@link splitMsgId} puts its result. */
+export const MSG_ID = { sender: 0, seq: 0 };
+
+/**
+ * Splits a msg_id for the columns: `<sender>-<seq>` in canonical decimal (no sign, no leading
+ * zero, both < 2^31) sets MSG_ID.sender and MSG_ID.seq; '' sets sender NO_MSG_ID, any other text
+ * OTHER_MSG_ID. Two canonical msg_ids are equal strings iff their numbers are equal, and
+ * `${sender}-${seq}` gives the text back.
+ */
+export function splitMsgId(id: string): void {
+  MSG_ID.seq = 0;
+  if (id === '') {
+    MSG_ID.sender = NO_MSG_ID;
+    return;
+  }
+  MSG_ID.sender = OTHER_MSG_ID;
+  const len = id.length;
+  let k = 0;
+  let v = 0;
+  for (; k < len; k++) {
+    const c = id.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) break;
+    if (k === 10 || (k > 0 && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === 0 || k === len || id.charCodeAt(k) !== 45 /* - */ || v > 0x7fffffff) return;
+  const sender = v;
+  const s0 = ++k;
+  v = 0;
+  for (; k < len; k++) {
+    const c = id.charCodeAt(k) - 48;
+    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === s0 || v > 0x7fffffff) return;
+  MSG_ID.sender = sender;
+  MSG_ID.seq = v;
+}
+
 function grown<T extends Float64Array | Uint8Array | Int32Array>(a: T, size: number): T {
   const out = new (a.constructor as new (n: number) => T)(size);
   out.set(a);
@@ -47,7 +99,9 @@ export class ColumnsBuilder {
   private clock = new Uint8Array(0);
   private readonly event: string[] = [];
   private readonly peer: string[] = [];
-  private readonly msgId: string[] = [];
+  private msgSender = new Int32Array(0);
+  private msgSeq = new Int32Array(0);
+  private readonly otherMsgIds = new Map<number, string>();
   private readonly detail: string[] = [];
   /** Per row: index into `pieces` and offset of the time text, or piece -1 and a key into `times`. */
   private timePiece = new Int32Array(0);
@@ -70,10 +124,16 @@ export class ColumnsBuilder {
     this.clock = grown(this.clock, rows);
     this.timePiece = grown(this.timePiece, rows);
     this.timeStart = grown(this.timeStart, rows);
+    this.msgSender = grown(this.msgSender, rows);
+    this.msgSeq = grown(this.msgSeq, rows);
   }
 
-  /** Appends a row whose other columns follow with {@link pushTime} or {@link pushTimeAt}. */
-  push(line: number, epochMs: number, event: string, clock: boolean, lamport: number, queueLen: number, peer: string, msgId: string, detail: string): void {
+  /**
+   * Appends a row whose time follows with {@link pushTime} or {@link pushTimeAt}. Its msg_id is
+   * `sender`, `seq` as in {@link LogColumns.msgSender}; an OTHER_MSG_ID's text follows with
+   * {@link pushOtherMsgId} ({@link pushRow} does all that for a row of strings).
+   */
+  push(line: number, epochMs: number, event: string, clock: boolean, lamport: number, queueLen: number, peer: string, sender: number, seq: number, detail: string): void {
     const i = this.length;
     if (i >= this.line.length) this.reserve(Math.max(i + 1, this.line.length * 2, 1024));
     this.line[i] = line;
@@ -83,9 +143,23 @@ export class ColumnsBuilder {
     this.clock[i] = clock ? 1 : 0;
     this.event.push(event);
     this.peer.push(peer);
-    this.msgId.push(msgId);
+    this.msgSender[i] = sender;
+    this.msgSeq[i] = seq;
     this.detail.push(detail);
     this.length = i + 1;
+  }
+
+  /** The msg_id text of the row just pushed (its sender: OTHER_MSG_ID). */
+  pushOtherMsgId(text: string): void {
+    this.otherMsgIds.set(this.length - 1, text);
+  }
+
+  /** Appends a row given as strings where the row objects have them. */
+  pushRow(line: number, time: string, epochMs: number, event: string, clock: boolean, lamport: number, queueLen: number, peer: string, msgId: string, detail: string): void {
+    splitMsgId(msgId);
+    this.push(line, epochMs, event, clock, lamport, queueLen, peer, MSG_ID.sender, MSG_ID.seq, detail);
+    if (MSG_ID.sender === OTHER_MSG_ID) this.pushOtherMsgId(msgId);
+    this.pushTime(time);
   }
 
   /** The time of the row just pushed, as a string. */
@@ -105,7 +179,9 @@ export class ColumnsBuilder {
   /** The columns (the builder must not be used afterwards). */
   finish(): LogColumns {
     const n = this.length;
-    const { timePiece, timeStart, pieces, times } = this;
+    const { timePiece, timeStart, pieces, times, otherMsgIds } = this;
+    const msgSender = this.msgSender.subarray(0, n);
+    const msgSeq = this.msgSeq.subarray(0, n);
     return {
       length: n,
       line: this.line.subarray(0, n),
@@ -115,7 +191,13 @@ export class ColumnsBuilder {
       clock: this.clock.subarray(0, n),
       event: this.event,
       peer: this.peer,
-      msgId: this.msgId,
+      msgSender,
+      msgSeq,
+      msgIdAt(i: number): string {
+        const s = msgSender[i]!;
+        if (s >= 0) return `${s}-${msgSeq[i]!}`;
+        return s === NO_MSG_ID ? '' : otherMsgIds.get(i)!;
+      },
       detail: this.detail,
       timeAt(i: number): string {
         const p = timePiece[i]!;
@@ -131,10 +213,7 @@ export class ColumnsBuilder {
 /** The columns of row objects (for logs that come as rows, e.g. from the simulator). */
 export function columnsOfRows(rows: readonly LogEntry[]): LogColumns {
   const b = new ColumnsBuilder();
-  for (const r of rows) {
-    b.push(r.line, r.epochMs, r.event, r.clock, r.lamport, r.queueLen, r.peer, r.msgId, r.detail);
-    b.pushTime(r.time);
-  }
+  for (const r of rows) b.pushRow(r.line, r.time, r.epochMs, r.event, r.clock, r.lamport, r.queueLen, r.peer, r.msgId, r.detail);
   return b.finish();
 }
 
@@ -150,7 +229,7 @@ export function rowsOfColumns(c: LogColumns): LogEntry[] {
       lamport: c.lamport[i]!,
       queueLen: c.queueLen[i]!,
       peer: c.peer[i]!,
-      msgId: c.msgId[i]!,
+      msgId: c.msgIdAt(i),
       detail: c.detail[i]!,
       clock: c.clock[i] === 1,
     };

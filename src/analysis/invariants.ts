@@ -12,6 +12,7 @@
 import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';
 import { CopySet, formatDense, peerListIncludes, type Run, whereAt } from './run.js';
+import { NO_MSG_ID } from './columns.js';
 import type { CheckResult } from './types.js';
 
 function vecText(run: Run, v: Int32Array, off: number): string {
@@ -157,14 +158,15 @@ export function checkNonClockUnchanged(run: Run): CheckResult {
 export function checkMessagePairing(run: Run): CheckResult {
   const v = new Violations();
   for (const ref of run.duplicateSends) {
-    v.add(whereAt(run, ref.m, ref.i), `SEND reuses msg_id ${run.cols[ref.m]!.msgId[ref.i]}`);
+    v.add(whereAt(run, ref.m, ref.i), `SEND reuses msg_id ${run.cols[ref.m]!.msgIdAt(ref.i)}`);
   }
   const seen = new CopySet(run.totalRows, run.machines.length); // `${msgId}>${receiver}` by number
   // the SEND's machine id as text, by machine index: one string per machine, not per RECEIVE
   const sender = run.machines.map((l) => String(l.machine));
   for (let m = 0; m < run.machines.length; m++) {
     const log = run.machines[m]!;
-    const { length, event, msgId, peer, lamport } = run.cols[m]!;
+    const c = run.cols[m]!;
+    const { length, event, msgSender, peer, lamport } = c;
     const sendM = run.pairedSendM[m]!;
     const sendI = run.pairedSendI[m]!;
     const first = run.firstSendOf[m]!;
@@ -172,19 +174,20 @@ export function checkMessagePairing(run: Run): CheckResult {
     const prefix = `${log.machine}-`;
     for (let i = 0; i < length; i++) {
       const ev = event[i]!;
-      const id = msgId[i]!;
       if (ev === 'SEND') {
-        if (!id.startsWith(prefix)) v.add(whereAt(run, m, i), `SEND msg_id "${id}" is not ${prefix}<seq>`);
+        // a canonical `<sender>-<seq>` starts with the prefix iff its sender is this machine
+        const s = msgSender[i]!;
+        if (s >= 0 ? s !== log.machine : !c.msgIdAt(i).startsWith(prefix)) v.add(whereAt(run, m, i), `SEND msg_id "${c.msgIdAt(i)}" is not ${prefix}<seq>`);
         continue;
       }
       if (ev !== 'RECEIVE') continue;
-      if (id === '') {
+      if (msgSender[i] === NO_MSG_ID) {
         v.add(whereAt(run, m, i), 'RECEIVE without msg_id');
         continue;
       }
       const sm = sendM[i]!;
       if (sm < 0) {
-        v.add(whereAt(run, m, i), `RECEIVE ${id} has no SEND`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} has no SEND`);
         continue;
       }
       const si = sendI[i]!;
@@ -192,13 +195,13 @@ export function checkMessagePairing(run: Run): CheckResult {
       const from = peer[i]!;
       const sendAt = (): string => whereAt(run, sm, si); // only for a violation: a string per RECEIVE is costly
       if (sender[sm] !== from) {
-        v.add(whereAt(run, m, i), `RECEIVE ${id} names sender ${from || '(none)'} but the SEND is by ${run.machines[sm]!.machine} (${sendAt()})`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} names sender ${from || '(none)'} but the SEND is by ${run.machines[sm]!.machine} (${sendAt()})`);
       } else if (!peerListIncludes(sc.peer[si]!, self)) {
-        v.add(whereAt(run, m, i), `RECEIVE ${id} on ${log.machine}, but the SEND (${sendAt()}) went to ${sc.peer[si]}`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} on ${log.machine}, but the SEND (${sendAt()}) went to ${sc.peer[si]}`);
       } else if (seen.has(first[i]!, m)) {
-        v.add(whereAt(run, m, i), `RECEIVE ${id} received twice by ${log.machine}`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} received twice by ${log.machine}`);
       } else if (!(sc.lamport[si]! < lamport[i]!)) {
-        v.add(whereAt(run, m, i), `RECEIVE ${id} lamport ${lamport[i]} not above SEND's ${sc.lamport[si]} (${sendAt()})`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} lamport ${lamport[i]} not above SEND's ${sc.lamport[si]} (${sendAt()})`);
       }
       seen.add(first[i]!, m);
     }

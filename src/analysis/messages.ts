@@ -41,8 +41,8 @@ function dropReasonOf(detail: string): DropReason {
 export function receivedKeys(run: Run): Set<string> {
   const out = new Set<string>();
   run.machines.forEach((log, m) => {
-    const { length, event, msgId } = run.cols[m]!;
-    for (let i = 0; i < length; i++) if (event[i] === 'RECEIVE') out.add(`${msgId[i]}>${log.machine}`);
+    const c = run.cols[m]!;
+    for (let i = 0; i < c.length; i++) if (c.event[i] === 'RECEIVE') out.add(`${c.msgIdAt(i)}>${log.machine}`);
   });
   return out;
 }
@@ -59,14 +59,14 @@ function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: re
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
   for (let m = 0; m < run.machines.length; m++) {
     if (run.killed[m]) continue;
-    const { length, event, peer, msgId, epochMs } = run.cols[m]!;
+    const c = run.cols[m]!;
+    const { length, event, peer, epochMs } = c;
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'SEND') continue;
-      const id = msgId[i]!;
       for (const to of parsePeers(peer[i]!)) {
         const toM = run.machineIndex.get(to);
         if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
-        if (isReceived(m, i, id, to) || run.drops.has(`${id}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
+        if (isReceived(m, i, to) || run.drops.has(`${c.msgIdAt(i)}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
         let list = candidates.get(toM);
         if (!list) candidates.set(toM, (list = []));
         list.push({ key: `${m}:${i}>${to}`, epochMs: epochMs[i]! });
@@ -92,23 +92,23 @@ function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: re
   return out;
 }
 
-/** Whether the copy of the SEND at row `i` of machine index `m` (msg_id `msgId`) to `to` was received. */
-type CopyReceived = (m: number, i: number, msgId: string, to: MachineId) => boolean;
+/** Whether the copy of the SEND at row `i` of machine index `m` to `to` was received. */
+type CopyReceived = (m: number, i: number, to: MachineId) => boolean;
 
 /** Classifies every message copy of the run. O(rows). */
 export function accountMessages(run: Run, received?: Set<string>): MessageTally {
   // without `received`, the run's index answers (copyReceived: the same set, by number)
-  const isReceived: CopyReceived = received ? (_m, _i, msgId, to) => received.has(`${msgId}>${to}`) : (m, i, _msgId, to) => copyReceived(run, m, i, to);
+  const isReceived: CopyReceived = received ? (m, i, to) => received.has(`${run.cols[m]!.msgIdAt(i)}>${to}`) : (m, i, to) => copyReceived(run, m, i, to);
   const lostBySender = new Array<number>(run.machines.length).fill(0);
   const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
   // per sender index, per destination: row index of the sender's last SEND whose copy on that link arrived
   const lastDelivered = run.machines.map(() => new Map<MachineId, number>());
   for (let m = 0; m < run.machines.length; m++) {
-    const { length, event, peer, msgId } = run.cols[m]!;
+    const { length, event, peer } = run.cols[m]!;
     const last = lastDelivered[m]!;
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'SEND') continue;
-      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, msgId[i]!, to)) last.set(to, i);
+      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, to)) last.set(to, i);
     }
   }
   const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);
@@ -132,18 +132,19 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
   };
 
   run.machines.forEach((log, m) => {
-    const { length, event, peer, msgId } = run.cols[m]!;
+    const c = run.cols[m]!;
+    const { length, event, peer } = c;
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'SEND') continue;
       sends++;
-      const id = msgId[i]!;
       for (const to of parsePeers(peer[i]!)) {
         copies++;
         copiesBySender[m]!++;
-        if (isReceived(m, i, id, to)) {
+        if (isReceived(m, i, to)) {
           got++;
           continue;
         }
+        const id = c.msgIdAt(i);
         const key = `${id}>${to}`;
         let fate: LostMessage['fate'];
         let reason: LostReason | DropReason;

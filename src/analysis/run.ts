@@ -10,7 +10,7 @@ import type { MachineId } from '../core/types.js';
 import type { FaultRecord } from '../core/faultsFile.js';
 import type { SharedFileText } from '../core/sharedFile.js';
 import type { RunSideInputs } from './runInputs.js';
-import { columnsOfRows, type LogColumns } from './columns.js';
+import { columnsOfRows, type LogColumns, NO_MSG_ID } from './columns.js';
 import type { LogEntry, MachineLog, RowRef, RunLogs } from './types.js';
 
 /** An indexed run. Invariant: read-only once built; refs point into `machines`. */
@@ -170,36 +170,6 @@ export function formatDense(layout: readonly MachineId[], v: ArrayLike<number>):
 }
 
 /**
- * A msg_id `<sender>-<seq>` in canonical decimal (no sign, no leading zero, both < 2^31): sets
- * MSG.sender and MSG.seq and returns true; false for any other text. Two canonical msg_ids are
- * equal strings iff their numbers are equal, so numbers can stand for them.
- */
-const MSG = { sender: 0, seq: 0 };
-function canonicalMsgId(id: string): boolean {
-  const len = id.length;
-  let k = 0;
-  let v = 0;
-  for (; k < len; k++) {
-    const c = id.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) break;
-    if (k === 10 || (k > 0 && v === 0)) return false;
-    v = v * 10 + c;
-  }
-  if (k === 0 || k === len || id.charCodeAt(k) !== 45 /* - */ || v > 0x7fffffff) return false;
-  MSG.sender = v;
-  const s0 = ++k;
-  v = 0;
-  for (; k < len; k++) {
-    const c = id.charCodeAt(k) - 48;
-    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return false;
-    v = v * 10 + c;
-  }
-  if (k === s0 || v > 0x7fffffff) return false;
-  MSG.seq = v;
-  return true;
-}
-
-/**
  * msg_id → run-wide row number of its first SEND. Canonical ids of senders in the layout live in
  * one array per sender indexed by seq (seqs are dense: 1, 2, 3, ...); the rest in a string map.
  */
@@ -215,25 +185,28 @@ class SendIndex {
     this.bySeq = Array.from({ length: layoutIndex.size }, () => new Int32Array(0));
   }
 
-  /** Run-wide row number of the first SEND of msgId, or -1. */
-  get(msgId: string): number {
-    if (canonicalMsgId(msgId)) {
-      const j = this.layoutIndex.get(MSG.sender);
-      if (j !== undefined && MSG.seq <= this.maxSeq) {
+  /** Run-wide row number of the first SEND of the msg_id of row i of `c`, or -1. */
+  get(c: LogColumns, i: number): number {
+    const sender = c.msgSender[i]!;
+    if (sender >= 0) {
+      const j = this.layoutIndex.get(sender);
+      const seq = c.msgSeq[i]!;
+      if (j !== undefined && seq <= this.maxSeq) {
         const arr = this.bySeq[j]!;
-        return MSG.seq < arr.length ? arr[MSG.seq]! - 1 : -1;
+        return seq < arr.length ? arr[seq]! - 1 : -1;
       }
     }
-    return this.other.get(msgId) ?? -1;
+    return this.other.get(c.msgIdAt(i)) ?? -1;
   }
 
-  /** Records g as the first SEND of msgId unless one is known; returns the first SEND's row number. */
-  add(msgId: string, g: number): number {
-    if (canonicalMsgId(msgId)) {
-      const j = this.layoutIndex.get(MSG.sender);
-      if (j !== undefined && MSG.seq <= this.maxSeq) {
+  /** Records g as the first SEND of the msg_id of row i of `c` unless one is known; returns the first SEND's row number. */
+  add(c: LogColumns, i: number, g: number): number {
+    const sender = c.msgSender[i]!;
+    if (sender >= 0) {
+      const j = this.layoutIndex.get(sender);
+      const seq = c.msgSeq[i]!;
+      if (j !== undefined && seq <= this.maxSeq) {
         let arr = this.bySeq[j]!;
-        const seq = MSG.seq;
         if (seq >= arr.length) {
           const grown = new Int32Array(Math.max(seq + 1, arr.length * 2, 64));
           grown.set(arr);
@@ -245,6 +218,7 @@ class SendIndex {
         return g;
       }
     }
+    const msgId = c.msgIdAt(i);
     const known = this.other.get(msgId);
     if (known !== undefined) return known;
     this.other.set(msgId, g);
@@ -287,7 +261,8 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   let algorithm: string | null = null;
 
   logs.machines.forEach((log, m) => {
-    const { length, event, msgId, detail, peer } = cols[m]!;
+    const c = cols[m]!;
+    const { length, event, detail, peer } = c;
     const base = rowBase[m]!;
     const first = new Int32Array(length).fill(-1);
     firstSendOf.push(first);
@@ -295,15 +270,16 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
     for (let i = 0; i < length; i++) {
       const ev = event[i]!;
       if (ev === 'SEND') {
-        const g = sendIndex.add(msgId[i]!, base + i);
+        const g = sendIndex.add(c, i, base + i);
         first[i] = g;
         if (g !== base + i) duplicateSends.push({ m, i });
         else firstSends.push(g);
       } else if (ev === 'DROP') {
         // a receiver's refusal (dir=in: its queue was full) is about the copy sent to it; summaries have no msg_id
+        const id = c.msgIdAt(i);
         if (detail[i]!.includes('dir=in')) {
-          if (msgId[i] !== '') drops.set(`${msgId[i]}>${log.machine}`, { m, i });
-        } else for (const to of parsePeers(peer[i]!)) drops.set(`${msgId[i]}>${to}`, { m, i });
+          if (id !== '') drops.set(`${id}>${log.machine}`, { m, i });
+        } else for (const to of parsePeers(peer[i]!)) drops.set(`${id}>${to}`, { m, i });
       } else if (ev === 'START') {
         if (algorithm === null) {
           const a = parseDetail(detail[i]!).get('algorithm');
@@ -321,17 +297,17 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const pairedSendI: Int32Array[] = [];
   const receivedCopies = new CopySet(totalRows, M);
   for (let m = 0; m < M; m++) {
-    const { length, event, msgId } = cols[m]!;
+    const c = cols[m]!;
+    const { length, event, msgSender } = c;
     const first = firstSendOf[m]!;
     const pm = new Int32Array(length).fill(-1);
     const pi = new Int32Array(length).fill(-1);
     let sm = 0; // machine of the last paired SEND: most lookups hit it or a neighbour
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'RECEIVE') continue;
-      const id = msgId[i]!;
-      const g = sendIndex.get(id);
+      const g = sendIndex.get(c, i);
       if (g < 0) continue;
-      if (id === '') {
+      if (msgSender[i] === NO_MSG_ID) {
         // not paired, but it is the receipt of a copy of a SEND without msg_id (as in receivedKeys)
         receivedCopies.add(g, m);
         continue;
@@ -365,7 +341,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
         for (const g of firstSends) {
           const m = machineOfRow(g);
           const i = g - rowBase[m]!;
-          sends.set(cols[m]!.msgId[i]!, { m, i });
+          sends.set(cols[m]!.msgIdAt(i), { m, i });
         }
       }
       return sends;

@@ -23,7 +23,7 @@ import { parseVector, parseVectorCodes, parseVectorInto } from '../../core/vecto
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
 import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
-import { ColumnsBuilder, type LogColumns, rowsOfColumns } from '../../analysis/columns.js';
+import { ColumnsBuilder, type LogColumns, MSG_ID, NO_MSG_ID, OTHER_MSG_ID, rowsOfColumns } from '../../analysis/columns.js';
 
 /** A log as the reader returns it: always with its columns. */
 export type ReadLog = MachineLog & { readonly columns: LogColumns };
@@ -46,6 +46,35 @@ function parseUint(text: string, a = 0, b = text.length): number {
   return v;
 }
 
+/** splitMsgId (analysis/columns.ts) of the text whose code units are codes[a..b), without making the string. */
+function splitMsgIdCodes(codes: CharCodes, a: number, b: number): void {
+  MSG_ID.seq = 0;
+  if (a === b) {
+    MSG_ID.sender = NO_MSG_ID;
+    return;
+  }
+  MSG_ID.sender = OTHER_MSG_ID;
+  let k = a;
+  let v = 0;
+  for (; k < b; k++) {
+    const c = codes[k]! - 48;
+    if (c < 0 || c > 9) break;
+    if (k - a === 10 || (k > a && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === a || k === b || codes[k] !== 45 /* - */ || v > 0x7fffffff) return;
+  const sender = v;
+  const s0 = ++k;
+  v = 0;
+  for (; k < b; k++) {
+    const c = codes[k]! - 48;
+    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === s0 || v > 0x7fffffff) return;
+  MSG_ID.sender = sender;
+  MSG_ID.seq = v;
+}
 
 /** Shared state while reading the files of one run. */
 interface LayoutState {
@@ -166,8 +195,7 @@ class LogBuilder implements CsvSink {
           : `vector ids ${[...p.keys()].join(',')} differ from the run's layout ${layout.ids.join(',')} (${layout.from})`,
       ));
     }
-    this.cols.push(line, epochMs, event, isClockEvent(event), lamport, queueLen, peer, msgId, detail);
-    this.cols.pushTime(time);
+    this.cols.pushRow(line, time, epochMs, event, isClockEvent(event), lamport, queueLen, peer, msgId, detail);
   }
 
   /** Rows so far. */
@@ -306,6 +334,7 @@ class LogBuilder implements CsvSink {
         this.pieceCodes = codes;
         cols.setPiece(text);
       }
+      splitMsgIdCodes(codes, m0, m1);
       cols.push(
         line,
         epochMs,
@@ -314,9 +343,11 @@ class LogBuilder implements CsvSink {
         lamport,
         queueLen,
         this.shared(text, codes, p0, p1),
-        text.slice(m0, m1),
+        MSG_ID.sender,
+        MSG_ID.seq,
         this.shared(text, codes, d0, b),
       );
+      if (MSG_ID.sender === OTHER_MSG_ID) cols.pushOtherMsgId(text.slice(m0, m1));
       cols.pushTimeAt(a);
       return;
     }
