@@ -47,31 +47,33 @@ export function receivedKeys(run: Run): Set<string> {
   return out;
 }
 
+/** A message copy: the SEND at row `i` of machine index `m`, to machine `to`. */
+interface Copy {
+  readonly m: number;
+  readonly i: number;
+  readonly to: MachineId;
+}
+
 /**
  * The copies (keys `senderIndex:row>to`) still in flight or queued when the run ended cleanly.
- * A candidate is a copy that never arrived and was not dropped, to a receiver that stopped cleanly
- * from a sender that was not killed, sent after the last copy delivered on its link (links are
- * FIFO). Of the candidates to a receiver, those sent after its last RECEIVE row (it took nothing
- * since: still on the wire or queued) and the newest `q` ones, q = the queue length of its STOP
- * row, are queued at end; older ones cannot have been in its queue and are lost in flight.
+ * A candidate is a copy that never arrived (`undelivered`, in sender, row, destination order) and
+ * was not dropped, to a receiver that stopped cleanly from a sender that was not killed, sent after
+ * the last copy delivered on its link (links are FIFO). Of the candidates to a receiver, those sent
+ * after its last RECEIVE row (it took nothing since: still on the wire or queued) and the newest
+ * `q` ones, q = the queue length of its STOP row, are queued at end; older ones cannot have been
+ * in its queue and are lost in flight.
  */
-function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: readonly ReadonlyMap<MachineId, number>[]): Set<string> {
+function queuedAtEndCopies(run: Run, undelivered: readonly Copy[], lastDelivered: readonly ReadonlyMap<MachineId, number>[]): Set<string> {
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
-  for (let m = 0; m < run.machines.length; m++) {
+  for (const { m, i, to } of undelivered) {
     if (run.killed[m]) continue;
+    const toM = run.machineIndex.get(to);
+    if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
     const c = run.cols[m]!;
-    const { length, event, peer, epochMs } = c;
-    for (let i = 0; i < length; i++) {
-      if (event[i] !== 'SEND') continue;
-      for (const to of parsePeers(peer[i]!)) {
-        const toM = run.machineIndex.get(to);
-        if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
-        if (isReceived(m, i, to) || run.drops.has(`${c.msgIdAt(i)}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
-        let list = candidates.get(toM);
-        if (!list) candidates.set(toM, (list = []));
-        list.push({ key: `${m}:${i}>${to}`, epochMs: epochMs[i]! });
-      }
-    }
+    if (run.drops.has(`${c.msgIdAt(i)}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
+    let list = candidates.get(toM);
+    if (!list) candidates.set(toM, (list = []));
+    list.push({ key: `${m}:${i}>${to}`, epochMs: c.epochMs[i]! });
   }
   const out = new Set<string>();
   for (const [toM, list] of candidates) {
@@ -95,30 +97,43 @@ function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: re
 /** Whether the copy of the SEND at row `i` of machine index `m` to `to` was received. */
 type CopyReceived = (m: number, i: number, to: MachineId) => boolean;
 
-/** Classifies every message copy of the run. O(rows). */
+/**
+ * Classifies every message copy of the run: one pass over the SEND rows counts the copies and the
+ * received ones and collects the others, which are then classified. O(rows).
+ */
 export function accountMessages(run: Run, received?: Set<string>): MessageTally {
   // without `received`, the run's index answers (copyReceived: the same set, by number)
   const isReceived: CopyReceived = received ? (m, i, to) => received.has(`${run.cols[m]!.msgIdAt(i)}>${to}`) : (m, i, to) => copyReceived(run, m, i, to);
-  const lostBySender = new Array<number>(run.machines.length).fill(0);
-  const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
+  const M = run.machines.length;
+  const lostBySender = new Array<number>(M).fill(0);
+  const queuedAtEndByReceiver = new Array<number>(M).fill(0);
+  const copiesBySender = new Array<number>(M).fill(0);
   // per sender index, per destination: row index of the sender's last SEND whose copy on that link arrived
   const lastDelivered = run.machines.map(() => new Map<MachineId, number>());
-  for (let m = 0; m < run.machines.length; m++) {
+  const undelivered: Copy[] = [];
+  let sends = 0;
+  let copies = 0;
+  let got = 0;
+  for (let m = 0; m < M; m++) {
     const { length, event, peer } = run.cols[m]!;
     const last = lastDelivered[m]!;
     for (let i = 0; i < length; i++) {
       if (event[i] !== 'SEND') continue;
-      for (const to of parsePeers(peer[i]!)) if (isReceived(m, i, to)) last.set(to, i);
+      sends++;
+      for (const to of parsePeers(peer[i]!)) {
+        copies++;
+        copiesBySender[m]!++;
+        if (isReceived(m, i, to)) {
+          got++;
+          last.set(to, i);
+        } else undelivered.push({ m, i, to });
+      }
     }
   }
-  const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);
-  const copiesBySender = new Array<number>(run.machines.length).fill(0);
+  const queuedKeys = queuedAtEndCopies(run, undelivered, lastDelivered);
   const lostByReason: Record<string, number> = {};
   const droppedByReason: Record<string, number> = {};
   const examples: LostMessage[] = [];
-  let sends = 0;
-  let copies = 0;
-  let got = 0;
   let dropped = 0;
   let lost = 0;
   let queuedAtEnd = 0;
@@ -131,49 +146,35 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
     return 'receiver-stopped';
   };
 
-  run.machines.forEach((log, m) => {
-    const c = run.cols[m]!;
-    const { length, event, peer } = c;
-    for (let i = 0; i < length; i++) {
-      if (event[i] !== 'SEND') continue;
-      sends++;
-      for (const to of parsePeers(peer[i]!)) {
-        copies++;
-        copiesBySender[m]!++;
-        if (isReceived(m, i, to)) {
-          got++;
-          continue;
-        }
-        const id = c.msgIdAt(i);
-        const key = `${id}>${to}`;
-        let fate: LostMessage['fate'];
-        let reason: LostReason | DropReason;
-        const drop = run.drops.get(key);
-        if (drop) {
-          dropped++;
-          fate = 'dropped';
-          reason = dropReasonOf(run.cols[drop.m]!.detail[drop.i]!);
-          droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
-        } else {
-          reason = reasonFor(m, to);
-          if (reason === 'receiver-stopped' && !queuedKeys.has(`${m}:${i}>${to}`)) reason = 'in-flight';
-          if (reason === 'receiver-stopped') {
-            queuedAtEnd++;
-            queuedAtEndByReceiver[run.machineIndex.get(to)!]!++;
-            fate = 'queued-at-end';
-          } else {
-            lost++;
-            lostBySender[m]!++;
-            fate = 'lost';
-            lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
-          }
-        }
-        if (examples.length < MAX_LOST_EXAMPLES) {
-          examples.push({ msgId: id, from: log.machine, to, sendAt: where(run, { m, i }), fate, reason });
-        }
+  for (const { m, i, to } of undelivered) {
+    const id = run.cols[m]!.msgIdAt(i);
+    const key = `${id}>${to}`;
+    let fate: LostMessage['fate'];
+    let reason: LostReason | DropReason;
+    const drop = run.drops.get(key);
+    if (drop) {
+      dropped++;
+      fate = 'dropped';
+      reason = dropReasonOf(run.cols[drop.m]!.detail[drop.i]!);
+      droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
+    } else {
+      reason = reasonFor(m, to);
+      if (reason === 'receiver-stopped' && !queuedKeys.has(`${m}:${i}>${to}`)) reason = 'in-flight';
+      if (reason === 'receiver-stopped') {
+        queuedAtEnd++;
+        queuedAtEndByReceiver[run.machineIndex.get(to)!]!++;
+        fate = 'queued-at-end';
+      } else {
+        lost++;
+        lostBySender[m]!++;
+        fate = 'lost';
+        lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
       }
     }
-  });
+    if (examples.length < MAX_LOST_EXAMPLES) {
+      examples.push({ msgId: id, from: run.machines[m]!.machine, to, sendAt: where(run, { m, i }), fate, reason });
+    }
+  }
 
   return {
     sends,
