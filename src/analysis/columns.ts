@@ -5,36 +5,10 @@
  * need not build a million row objects that `analyze` never looks at (MachineLog.rows is then
  * built from the columns on first use, see {@link rowsOfColumns}). Pure.
  */
-import type { LogEntry } from './types.js';
+import type { LogColumns, LogEntry } from './types.js';
 
-/**
- * The rows of one log file, row i across every column. Invariant: every column has `length`
- * entries; `clock[i]` is 1 iff `event[i]` is a clock event; equal to the row objects' fields.
- */
-export interface LogColumns {
-  readonly length: number;
-  readonly line: Float64Array;
-  readonly epochMs: Float64Array;
-  readonly lamport: Float64Array;
-  readonly queueLen: Float64Array;
-  readonly clock: Uint8Array;
-  readonly event: readonly string[];
-  readonly peer: readonly string[];
-  /**
-   * msg_id as numbers: when it is `<sender>-<seq>` in canonical decimal ({@link splitMsgId}),
-   * msgSender[i] ≥ 0 and msgSeq[i] hold them; msgSender[i] is {@link NO_MSG_ID} for an empty
-   * msg_id and {@link OTHER_MSG_ID} for any other text. {@link msgIdAt} gives the text.
-   */
-  readonly msgSender: Int32Array;
-  readonly msgSeq: Int32Array;
-  /** The `msg_id` column of row i. */
-  msgIdAt(i: number): string;
-  readonly detail: readonly string[];
-  /** The `time` column of row i (kept as text until asked for: `analyze` never reads it). */
-  timeAt(i: number): string;
-}
+export type { LogColumns };
 
-/** A copy of `a` with room for `size` entries. */
 /** {@link LogColumns.msgSender} of an empty msg_id. */
 export const NO_MSG_ID = -1;
 /** {@link LogColumns.msgSender} of a msg_id that is not `<sender>-<seq>` in canonical decimal. */
