@@ -73,7 +73,7 @@ function columnRow(log: MachineLog, i: number): Omit<LogEntry, 'clock'> & { cloc
 describe('the reader fills columns equal to the file', () => {
   const ids = ['1-1', '', '01-2', '1-2147483648', 'x', '2147483647-9', '1-0', '3-'];
   const details = ['', 'draw=5', 'a,b', 'say "hi"', 'two\nlines', 'seed=1 tick_rate=6 algorithm=workload'];
-  const records = [[...LOG_COLUMNS]];
+  const records: string[][] = [[...LOG_COLUMNS]];
   for (let k = 0; k < 400; k++) {
     const event = ['SEND', 'RECEIVE', 'INTERNAL', 'DROP'][k % 4]!;
     records.push([
