@@ -21,11 +21,31 @@ export function summarize(values: ArrayLike<number>): Summary {
   return { count, max: sorted[count - 1]!, mean: sum / count, p50: rank(0.5), p95: rank(0.95) };
 }
 
-/** Lamport jumps on receives of machine m: lamport(RECEIVE) − lamport(previous row); first row counts from 0. */
-export function receiveJumps(run: Run, m: number): number[] {
-  const { length, event, lamport } = run.cols[m]!;
-  const out: number[] = [];
-  for (let i = 0; i < length; i++) if (event[i] === 'RECEIVE') out.push(lamport[i]! - (i > 0 ? lamport[i - 1]! : 0));
+/**
+ * How many rows have each event name, as an object whose keys are in order of first appearance
+ * (what counting with `counts[event] = (counts[event] ?? 0) + 1` gives). A log uses a handful of
+ * names: they are found in a short list (by the previous row's name first), not hashed per row.
+ */
+function countEvents(event: readonly string[]): Record<string, number> {
+  const names: string[] = [];
+  const counts: number[] = [];
+  const index = new Map<string, number>(); // for a log with many names
+  let k = -1;
+  for (let i = 0; i < event.length; i++) {
+    const ev = event[i]!;
+    if (k < 0 || names[k] !== ev) {
+      k = names.length <= 16 ? names.indexOf(ev) : (index.get(ev) ?? -1);
+      if (k < 0) {
+        k = names.length;
+        names.push(ev);
+        counts.push(0);
+        index.set(ev, k);
+      }
+    }
+    counts[k]!++;
+  }
+  const out: Record<string, number> = {};
+  for (let j = 0; j < names.length; j++) out[names[j]!] = counts[j]!;
   return out;
 }
 
@@ -109,7 +129,9 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
   const drift = computeDrift(run);
   return run.machines.map((log, m) => {
     const { length, event, clock, queueLen, detail, epochMs, lamport } = run.cols[m]!;
-    const eventsByType: Record<string, number> = {};
+    const eventsByType = countEvents(event);
+    // Lamport jump on each RECEIVE: lamport(RECEIVE) − lamport(previous row); the first row counts from 0
+    const jumps: number[] = [];
     let clockEvents = 0;
     let starts = 0;
     let tickRate: number | null = null;
@@ -122,7 +144,6 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
     for (let i = 0; i < length; i++) {
       const ev = event[i]!;
       const q = queueLen[i]!;
-      eventsByType[ev] = (eventsByType[ev] ?? 0) + 1;
       if (clock[i] === 1) clockEvents++;
       if (q > qMax) qMax = q;
       qSum += q;
@@ -132,6 +153,7 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
           break;
         case 'RECEIVE':
           received++;
+          jumps.push(lamport[i]! - (i > 0 ? lamport[i - 1]! : 0));
           break;
         case 'DROP':
           dropped++;
@@ -146,7 +168,6 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
       }
     }
     const last = length - 1;
-    const jumps = receiveJumps(run, m);
     let over1 = 0;
     for (const j of jumps) if (j > 1) over1++;
     return {

@@ -10,7 +10,7 @@ import { analyzeRun } from '../../src/analysis/analyze.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
 import { LOG_COLUMNS } from '../../src/core/logRow.js';
 import { readLogDir, readLogFile } from '../../src/runtime/log/reader.js';
-import { makeRun, runLogsOf, writeLogs } from '../helpers/makeLogs.js';
+import { makeRun, r, runLogsOf, writeLogs } from '../helpers/makeLogs.js';
 
 // The column store (analysis/columns.ts) the reader fills and the analysis reads: msg_ids kept as
 // numbers must give their text back, the columns and the row objects built from them must equal
@@ -144,5 +144,19 @@ describe('analysis reads the columns', () => {
     const fromRows = analyzeRun(runLogsOf(run, d));
     expect(JSON.parse(JSON.stringify(fromColumns))).toEqual(JSON.parse(JSON.stringify(fromRows)));
     expect(fromColumns.messages.undelivered).toBeGreaterThan(0);
+  });
+});
+
+describe('statistics from columns', () => {
+  it('eventsByType: counts keyed in order of first appearance, with many names and number-like ones', () => {
+    const names = ['START', 'B', '7', 'INTERNAL', ...Array.from({ length: 30 }, (_, k) => `E${(k * 7) % 30}`), '2', 'B', 'STOP'];
+    const rows = [];
+    for (let k = 0; k < 300; k++) rows.push(r([1], 1, 1000 + k, names[(k * k) % names.length]!, 0, [0]));
+    const logs = runLogsOf(new Map([[1, rows]]));
+    const expected: Record<string, number> = {};
+    for (const row of rows) expected[row.event] = (expected[row.event] ?? 0) + 1;
+    const got = analyzeRun(logs).stats[0]!.eventsByType;
+    expect(Object.entries(got)).toEqual(Object.entries(expected));
+    expect(Object.keys(got).length).toBeGreaterThan(16);
   });
 });
