@@ -7,6 +7,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { columnsOfRows, MSG_ID, NO_MSG_ID, OTHER_MSG_ID, rowsOfColumns, splitMsgId } from '../../src/analysis/columns.js';
 import { analyzeRun } from '../../src/analysis/analyze.js';
+import { buildReportData } from '../../src/analysis/reportData.js';
+import { indexRun } from '../../src/analysis/run.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../src/analysis/types.js';
 import { LOG_COLUMNS } from '../../src/core/logRow.js';
 import { readLogDir, readLogFile } from '../../src/runtime/log/reader.js';
@@ -122,7 +124,7 @@ describe('columns of row objects', () => {
 });
 
 describe('analysis reads the columns', () => {
-  it('a workload run is analysed without building its row objects, with the same result as from rows', async () => {
+  it('a workload run is analysed and reported without building its row objects, with the same result as from rows', async () => {
     const run = makeRun({ machines: 4, steps: 3000, seed: 9, kills: { 3: 2000 }, dropToDead: true });
     const d = join(dir, 'run');
     writeLogs(d, run);
@@ -144,6 +146,12 @@ describe('analysis reads the columns', () => {
     const fromRows = analyzeRun(runLogsOf(run, d));
     expect(JSON.parse(JSON.stringify(fromColumns))).toEqual(JSON.parse(JSON.stringify(fromRows)));
     expect(fromColumns.messages.undelivered).toBeGreaterThan(0);
+    // the report's data too (charts, diagram, run header), cut or not
+    for (const maxDiagramRows of [100, 1e6]) {
+      const page = buildReportData(indexRun(untouchable), fromColumns, { maxDiagramRows });
+      const pageFromRows = buildReportData(indexRun(runLogsOf(run, d)), fromRows, { maxDiagramRows });
+      expect(JSON.parse(JSON.stringify(page))).toEqual(JSON.parse(JSON.stringify(pageFromRows)));
+    }
   });
 });
 
