@@ -7,7 +7,7 @@
  *   message-pairing      every RECEIVE pairs with exactly one SEND and L(send) < L(receive)
  *   clock-condition      a → b by vector clocks implies L(a) < L(b)
  * Each is a RunChecker (checkers.ts) returning one CheckResult with `file:line` examples. Every
- * check is one pass over the rows: O(rows · machines-in-layout).
+ * check is one pass over the rows (their columns, Run.cols): O(rows · machines-in-layout).
  */
 import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';

@@ -1,8 +1,9 @@
 /**
  * The indexed run: parsed logs plus the lookups every statistic and checker needs (SEND rows by
  * msg_id, which machines were killed, the algorithm named in the START rows, which message copies
- * arrived). Built once, in one pass over the rows plus one over the RECEIVE rows, then shared
- * read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
+ * arrived). Built once, in one pass over the rows plus one over the RECEIVE rows (reading the
+ * logs' columns, analysis/columns.ts, derived from the row objects for logs built in memory), then
+ * shared read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
  * number, not hashed as strings; any other msg_id goes through a string map with the same result.
  */
 import { parseDetail } from '../core/logRow.js';
