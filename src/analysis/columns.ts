@@ -83,9 +83,9 @@ export class ColumnsBuilder {
   private readonly pieces: string[] = [];
   private readonly times = new Map<number, string>();
 
-  /** The text piece later {@link pushTimeAt} offsets point into. */
+  /** The text piece later {@link pushTimeAt} offsets point into (from now on; call once per piece). */
   setPiece(text: string): void {
-    if (this.pieces[this.pieces.length - 1] !== text) this.pieces.push(text);
+    this.pieces.push(text);
   }
 
   /** Makes room for `rows` rows in all (a reader that can estimate the count saves the regrowing). */
