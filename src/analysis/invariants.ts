@@ -7,18 +7,13 @@
  *   message-pairing      every RECEIVE pairs with exactly one SEND and L(send) < L(receive)
  *   clock-condition      a → b by vector clocks implies L(a) < L(b)
  * Each is a RunChecker (checkers.ts) returning one CheckResult with `file:line` examples. Every
- * check is one pass over the rows: O(rows · machines-in-layout).
+ * check is one pass over the rows (their columns, Run.cols): O(rows · machines-in-layout).
  */
 import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';
-import { CopySet, formatDense, peerListIncludes, type Run, whereIn } from './run.js';
-import type { CheckResult, MachineLog } from './types.js';
-
-/** The paired SEND of RECEIVE row i of machine m, if it exists (by msg_id). */
-function sendOf(run: Run, m: number, i: number): { log: MachineLog; i: number } | null {
-  const sm = run.pairedSendM[m]![i]!;
-  return sm < 0 ? null : { log: run.machines[sm]!, i: run.pairedSendI[m]![i]! };
-}
+import { CopySet, formatDense, peerListIncludes, type Run, whereAt } from './run.js';
+import { NO_MSG_ID } from './columns.js';
+import type { CheckResult } from './types.js';
 
 function vecText(run: Run, v: Int32Array, off: number): string {
   return formatDense(run.layout, v.subarray(off, off + run.n));
@@ -29,21 +24,18 @@ export function checkMonotonic(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
   for (let m = 0; m < run.machines.length; m++) {
-    const log = run.machines[m]!;
-    const rows = log.rows;
-    const vec = log.vectors;
-    for (let i = 1; i < rows.length; i++) {
-      const prev = rows[i - 1]!;
-      const r = rows[i]!;
-      if (r.lamport < prev.lamport) {
-        v.add(whereIn(log, i), `lamport went back from ${prev.lamport} to ${r.lamport}`);
+    const { length, lamport } = run.cols[m]!;
+    const vec = run.machines[m]!.vectors;
+    for (let i = 1; i < length; i++) {
+      if (lamport[i]! < lamport[i - 1]!) {
+        v.add(whereAt(run, m, i), `lamport went back from ${lamport[i - 1]} to ${lamport[i]}`);
         continue;
       }
       const a = (i - 1) * n;
       const b = i * n;
       for (let j = 0; j < n; j++) {
         if (vec[b + j]! < vec[a + j]!) {
-          v.add(whereIn(log, i), `vector entry ${run.layout[j]} went back from ${vec[a + j]} to ${vec[b + j]}`);
+          v.add(whereAt(run, m, i), `vector entry ${run.layout[j]} went back from ${vec[a + j]} to ${vec[b + j]}`);
           break;
         }
       }
@@ -56,26 +48,27 @@ export function checkMonotonic(run: Run): CheckResult {
 export function checkLamportRules(run: Run): CheckResult {
   const v = new Violations();
   for (let m = 0; m < run.machines.length; m++) {
-    const log = run.machines[m]!;
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (!r.clock) continue;
-      const prev = i > 0 ? rows[i - 1]!.lamport : 0;
-      if (r.event === 'RECEIVE') {
-        const s = sendOf(run, m, i);
-        if (s) {
-          const sl = s.log.rows[s.i]!.lamport;
+    const { length, clock, event, lamport } = run.cols[m]!;
+    const sendM = run.pairedSendM[m]!;
+    const sendI = run.pairedSendI[m]!;
+    for (let i = 0; i < length; i++) {
+      if (clock[i] !== 1) continue;
+      const prev = i > 0 ? lamport[i - 1]! : 0;
+      const l = lamport[i]!;
+      if (event[i] === 'RECEIVE') {
+        const sm = sendM[i]!;
+        if (sm >= 0) {
+          const sl = run.cols[sm]!.lamport[sendI[i]!]!;
           const expected = (prev > sl ? prev : sl) + 1;
-          if (r.lamport !== expected) {
-            v.add(whereIn(log, i), `RECEIVE lamport ${r.lamport}, expected max(${prev}, ${sl})+1 = ${expected}`);
+          if (l !== expected) {
+            v.add(whereAt(run, m, i), `RECEIVE lamport ${l}, expected max(${prev}, ${sl})+1 = ${expected}`);
           }
-        } else if (r.lamport <= prev) {
+        } else if (l <= prev) {
           // unpaired (reported by message-pairing): at least the clock must advance
-          v.add(whereIn(log, i), `RECEIVE lamport ${r.lamport} does not exceed previous ${prev}`);
+          v.add(whereAt(run, m, i), `RECEIVE lamport ${l} does not exceed previous ${prev}`);
         }
-      } else if (r.lamport !== prev + 1) {
-        v.add(whereIn(log, i), `${r.event} lamport ${r.lamport}, expected ${prev}+1 = ${prev + 1}`);
+      } else if (l !== prev + 1) {
+        v.add(whereAt(run, m, i), `${event[i]} lamport ${l}, expected ${prev}+1 = ${prev + 1}`);
       }
     }
   }
@@ -90,20 +83,21 @@ export function checkVectorRules(run: Run): CheckResult {
   for (let m = 0; m < run.machines.length; m++) {
     const log = run.machines[m]!;
     const own = run.layoutIndex.get(log.machine)!;
-    const rows = log.rows;
+    const { length, clock, event } = run.cols[m]!;
+    const sendM = run.pairedSendM[m]!;
+    const sendI = run.pairedSendI[m]!;
     const vec = log.vectors;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (!r.clock) continue;
+    for (let i = 0; i < length; i++) {
+      if (clock[i] !== 1) continue;
       const b = i * n;
       if (i > 0) for (let j = 0; j < n; j++) expected[j] = vec[b - n + j]!;
       else expected.fill(0);
       let exact = true;
-      if (r.event === 'RECEIVE') {
-        const s = sendOf(run, m, i);
-        if (s) {
-          const sv = s.log.vectors;
-          const so = s.i * n;
+      if (event[i] === 'RECEIVE') {
+        const sm = sendM[i]!;
+        if (sm >= 0) {
+          const sv = run.machines[sm]!.vectors;
+          const so = sendI[i]! * n;
           for (let j = 0; j < n; j++) if (sv[so + j]! > expected[j]!) expected[j] = sv[so + j]!;
         } else {
           exact = false; // unpaired: only the own entry is checkable
@@ -118,8 +112,8 @@ export function checkVectorRules(run: Run): CheckResult {
       }
       if (bad) {
         v.add(
-          whereIn(log, i),
-          `${r.event} vector ${vecText(run, vec, b)}, expected ${exact ? formatDense(run.layout, expected) : `own entry ${expected[own]}`}`,
+          whereAt(run, m, i),
+          `${event[i]} vector ${vecText(run, vec, b)}, expected ${exact ? formatDense(run.layout, expected) : `own entry ${expected[own]}`}`,
         );
       }
     }
@@ -135,22 +129,19 @@ export function checkNonClockUnchanged(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
   for (let m = 0; m < run.machines.length; m++) {
-    const log = run.machines[m]!;
-    const rows = log.rows;
-    const vec = log.vectors;
-    for (let i = 1; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.clock || r.event === 'START') continue;
-      const prev = rows[i - 1]!;
-      if (r.lamport !== prev.lamport) {
-        v.add(whereIn(log, i), `${r.event} changed lamport from ${prev.lamport} to ${r.lamport}`);
+    const { length, clock, event, lamport } = run.cols[m]!;
+    const vec = run.machines[m]!.vectors;
+    for (let i = 1; i < length; i++) {
+      if (clock[i] === 1 || event[i] === 'START') continue;
+      if (lamport[i] !== lamport[i - 1]) {
+        v.add(whereAt(run, m, i), `${event[i]} changed lamport from ${lamport[i - 1]} to ${lamport[i]}`);
         continue;
       }
       const a = (i - 1) * n;
       const b = i * n;
       for (let j = 0; j < n; j++) {
         if (vec[a + j] !== vec[b + j]) {
-          v.add(whereIn(log, i), `${r.event} changed vector from ${vecText(run, vec, a)} to ${vecText(run, vec, b)}`);
+          v.add(whereAt(run, m, i), `${event[i]} changed vector from ${vecText(run, vec, a)} to ${vecText(run, vec, b)}`);
           break;
         }
       }
@@ -167,42 +158,50 @@ export function checkNonClockUnchanged(run: Run): CheckResult {
 export function checkMessagePairing(run: Run): CheckResult {
   const v = new Violations();
   for (const ref of run.duplicateSends) {
-    const log = run.machines[ref.m]!;
-    v.add(whereIn(log, ref.i), `SEND reuses msg_id ${log.rows[ref.i]!.msgId}`);
+    v.add(whereAt(run, ref.m, ref.i), `SEND reuses msg_id ${run.cols[ref.m]!.msgIdAt(ref.i)}`);
   }
   const seen = new CopySet(run.totalRows, run.machines.length); // `${msgId}>${receiver}` by number
+  // the SEND's machine id as text, by machine index: one string per machine, not per RECEIVE
+  const sender = run.machines.map((l) => String(l.machine));
   for (let m = 0; m < run.machines.length; m++) {
     const log = run.machines[m]!;
-    const rows = log.rows;
+    const c = run.cols[m]!;
+    const { length, event, msgSender, peer, lamport } = c;
+    const sendM = run.pairedSendM[m]!;
+    const sendI = run.pairedSendI[m]!;
     const first = run.firstSendOf[m]!;
     const self = String(log.machine);
     const prefix = `${log.machine}-`;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event === 'SEND') {
-        if (!r.msgId.startsWith(prefix)) v.add(whereIn(log, i), `SEND msg_id "${r.msgId}" is not ${prefix}<seq>`);
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
+      if (ev === 'SEND') {
+        // a canonical `<sender>-<seq>` starts with the prefix iff its sender is this machine
+        const s = msgSender[i]!;
+        if (s >= 0 ? s !== log.machine : !c.msgIdAt(i).startsWith(prefix)) v.add(whereAt(run, m, i), `SEND msg_id "${c.msgIdAt(i)}" is not ${prefix}<seq>`);
         continue;
       }
-      if (r.event !== 'RECEIVE') continue;
-      if (r.msgId === '') {
-        v.add(whereIn(log, i), 'RECEIVE without msg_id');
+      if (ev !== 'RECEIVE') continue;
+      if (msgSender[i] === NO_MSG_ID) {
+        v.add(whereAt(run, m, i), 'RECEIVE without msg_id');
         continue;
       }
-      const s = sendOf(run, m, i);
-      if (!s) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} has no SEND`);
+      const sm = sendM[i]!;
+      if (sm < 0) {
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} has no SEND`);
         continue;
       }
-      const sr = s.log.rows[s.i]!;
-      const sendAt = (): string => whereIn(s.log, s.i); // only for a violation: a string per RECEIVE is costly
-      if (String(s.log.machine) !== r.peer) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} names sender ${r.peer || '(none)'} but the SEND is by ${s.log.machine} (${sendAt()})`);
-      } else if (!peerListIncludes(sr.peer, self)) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} on ${log.machine}, but the SEND (${sendAt()}) went to ${sr.peer}`);
+      const si = sendI[i]!;
+      const sc = run.cols[sm]!;
+      const from = peer[i]!;
+      const sendAt = (): string => whereAt(run, sm, si); // only for a violation: a string per RECEIVE is costly
+      if (sender[sm] !== from) {
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} names sender ${from || '(none)'} but the SEND is by ${run.machines[sm]!.machine} (${sendAt()})`);
+      } else if (!peerListIncludes(sc.peer[si]!, self)) {
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} on ${log.machine}, but the SEND (${sendAt()}) went to ${sc.peer[si]}`);
       } else if (seen.has(first[i]!, m)) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} received twice by ${log.machine}`);
-      } else if (!(sr.lamport < r.lamport)) {
-        v.add(whereIn(log, i), `RECEIVE ${r.msgId} lamport ${r.lamport} not above SEND's ${sr.lamport} (${sendAt()})`);
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} received twice by ${log.machine}`);
+      } else if (!(sc.lamport[si]! < lamport[i]!)) {
+        v.add(whereAt(run, m, i), `RECEIVE ${c.msgIdAt(i)} lamport ${lamport[i]} not above SEND's ${sc.lamport[si]} (${sendAt()})`);
       }
       seen.add(first[i]!, m);
     }
@@ -238,24 +237,25 @@ export function checkClockCondition(run: Run): CheckResult {
   const v = new Violations();
   const n = run.n;
   for (let m = 0; m < run.machines.length; m++) {
-    const log = run.machines[m]!;
-    const rows = log.rows;
-    const vec = log.vectors;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
+    const { length, event, lamport } = run.cols[m]!;
+    const sendM = run.pairedSendM[m]!;
+    const sendI = run.pairedSendI[m]!;
+    const vec = run.machines[m]!.vectors;
+    for (let i = 0; i < length; i++) {
+      const l = lamport[i]!;
       if (i > 0) {
-        const p = rows[i - 1]!;
-        if (strictlyBefore(vec, (i - 1) * n, vec, i * n, n) && !(p.lamport < r.lamport)) {
-          v.add(whereIn(log, i), `follows ${whereIn(log, i - 1)} by vector clocks but lamport ${r.lamport} ≤ ${p.lamport}`);
+        if (strictlyBefore(vec, (i - 1) * n, vec, i * n, n) && !(lamport[i - 1]! < l)) {
+          v.add(whereAt(run, m, i), `follows ${whereAt(run, m, i - 1)} by vector clocks but lamport ${l} ≤ ${lamport[i - 1]}`);
           continue;
         }
       }
-      if (r.event === 'RECEIVE') {
-        const s = sendOf(run, m, i);
-        if (!s) continue;
-        const sr = s.log.rows[s.i]!;
-        if (strictlyBefore(s.log.vectors, s.i * n, vec, i * n, n) && !(sr.lamport < r.lamport)) {
-          v.add(whereIn(log, i), `follows SEND ${whereIn(s.log, s.i)} by vector clocks but lamport ${r.lamport} ≤ ${sr.lamport}`);
+      if (event[i] === 'RECEIVE') {
+        const sm = sendM[i]!;
+        if (sm < 0) continue;
+        const si = sendI[i]!;
+        const sl = run.cols[sm]!.lamport[si]!;
+        if (strictlyBefore(run.machines[sm]!.vectors, si * n, vec, i * n, n) && !(sl < l)) {
+          v.add(whereAt(run, m, i), `follows SEND ${whereAt(run, sm, si)} by vector clocks but lamport ${l} ≤ ${sl}`);
         }
       }
     }

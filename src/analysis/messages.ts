@@ -40,51 +40,49 @@ function dropReasonOf(detail: string): DropReason {
 
 export function receivedKeys(run: Run): Set<string> {
   const out = new Set<string>();
-  for (const log of run.machines) {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event === 'RECEIVE') out.add(`${r.msgId}>${log.machine}`);
-    }
-  }
+  run.machines.forEach((log, m) => {
+    const c = run.cols[m]!;
+    for (let i = 0; i < c.length; i++) if (c.event[i] === 'RECEIVE') out.add(`${c.msgIdAt(i)}>${log.machine}`);
+  });
   return out;
+}
+
+/** A message copy: the SEND at row `i` of machine index `m`, to machine `to`. */
+interface Copy {
+  readonly m: number;
+  readonly i: number;
+  readonly to: MachineId;
 }
 
 /**
  * The copies (keys `senderIndex:row>to`) still in flight or queued when the run ended cleanly.
- * A candidate is a copy that never arrived and was not dropped, to a receiver that stopped cleanly
- * from a sender that was not killed, sent after the last copy delivered on its link (links are
- * FIFO). Of the candidates to a receiver, those sent after its last RECEIVE row (it took nothing
- * since: still on the wire or queued) and the newest `q` ones, q = the queue length of its STOP
- * row, are queued at end; older ones cannot have been in its queue and are lost in flight.
+ * A candidate is a copy that never arrived (`undelivered`, in sender, row, destination order) and
+ * was not dropped, to a receiver that stopped cleanly from a sender that was not killed, sent after
+ * the last copy delivered on its link (links are FIFO). Of the candidates to a receiver, those sent
+ * after its last RECEIVE row (it took nothing since: still on the wire or queued) and the newest
+ * `q` ones, q = the queue length of its STOP row, are queued at end; older ones cannot have been
+ * in its queue and are lost in flight.
  */
-function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: ReadonlyMap<string, number>): Set<string> {
+function queuedAtEndCopies(run: Run, undelivered: readonly Copy[], lastDelivered: readonly ReadonlyMap<MachineId, number>[]): Set<string> {
   const candidates = new Map<number, { key: string; epochMs: number }[]>();
-  run.machines.forEach((log, m) => {
-    if (run.killed[m]) return;
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) {
-        const toM = run.machineIndex.get(to);
-        if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
-        const key = `${r.msgId}>${to}`;
-        if (isReceived(m, i, r.msgId, to) || run.drops.has(key) || i <= (lastDelivered.get(`${m}>${to}`) ?? -1)) continue;
-        let list = candidates.get(toM);
-        if (!list) candidates.set(toM, (list = []));
-        list.push({ key: `${m}:${i}>${to}`, epochMs: r.epochMs });
-      }
-    }
-  });
+  for (const { m, i, to } of undelivered) {
+    if (run.killed[m]) continue;
+    const toM = run.machineIndex.get(to);
+    if (toM === undefined || run.killed[toM] || !run.stopped[toM]) continue;
+    const c = run.cols[m]!;
+    if (run.drops.has(`${c.msgIdAt(i)}>${to}`) || i <= (lastDelivered[m]!.get(to) ?? -1)) continue;
+    let list = candidates.get(toM);
+    if (!list) candidates.set(toM, (list = []));
+    list.push({ key: `${m}:${i}>${to}`, epochMs: c.epochMs[i]! });
+  }
   const out = new Set<string>();
   for (const [toM, list] of candidates) {
-    const rows = run.machines[toM]!.rows;
-    const queueAtStop = rows[rows.length - 1]!.queueLen;
+    const c = run.cols[toM]!;
+    const queueAtStop = c.queueLen[c.length - 1]!;
     let lastReceive = -Infinity;
-    for (let i = rows.length - 1; i >= 0; i--) {
-      if (rows[i]!.event === 'RECEIVE') {
-        lastReceive = rows[i]!.epochMs;
+    for (let i = c.length - 1; i >= 0; i--) {
+      if (c.event[i] === 'RECEIVE') {
+        lastReceive = c.epochMs[i]!;
         break;
       }
     }
@@ -96,33 +94,46 @@ function queuedAtEndCopies(run: Run, isReceived: CopyReceived, lastDelivered: Re
   return out;
 }
 
-/** Whether the copy of the SEND at row `i` of machine index `m` (msg_id `msgId`) to `to` was received. */
-type CopyReceived = (m: number, i: number, msgId: string, to: MachineId) => boolean;
+/** Whether the copy of the SEND at row `i` of machine index `m` to `to` was received. */
+type CopyReceived = (m: number, i: number, to: MachineId) => boolean;
 
-/** Classifies every message copy of the run. O(rows). */
+/**
+ * Classifies every message copy of the run: one pass over the SEND rows counts the copies and the
+ * received ones and collects the others, which are then classified. O(rows).
+ */
 export function accountMessages(run: Run, received?: Set<string>): MessageTally {
   // without `received`, the run's index answers (copyReceived: the same set, by number)
-  const isReceived: CopyReceived = received ? (_m, _i, msgId, to) => received.has(`${msgId}>${to}`) : (m, i, _msgId, to) => copyReceived(run, m, i, to);
-  const lostBySender = new Array<number>(run.machines.length).fill(0);
-  const queuedAtEndByReceiver = new Array<number>(run.machines.length).fill(0);
-  // per link `senderIndex>to`: row index of the sender's last SEND whose copy on that link arrived
-  const lastDelivered = new Map<string, number>();
-  run.machines.forEach((log, m) => {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) if (isReceived(m, i, r.msgId, to)) lastDelivered.set(`${m}>${to}`, i);
-    }
-  });
-  const queuedKeys = queuedAtEndCopies(run, isReceived, lastDelivered);
-  const copiesBySender = new Array<number>(run.machines.length).fill(0);
-  const lostByReason: Record<string, number> = {};
-  const droppedByReason: Record<string, number> = {};
-  const examples: LostMessage[] = [];
+  const isReceived: CopyReceived = received ? (m, i, to) => received.has(`${run.cols[m]!.msgIdAt(i)}>${to}`) : (m, i, to) => copyReceived(run, m, i, to);
+  const M = run.machines.length;
+  const lostBySender = new Array<number>(M).fill(0);
+  const queuedAtEndByReceiver = new Array<number>(M).fill(0);
+  const copiesBySender = new Array<number>(M).fill(0);
+  // per sender index, per destination: row index of the sender's last SEND whose copy on that link arrived
+  const lastDelivered = run.machines.map(() => new Map<MachineId, number>());
+  const undelivered: Copy[] = [];
   let sends = 0;
   let copies = 0;
   let got = 0;
+  for (let m = 0; m < M; m++) {
+    const { length, event, peer } = run.cols[m]!;
+    const last = lastDelivered[m]!;
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'SEND') continue;
+      sends++;
+      for (const to of parsePeers(peer[i]!)) {
+        copies++;
+        copiesBySender[m]!++;
+        if (isReceived(m, i, to)) {
+          got++;
+          last.set(to, i);
+        } else undelivered.push({ m, i, to });
+      }
+    }
+  }
+  const queuedKeys = queuedAtEndCopies(run, undelivered, lastDelivered);
+  const lostByReason: Record<string, number> = {};
+  const droppedByReason: Record<string, number> = {};
+  const examples: LostMessage[] = [];
   let dropped = 0;
   let lost = 0;
   let queuedAtEnd = 0;
@@ -135,48 +146,35 @@ export function accountMessages(run: Run, received?: Set<string>): MessageTally 
     return 'receiver-stopped';
   };
 
-  run.machines.forEach((log, m) => {
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'SEND') continue;
-      sends++;
-      for (const to of parsePeers(r.peer)) {
-        copies++;
-        copiesBySender[m]!++;
-        if (isReceived(m, i, r.msgId, to)) {
-          got++;
-          continue;
-        }
-        const key = `${r.msgId}>${to}`;
-        let fate: LostMessage['fate'];
-        let reason: LostReason | DropReason;
-        const drop = run.drops.get(key);
-        if (drop) {
-          dropped++;
-          fate = 'dropped';
-          reason = dropReasonOf(run.machines[drop.m]!.rows[drop.i]!.detail);
-          droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
-        } else {
-          reason = reasonFor(m, to);
-          if (reason === 'receiver-stopped' && !queuedKeys.has(`${m}:${i}>${to}`)) reason = 'in-flight';
-          if (reason === 'receiver-stopped') {
-            queuedAtEnd++;
-            queuedAtEndByReceiver[run.machineIndex.get(to)!]!++;
-            fate = 'queued-at-end';
-          } else {
-            lost++;
-            lostBySender[m]!++;
-            fate = 'lost';
-            lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
-          }
-        }
-        if (examples.length < MAX_LOST_EXAMPLES) {
-          examples.push({ msgId: r.msgId, from: log.machine, to, sendAt: where(run, { m, i }), fate, reason });
-        }
+  for (const { m, i, to } of undelivered) {
+    const id = run.cols[m]!.msgIdAt(i);
+    const key = `${id}>${to}`;
+    let fate: LostMessage['fate'];
+    let reason: LostReason | DropReason;
+    const drop = run.drops.get(key);
+    if (drop) {
+      dropped++;
+      fate = 'dropped';
+      reason = dropReasonOf(run.cols[drop.m]!.detail[drop.i]!);
+      droppedByReason[reason] = (droppedByReason[reason] ?? 0) + 1;
+    } else {
+      reason = reasonFor(m, to);
+      if (reason === 'receiver-stopped' && !queuedKeys.has(`${m}:${i}>${to}`)) reason = 'in-flight';
+      if (reason === 'receiver-stopped') {
+        queuedAtEnd++;
+        queuedAtEndByReceiver[run.machineIndex.get(to)!]!++;
+        fate = 'queued-at-end';
+      } else {
+        lost++;
+        lostBySender[m]!++;
+        fate = 'lost';
+        lostByReason[reason] = (lostByReason[reason] ?? 0) + 1;
       }
     }
-  });
+    if (examples.length < MAX_LOST_EXAMPLES) {
+      examples.push({ msgId: id, from: run.machines[m]!.machine, to, sendAt: where(run, { m, i }), fate, reason });
+    }
+  }
 
   return {
     sends,

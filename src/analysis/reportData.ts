@@ -128,7 +128,7 @@ function diagramCut(run: Run, t0: number, max: number): number | null {
   if (run.totalRows <= max) return null;
   // counting by ms buckets is O(rows) and exact enough: the cut falls on a ms boundary
   const times: number[] = [];
-  for (const log of run.machines) for (const r of log.rows) times.push(r.epochMs - t0);
+  for (const c of run.cols) for (let i = 0; i < c.length; i++) times.push(c.epochMs[i]! - t0);
   times.sort((a, b) => a - b);
   let cut = times[max - 1]!;
   // rows in the same ms as the cut beyond the budget: cut one ms earlier (never empty)
@@ -158,10 +158,10 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
   };
   let t0 = Infinity;
   let tEnd = -Infinity;
-  for (const log of run.machines) {
-    if (!log.rows.length) continue;
-    t0 = Math.min(t0, log.rows[0]!.epochMs);
-    tEnd = Math.max(tEnd, log.rows[log.rows.length - 1]!.epochMs);
+  for (const c of run.cols) {
+    if (!c.length) continue;
+    t0 = Math.min(t0, c.epochMs[0]!);
+    tEnd = Math.max(tEnd, c.epochMs[c.length - 1]!);
   }
   if (t0 === Infinity) t0 = tEnd = 0;
   const span = Math.max(1, tEnd - t0);
@@ -170,8 +170,9 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
   const statsById = new Map(result.stats.map((s) => [s.machine, s]));
   const inDiagram: number[] = [];
   const lanes: DiagramLane[] = [];
-  const machines: ReportMachine[] = run.machines.map((log) => {
-    const len = log.rows.length;
+  const machines: ReportMachine[] = run.machines.map((log, m) => {
+    const c = run.cols[m]!;
+    const len = c.length;
     const t = new Array<number>(len);
     const lam = new Array<number>(len);
     const q = new Array<number>(len);
@@ -179,12 +180,11 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
     const jy: number[] = [];
     let maxJump = 0;
     for (let i = 0; i < len; i++) {
-      const r = log.rows[i]!;
-      t[i] = r.epochMs - t0;
-      lam[i] = r.lamport;
-      q[i] = r.queueLen;
-      if (r.event === 'RECEIVE') {
-        const jump = r.lamport - (i > 0 ? log.rows[i - 1]!.lamport : 0);
+      t[i] = c.epochMs[i]! - t0;
+      lam[i] = c.lamport[i]!;
+      q[i] = c.queueLen[i]!;
+      if (c.event[i] === 'RECEIVE') {
+        const jump = c.lamport[i]! - (i > 0 ? c.lamport[i - 1]! : 0);
         jx.push(t[i]!);
         jy.push(jump);
         if (jump > maxJump) maxJump = jump;
@@ -214,19 +214,19 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
       kind: new Array<number>(keep),
     };
     for (let i = 0; i < keep; i++) {
-      const r = log.rows[i]!;
-      let e = evIndex.get(r.event);
+      const ev = c.event[i]!;
+      let e = evIndex.get(ev);
       if (e === undefined) {
         e = eventNames.length;
-        eventNames.push(r.event);
-        evIndex.set(r.event, e);
+        eventNames.push(ev);
+        evIndex.set(ev, e);
       }
       lane.ev[i] = e;
-      lane.line[i] = r.line;
+      lane.line[i] = c.line[i]!;
       lane.vector[i] = formatDense(run.layout, log.vectors.subarray(i * n, i * n + n));
-      lane.msgId[i] = r.msgId;
-      lane.peer[i] = r.peer;
-      lane.kind[i] = r.event === 'SEND' || r.event === 'RECEIVE' ? kindOf(r.detail) : -1;
+      lane.msgId[i] = c.msgIdAt(i);
+      lane.peer[i] = c.peer[i]!;
+      lane.kind[i] = ev === 'SEND' || ev === 'RECEIVE' ? kindOf(c.detail[i]!) : -1;
     }
     lanes.push(lane);
     const s = statsById.get(log.machine);
@@ -255,11 +255,11 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
   });
   const received = receivedKeys(run);
   const undelivered: number[] = [];
-  run.machines.forEach((log, m) => {
+  run.cols.forEach((c, m) => {
     for (let i = 0; i < inDiagram[m]!; i++) {
-      const r = log.rows[i]!;
-      if (r.event !== 'SEND') continue;
-      for (const to of parsePeers(r.peer)) if (!received.has(`${r.msgId}>${to}`)) undelivered.push(m, i, to, lanes[m]!.kind[i]!);
+      if (c.event[i] !== 'SEND') continue;
+      const id = c.msgIdAt(i);
+      for (const to of parsePeers(c.peer[i]!)) if (!received.has(`${id}>${to}`)) undelivered.push(m, i, to, lanes[m]!.kind[i]!);
     }
   });
   const diagramRows = inDiagram.reduce((a, b) => a + b, 0);

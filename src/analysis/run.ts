@@ -1,8 +1,9 @@
 /**
  * The indexed run: parsed logs plus the lookups every statistic and checker needs (SEND rows by
  * msg_id, which machines were killed, the algorithm named in the START rows, which message copies
- * arrived). Built once, in one pass over the rows plus one over the RECEIVE rows, then shared
- * read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
+ * arrived). Built once, in one pass over the rows plus one over the RECEIVE rows (reading the
+ * logs' columns, analysis/columns.ts, derived from the row objects for logs built in memory), then
+ * shared read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
  * number, not hashed as strings; any other msg_id goes through a string map with the same result.
  */
 import { parseDetail } from '../core/logRow.js';
@@ -10,6 +11,7 @@ import type { MachineId } from '../core/types.js';
 import type { FaultRecord } from '../core/faultsFile.js';
 import type { SharedFileText } from '../core/sharedFile.js';
 import type { RunSideInputs } from './runInputs.js';
+import { columnsOfRows, type LogColumns, NO_MSG_ID } from './columns.js';
 import type { LogEntry, MachineLog, RowRef, RunLogs } from './types.js';
 
 /** An indexed run. Invariant: read-only once built; refs point into `machines`. */
@@ -20,6 +22,8 @@ export interface Run {
   /** The run's injected faults (faults.csv), null when not given (RunInputs). */
   readonly faults: readonly FaultRecord[] | null;
   readonly machines: readonly MachineLog[];
+  /** Per machine: its rows column by column (MachineLog.columns, or built from its rows). */
+  readonly cols: readonly LogColumns[];
   /** Vector layout (ascending ids) and its length. */
   readonly layout: readonly MachineId[];
   readonly n: number;
@@ -100,13 +104,17 @@ export function copyReceived(run: Run, m: number, i: number, to: MachineId): boo
 
 /** `file:line` of a row. */
 export function where(run: Run, ref: RowRef): string {
-  const log = run.machines[ref.m]!;
-  return `${log.file}:${log.rows[ref.i]!.line}`;
+  return `${run.machines[ref.m]!.file}:${run.cols[ref.m]!.line[ref.i]!}`;
 }
 
 /** `file:line` of row i of a log. */
 export function whereIn(log: MachineLog, i: number): string {
-  return `${log.file}:${log.rows[i]!.line}`;
+  return `${log.file}:${log.columns ? log.columns.line[i]! : log.rows[i]!.line}`;
+}
+
+/** `file:line` of row i of machine index m. */
+export function whereAt(run: Run, m: number, i: number): string {
+  return `${run.machines[m]!.file}:${run.cols[m]!.line[i]!}`;
 }
 
 /** Row i's vector as a view (length n) into the log's vector storage. Do not mutate. */
@@ -163,36 +171,6 @@ export function formatDense(layout: readonly MachineId[], v: ArrayLike<number>):
 }
 
 /**
- * A msg_id `<sender>-<seq>` in canonical decimal (no sign, no leading zero, both < 2^31): sets
- * MSG.sender and MSG.seq and returns true; false for any other text. Two canonical msg_ids are
- * equal strings iff their numbers are equal, so numbers can stand for them.
- */
-const MSG = { sender: 0, seq: 0 };
-function canonicalMsgId(id: string): boolean {
-  const len = id.length;
-  let k = 0;
-  let v = 0;
-  for (; k < len; k++) {
-    const c = id.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) break;
-    if (k === 10 || (k > 0 && v === 0)) return false;
-    v = v * 10 + c;
-  }
-  if (k === 0 || k === len || id.charCodeAt(k) !== 45 /* - */ || v > 0x7fffffff) return false;
-  MSG.sender = v;
-  const s0 = ++k;
-  v = 0;
-  for (; k < len; k++) {
-    const c = id.charCodeAt(k) - 48;
-    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return false;
-    v = v * 10 + c;
-  }
-  if (k === s0 || v > 0x7fffffff) return false;
-  MSG.seq = v;
-  return true;
-}
-
-/**
  * msg_id → run-wide row number of its first SEND. Canonical ids of senders in the layout live in
  * one array per sender indexed by seq (seqs are dense: 1, 2, 3, ...); the rest in a string map.
  */
@@ -208,25 +186,28 @@ class SendIndex {
     this.bySeq = Array.from({ length: layoutIndex.size }, () => new Int32Array(0));
   }
 
-  /** Run-wide row number of the first SEND of msgId, or -1. */
-  get(msgId: string): number {
-    if (canonicalMsgId(msgId)) {
-      const j = this.layoutIndex.get(MSG.sender);
-      if (j !== undefined && MSG.seq <= this.maxSeq) {
+  /** Run-wide row number of the first SEND of the msg_id of row i of `c`, or -1. */
+  get(c: LogColumns, i: number): number {
+    const sender = c.msgSender[i]!;
+    if (sender >= 0) {
+      const j = this.layoutIndex.get(sender);
+      const seq = c.msgSeq[i]!;
+      if (j !== undefined && seq <= this.maxSeq) {
         const arr = this.bySeq[j]!;
-        return MSG.seq < arr.length ? arr[MSG.seq]! - 1 : -1;
+        return seq < arr.length ? arr[seq]! - 1 : -1;
       }
     }
-    return this.other.get(msgId) ?? -1;
+    return this.other.get(c.msgIdAt(i)) ?? -1;
   }
 
-  /** Records g as the first SEND of msgId unless one is known; returns the first SEND's row number. */
-  add(msgId: string, g: number): number {
-    if (canonicalMsgId(msgId)) {
-      const j = this.layoutIndex.get(MSG.sender);
-      if (j !== undefined && MSG.seq <= this.maxSeq) {
+  /** Records g as the first SEND of the msg_id of row i of `c` unless one is known; returns the first SEND's row number. */
+  add(c: LogColumns, i: number, g: number): number {
+    const sender = c.msgSender[i]!;
+    if (sender >= 0) {
+      const j = this.layoutIndex.get(sender);
+      const seq = c.msgSeq[i]!;
+      if (j !== undefined && seq <= this.maxSeq) {
         let arr = this.bySeq[j]!;
-        const seq = MSG.seq;
         if (seq >= arr.length) {
           const grown = new Int32Array(Math.max(seq + 1, arr.length * 2, 64));
           grown.set(arr);
@@ -238,6 +219,7 @@ class SendIndex {
         return g;
       }
     }
+    const msgId = c.msgIdAt(i);
     const known = this.other.get(msgId);
     if (known !== undefined) return known;
     this.other.set(msgId, g);
@@ -252,11 +234,12 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const machineIndex = new Map<MachineId, number>();
   logs.machines.forEach((log, m) => machineIndex.set(log.machine, m));
   const M = logs.machines.length;
+  const cols = logs.machines.map((log) => log.columns ?? columnsOfRows(log.rows));
   const rowBase: number[] = [];
   let totalRows = 0;
-  for (const log of logs.machines) {
+  for (const c of cols) {
     rowBase.push(totalRows);
-    totalRows += log.rows.length;
+    totalRows += c.length;
   }
   // run-wide row number → (machine, row)
   const machineOfRow = (g: number): number => {
@@ -279,34 +262,34 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   let algorithm: string | null = null;
 
   logs.machines.forEach((log, m) => {
-    const rows = log.rows;
+    const c = cols[m]!;
+    const { length, event, detail, peer } = c;
     const base = rowBase[m]!;
-    const first = new Int32Array(rows.length).fill(-1);
+    const first = new Int32Array(length).fill(-1);
     firstSendOf.push(first);
     let wasKilled = false;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const ev = r.event;
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
       if (ev === 'SEND') {
-        const g = sendIndex.add(r.msgId, base + i);
+        const g = sendIndex.add(c, i, base + i);
         first[i] = g;
         if (g !== base + i) duplicateSends.push({ m, i });
         else firstSends.push(g);
       } else if (ev === 'DROP') {
         // a receiver's refusal (dir=in: its queue was full) is about the copy sent to it; summaries have no msg_id
-        if (r.detail.includes('dir=in')) {
-          if (r.msgId !== '') drops.set(`${r.msgId}>${log.machine}`, { m, i });
-        } else for (const to of parsePeers(r.peer)) drops.set(`${r.msgId}>${to}`, { m, i });
+        const id = c.msgIdAt(i);
+        if (detail[i]!.includes('dir=in')) {
+          if (id !== '') drops.set(`${id}>${log.machine}`, { m, i });
+        } else for (const to of parsePeers(peer[i]!)) drops.set(`${id}>${to}`, { m, i });
       } else if (ev === 'START') {
         if (algorithm === null) {
-          const a = parseDetail(r.detail).get('algorithm');
+          const a = parseDetail(detail[i]!).get('algorithm');
           if (a) algorithm = a;
         }
-        if (i > 0 && rows[i - 1]!.event !== 'STOP') wasKilled = true;
+        if (i > 0 && event[i - 1] !== 'STOP') wasKilled = true;
       }
     }
-    const last = rows[rows.length - 1];
-    const isStopped = last !== undefined && last.event === 'STOP';
+    const isStopped = length > 0 && event[length - 1] === 'STOP';
     stopped.push(isStopped);
     killed.push(wasKilled || !isStopped);
   });
@@ -314,18 +297,18 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
   const pairedSendM: Int32Array[] = [];
   const pairedSendI: Int32Array[] = [];
   const receivedCopies = new CopySet(totalRows, M);
-  logs.machines.forEach((log, m) => {
-    const rows = log.rows;
+  for (let m = 0; m < M; m++) {
+    const c = cols[m]!;
+    const { length, event, msgSender } = c;
     const first = firstSendOf[m]!;
-    const pm = new Int32Array(rows.length).fill(-1);
-    const pi = new Int32Array(rows.length).fill(-1);
+    const pm = new Int32Array(length).fill(-1);
+    const pi = new Int32Array(length).fill(-1);
     let sm = 0; // machine of the last paired SEND: most lookups hit it or a neighbour
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.event !== 'RECEIVE') continue;
-      const g = sendIndex.get(r.msgId);
+    for (let i = 0; i < length; i++) {
+      if (event[i] !== 'RECEIVE') continue;
+      const g = sendIndex.get(c, i);
       if (g < 0) continue;
-      if (r.msgId === '') {
+      if (msgSender[i] === NO_MSG_ID) {
         // not paired, but it is the receipt of a copy of a SEND without msg_id (as in receivedKeys)
         receivedCopies.add(g, m);
         continue;
@@ -338,7 +321,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
     }
     pairedSendM.push(pm);
     pairedSendI.push(pi);
-  });
+  }
 
   let sends: Map<string, RowRef> | null = null;
   return {
@@ -346,6 +329,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
     sharedFile: side.sharedFile ?? null,
     faults: side.faults ?? null,
     machines: logs.machines,
+    cols,
     layout: logs.layout,
     n: logs.layout.length,
     layoutIndex,
@@ -358,7 +342,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
         for (const g of firstSends) {
           const m = machineOfRow(g);
           const i = g - rowBase[m]!;
-          sends.set(logs.machines[m]!.rows[i]!.msgId, { m, i });
+          sends.set(cols[m]!.msgIdAt(i), { m, i });
         }
       }
       return sends;

@@ -164,19 +164,19 @@ export function faultWindows(run: Run, faults: readonly FaultRecord[] | null, en
     for (const [m, p] of openPause) out.push({ kind: 'pause', machine: m, from: p.from, to: null, label: `pause m${m} (${p.spec})`, source: 'faults.csv' });
     if (partitionFrom !== null) out.push({ kind: 'partition', machine: null, from: partitionFrom, to: null, label: `partition ${partitionSpecs.join(' + ')}`, source: 'faults.csv' });
   } else {
-    for (const log of run.machines) {
-      const rows = log.rows;
-      for (let i = 1; i < rows.length; i++) {
-        if (rows[i]!.event === 'START' && rows[i - 1]!.event !== 'STOP') {
-          const from = crashInstant(run, log.machine, rows[i - 1]!.epochMs, rows[i]!.epochMs);
-          out.push({ kind: 'kill', machine: log.machine, from, to: rows[i]!.epochMs, label: `m${log.machine} down (crash gap in ${log.file})`, source: 'log' });
+    run.machines.forEach((log, m) => {
+      const { length, event, epochMs } = run.cols[m]!;
+      for (let i = 1; i < length; i++) {
+        if (event[i] === 'START' && event[i - 1] !== 'STOP') {
+          const from = crashInstant(run, log.machine, epochMs[i - 1]!, epochMs[i]!);
+          out.push({ kind: 'kill', machine: log.machine, from, to: epochMs[i]!, label: `m${log.machine} down (crash gap in ${log.file})`, source: 'log' });
         }
       }
-      const last = rows[rows.length - 1];
-      if (last && last.event !== 'STOP' && last.epochMs < endEpochMs) {
-        out.push({ kind: 'kill', machine: log.machine, from: crashInstant(run, log.machine, last.epochMs, Infinity), to: null, label: `m${log.machine} down (log ends without STOP)`, source: 'log' });
+      const last = length - 1;
+      if (length > 0 && event[last] !== 'STOP' && epochMs[last]! < endEpochMs) {
+        out.push({ kind: 'kill', machine: log.machine, from: crashInstant(run, log.machine, epochMs[last]!, Infinity), to: null, label: `m${log.machine} down (log ends without STOP)`, source: 'log' });
       }
-    }
+    });
   }
   return out.sort((a, b) => a.from - b.from);
 }
@@ -188,12 +188,14 @@ export function faultWindows(run: Run, faults: readonly FaultRecord[] | null, en
 function crashInstant(run: Run, machine: MachineId, lastRow: number, before: number): number {
   let best = Infinity;
   const id = String(machine);
-  for (const log of run.machines) {
-    if (log.machine === machine) continue;
-    for (const r of log.rows) {
-      if (r.event === 'DISCONNECT' && r.epochMs >= lastRow && r.epochMs < before && r.epochMs < best && r.peer.split(';').includes(id)) best = r.epochMs;
+  run.machines.forEach((log, m) => {
+    if (log.machine === machine) return;
+    const { length, event, epochMs, peer } = run.cols[m]!;
+    for (let i = 0; i < length; i++) {
+      const t = epochMs[i]!;
+      if (event[i] === 'DISCONNECT' && t >= lastRow && t < before && t < best && peer[i]!.split(';').includes(id)) best = t;
     }
-  }
+  });
   return best === Infinity ? lastRow : best;
 }
 
@@ -268,32 +270,33 @@ export function runInfo(run: Run, faults: readonly FaultRecord[] | null): RunInf
   let simulated = false;
   let firstDetail: Map<string, string> | null = null;
   const machines: MachineStart[] = [];
-  for (const log of run.machines) {
-    const rows = log.rows;
-    if (rows.length) {
-      startEpochMs = Math.min(startEpochMs, rows[0]!.epochMs);
-      endEpochMs = Math.max(endEpochMs, rows[rows.length - 1]!.epochMs);
+  run.machines.forEach((log, m) => {
+    const { length, event, epochMs, detail } = run.cols[m]!;
+    if (length) {
+      startEpochMs = Math.min(startEpochMs, epochMs[0]!);
+      endEpochMs = Math.max(endEpochMs, epochMs[length - 1]!);
     }
     let seed: number | null = null;
     let tickRate: number | null = null;
     let starts = 0;
-    for (const r of rows) {
-      if (r.event === 'START') {
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
+      if (ev === 'START') {
         starts++;
         if (starts === 1) {
-          const d = parseDetail(r.detail);
+          const d = parseDetail(detail[i]!);
           firstDetail ??= d;
           const s = Number(d.get('seed'));
           const t = Number(d.get('tick_rate'));
           seed = d.has('seed') && Number.isInteger(s) ? s : null;
           tickRate = d.has('tick_rate') && Number.isFinite(t) ? t : null;
           if (d.get('mode') === 'simulated') simulated = true;
-          lastFirstStart = Math.max(lastFirstStart, r.epochMs);
+          lastFirstStart = Math.max(lastFirstStart, epochMs[i]!);
         }
-      } else if (r.event === 'STOP') firstStop = Math.min(firstStop, r.epochMs);
+      } else if (ev === 'STOP') firstStop = Math.min(firstStop, epochMs[i]!);
     }
     machines.push({ id: log.machine, seed, tickRate, starts });
-  }
+  });
   if (startEpochMs === Infinity) startEpochMs = endEpochMs = 0;
   const durationMs = Number.isFinite(firstStop) && Number.isFinite(lastFirstStart) ? Math.max(0, firstStop - lastFirstStart) : endEpochMs - startEpochMs;
   const baseSeed = recoverBaseSeed(machines);

@@ -21,14 +21,31 @@ export function summarize(values: ArrayLike<number>): Summary {
   return { count, max: sorted[count - 1]!, mean: sum / count, p50: rank(0.5), p95: rank(0.95) };
 }
 
-/** Lamport jumps on receives of machine m: lamport(RECEIVE) − lamport(previous row); first row counts from 0. */
-export function receiveJumps(run: Run, m: number): number[] {
-  const rows = run.machines[m]!.rows;
-  const out: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r.event === 'RECEIVE') out.push(r.lamport - (i > 0 ? rows[i - 1]!.lamport : 0));
+/**
+ * How many rows have each event name, as an object whose keys are in order of first appearance
+ * (what counting with `counts[event] = (counts[event] ?? 0) + 1` gives). A log uses a handful of
+ * names: they are found in a short list (by the previous row's name first), not hashed per row.
+ */
+function countEvents(event: readonly string[]): Record<string, number> {
+  const names: string[] = [];
+  const counts: number[] = [];
+  const index = new Map<string, number>(); // for a log with many names
+  let k = -1;
+  for (let i = 0; i < event.length; i++) {
+    const ev = event[i]!;
+    if (k < 0 || names[k] !== ev) {
+      k = names.length <= 16 ? names.indexOf(ev) : (index.get(ev) ?? -1);
+      if (k < 0) {
+        k = names.length;
+        names.push(ev);
+        counts.push(0);
+        index.set(ev, k);
+      }
+    }
+    counts[k]!++;
   }
+  const out: Record<string, number> = {};
+  for (let j = 0; j < names.length; j++) out[names[j]!] = counts[j]!;
   return out;
 }
 
@@ -41,11 +58,11 @@ export function receiveJumps(run: Run, m: number): number[] {
 export function driftEndEpochMs(run: Run): number | null {
   let earliestStop = Infinity;
   let earliestLast = Infinity;
-  run.machines.forEach((log, m) => {
-    const last = log.rows[log.rows.length - 1];
-    if (!last) return;
-    if (last.epochMs < earliestLast) earliestLast = last.epochMs;
-    if (run.stopped[m] && last.epochMs < earliestStop) earliestStop = last.epochMs;
+  run.cols.forEach((c, m) => {
+    if (c.length === 0) return;
+    const last = c.epochMs[c.length - 1]!;
+    if (last < earliestLast) earliestLast = last;
+    if (run.stopped[m] && last < earliestStop) earliestStop = last;
   });
   if (earliestStop !== Infinity) return earliestStop;
   return earliestLast === Infinity ? null : earliestLast;
@@ -62,30 +79,30 @@ export function driftEndEpochMs(run: Run): number | null {
  * O(rows · machines) in the worst case (every row at a distinct ms), which stays cheap for ≤ 50.
  */
 export function computeDrift(run: Run): { maxGap: number[]; finalGap: number[]; endEpochMs: number | null } {
-  const logs = run.machines;
-  const M = logs.length;
+  const cols = run.cols;
+  const M = cols.length;
   const pos = new Int32Array(M);
   const cur = new Float64Array(M);
-  const firstEpoch = logs.map((l) => (l.rows.length ? l.rows[0]!.epochMs : Infinity));
-  const lastEpoch = logs.map((l) => (l.rows.length ? l.rows[l.rows.length - 1]!.epochMs : -Infinity));
+  const firstEpoch = cols.map((c) => (c.length ? c.epochMs[0]! : Infinity));
+  const lastEpoch = cols.map((c) => (c.length ? c.epochMs[c.length - 1]! : -Infinity));
   const endEpochMs = driftEndEpochMs(run);
   const end = endEpochMs ?? Infinity;
   // alive at T: the final gap is frozen at T; otherwise it follows the machine's last alive instant
-  const frozenAtEnd = logs.map((_, m) => firstEpoch[m]! <= end && lastEpoch[m]! >= end);
+  const frozenAtEnd = cols.map((_, m) => firstEpoch[m]! <= end && lastEpoch[m]! >= end);
   const maxGap = new Array<number>(M).fill(0);
   const finalGap = new Array<number>(M).fill(0);
   for (;;) {
     let t = Infinity;
     for (let m = 0; m < M; m++) {
-      const rows = logs[m]!.rows;
+      const c = cols[m]!;
       const p = pos[m]!;
-      if (p < rows.length && rows[p]!.epochMs < t) t = rows[p]!.epochMs;
+      if (p < c.length && c.epochMs[p]! < t) t = c.epochMs[p]!;
     }
     if (t === Infinity) break;
     for (let m = 0; m < M; m++) {
-      const rows = logs[m]!.rows;
+      const { length, epochMs, lamport } = cols[m]!;
       let p = pos[m]!;
-      while (p < rows.length && rows[p]!.epochMs <= t) cur[m] = rows[p++]!.lamport;
+      while (p < length && epochMs[p]! <= t) cur[m] = lamport[p++]!;
       pos[m] = p;
     }
     let maxL = -Infinity;
@@ -111,8 +128,10 @@ function numOrNull(v: string | undefined): number | null {
 export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
   const drift = computeDrift(run);
   return run.machines.map((log, m) => {
-    const rows = log.rows;
-    const eventsByType: Record<string, number> = {};
+    const { length, event, clock, queueLen, detail, epochMs, lamport } = run.cols[m]!;
+    const eventsByType = countEvents(event);
+    // Lamport jump on each RECEIVE: lamport(RECEIVE) − lamport(previous row); the first row counts from 0
+    const jumps: number[] = [];
     let clockEvents = 0;
     let starts = 0;
     let tickRate: number | null = null;
@@ -122,52 +141,51 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
     let sent = 0;
     let received = 0;
     let dropped = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      eventsByType[r.event] = (eventsByType[r.event] ?? 0) + 1;
-      if (r.clock) clockEvents++;
-      if (r.queueLen > qMax) qMax = r.queueLen;
-      qSum += r.queueLen;
-      switch (r.event) {
+    for (let i = 0; i < length; i++) {
+      const ev = event[i]!;
+      const q = queueLen[i]!;
+      if (clock[i] === 1) clockEvents++;
+      if (q > qMax) qMax = q;
+      qSum += q;
+      switch (ev) {
         case 'SEND':
           sent++;
           break;
         case 'RECEIVE':
           received++;
+          jumps.push(lamport[i]! - (i > 0 ? lamport[i - 1]! : 0));
           break;
         case 'DROP':
           dropped++;
           break;
         case 'START':
           if (starts++ === 0) {
-            const d = parseDetail(r.detail);
+            const d = parseDetail(detail[i]!);
             tickRate = numOrNull(d.get('tick_rate'));
             seed = numOrNull(d.get('seed'));
           }
           break;
       }
     }
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const jumps = receiveJumps(run, m);
+    const last = length - 1;
     let over1 = 0;
     for (const j of jumps) if (j > 1) over1++;
     return {
       machine: log.machine,
       file: log.file,
-      rows: rows.length,
+      rows: length,
       tickRate,
       seed,
       starts,
       killed: run.killed[m]!,
-      firstEpochMs: first?.epochMs ?? 0,
-      lastEpochMs: last?.epochMs ?? 0,
-      runLengthMs: first && last ? last.epochMs - first.epochMs : 0,
+      firstEpochMs: length ? epochMs[0]! : 0,
+      lastEpochMs: length ? epochMs[last]! : 0,
+      runLengthMs: length ? epochMs[last]! - epochMs[0]! : 0,
       eventsByType,
       clockEvents,
-      finalLamport: last?.lamport ?? 0,
+      finalLamport: length ? lamport[last]! : 0,
       jumps: { ...summarize(jumps), over1 },
-      queue: { max: qMax, mean: rows.length ? qSum / rows.length : 0, final: last?.queueLen ?? 0 },
+      queue: { max: qMax, mean: length ? qSum / length : 0, final: length ? queueLen[last]! : 0 },
       messages: {
         sent,
         sentCopies: tally.copiesBySender[m] ?? 0,

@@ -23,6 +23,34 @@ export interface LogEntry {
 }
 
 /**
+ * The rows of one log file, row i across every column. Invariant: every column has `length`
+ * entries; `clock[i]` is 1 iff `event[i]` is a clock event; equal to the row objects' fields.
+ */
+export interface LogColumns {
+  readonly length: number;
+  readonly line: Float64Array;
+  readonly epochMs: Float64Array;
+  readonly lamport: Float64Array;
+  readonly queueLen: Float64Array;
+  readonly clock: Uint8Array;
+  readonly event: readonly string[];
+  readonly peer: readonly string[];
+  /**
+   * msg_id as numbers: when it is `<sender>-<seq>` in canonical decimal (columns.ts splitMsgId),
+   * msgSender[i] ≥ 0 and msgSeq[i] hold them; msgSender[i] is NO_MSG_ID for an empty
+   * msg_id and OTHER_MSG_ID for any other text. msgIdAt gives the text.
+   */
+  readonly msgSender: Int32Array;
+  readonly msgSeq: Int32Array;
+  /** The `msg_id` column of row i. */
+  msgIdAt(i: number): string;
+  readonly detail: readonly string[];
+  /** The `time` column of row i (kept as text until asked for: `analyze` never reads it). */
+  timeAt(i: number): string;
+}
+
+/** A copy of `a` with room for `size` entries. */
+/**
  * One machine's log file, rows in file order.
  * Invariant: `vectors.length === rows.length * layout.length`; entry j (layout index) of row i
  * is `vectors[i * layout.length + j]`.
@@ -33,6 +61,11 @@ export interface MachineLog {
   readonly machine: MachineId;
   readonly rows: readonly LogEntry[];
   readonly vectors: Int32Array;
+  /**
+   * The rows column by column, when the producer has them (the file reader does; then `rows` is
+   * built from them on first use). Absent: indexRun derives them from `rows`.
+   */
+  readonly columns?: LogColumns;
 }
 
 /**

@@ -2,9 +2,12 @@
  * Streaming reader of a run's event logs: every `log_<id>.csv` of a directory into typed rows with
  * file and line numbers. Each file is read in 1 MiB pieces and scanned by fastCsv.ts, which
  * gives csv-parse's records on the files we write (LF or CRLF, quoted fields) without making a
- * string per field; rows are converted from the field bounds. Whatever the scanner does not follow
- * exactly (a stray CR, bad quoting, UTF-16) makes the file be read again with csv-parse's stream API,
- * so the result is always csv-parse's. Both paths feed one row builder (same checks, same errors).
+ * string per field; each row is converted from the field bounds straight into the log's columns
+ * (analysis/columns.ts: numbers in typed arrays, msg_id as numbers, shared strings, the time left
+ * in the piece's text), and the row objects are built from the columns only when first asked for
+ * (`analyze` and `report` never ask). Whatever the scanner does not follow exactly (a stray CR,
+ * bad quoting, UTF-16) makes the file be read again with csv-parse's stream API, so the result is
+ * always csv-parse's. Both paths feed one row builder (same checks, same errors).
  *
  * Unreadable input throws LabError: LOG_NOT_FOUND for a missing directory or one without logs,
  * LOG_UNREADABLE `<file>:<line>: <what>` for a bad header, wrong column count, non-numeric field,
@@ -23,6 +26,10 @@ import { parseVector, parseVectorCodes, parseVectorInto } from '../../core/vecto
 import type { MachineId } from '../../core/types.js';
 import type { LogEntry, MachineLog, RunLogs } from '../../analysis/types.js';
 import { type CharCodes, charCodesOf, CsvScanner, type CsvSink, splitLine } from './fastCsv.js';
+import { ColumnsBuilder, type LogColumns, MSG_ID, NO_MSG_ID, OTHER_MSG_ID, rowsOfColumns } from '../../analysis/columns.js';
+
+/** A log as the reader returns it: always with its columns. */
+export type ReadLog = MachineLog & { readonly columns: LogColumns };
 
 /** File names the reader picks up, capturing the machine id. */
 export const LOG_FILE_RE = /^log_(\d+)\.csv$/;
@@ -42,6 +49,35 @@ function parseUint(text: string, a = 0, b = text.length): number {
   return v;
 }
 
+/** splitMsgId (analysis/columns.ts) of the text whose code units are codes[a..b), without making the string. */
+function splitMsgIdCodes(codes: CharCodes, a: number, b: number): void {
+  MSG_ID.seq = 0;
+  if (a === b) {
+    MSG_ID.sender = NO_MSG_ID;
+    return;
+  }
+  MSG_ID.sender = OTHER_MSG_ID;
+  let k = a;
+  let v = 0;
+  for (; k < b; k++) {
+    const c = codes[k]! - 48;
+    if (c < 0 || c > 9) break;
+    if (k - a === 10 || (k > a && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === a || k === b || codes[k] !== 45 /* - */ || v > 0x7fffffff) return;
+  const sender = v;
+  const s0 = ++k;
+  v = 0;
+  for (; k < b; k++) {
+    const c = codes[k]! - 48;
+    if (c < 0 || c > 9 || k - s0 === 10 || (k > s0 && v === 0)) return;
+    v = v * 10 + c;
+  }
+  if (k === s0 || v > 0x7fffffff) return;
+  MSG_ID.sender = sender;
+  MSG_ID.seq = v;
+}
 
 /** Shared state while reading the files of one run. */
 interface LayoutState {
@@ -76,7 +112,9 @@ const MAX_SHARED_LENGTH = 32;
  * checks and messages are exactly those of `record`.
  */
 class LogBuilder implements CsvSink {
-  rows: LogEntry[] = [];
+  readonly cols = new ColumnsBuilder();
+  /** The codes of the piece the columns' time offsets point into (a new piece = a new object). */
+  private pieceCodes: CharCodes | null = null;
   vectors = new Int32Array(0);
   sawHeader = false;
   /** A bad record; fatal unless it turns out to be a torn last line. */
@@ -149,7 +187,7 @@ class LogBuilder implements CsvSink {
     }
     this.fastIds = layout.ids;
     const n = this.n;
-    const idx = this.rows.length;
+    const idx = this.cols.length;
     this.reserve(idx);
     if (!parseVectorInto(vectorText, layout.ids, this.vectors, idx * n)) {
       const p = parseVector(vectorText);
@@ -160,7 +198,22 @@ class LogBuilder implements CsvSink {
           : `vector ids ${[...p.keys()].join(',')} differ from the run's layout ${layout.ids.join(',')} (${layout.from})`,
       ));
     }
-    this.rows.push({ line, time, epochMs, event, lamport, queueLen, peer, msgId, detail, clock: isClockEvent(event) });
+    this.cols.pushRow(line, time, epochMs, event, isClockEvent(event), lamport, queueLen, peer, msgId, detail);
+  }
+
+  /** Rows so far. */
+  get rowCount(): number {
+    return this.cols.length;
+  }
+
+  /** Makes room for about `rows` rows in all (an estimate: fewer or more are fine). */
+  expectRows(rows: number): void {
+    this.cols.reserve(rows);
+    if (this.n > 0 && rows * this.n > this.vectors.length) {
+      const grown = new Int32Array(rows * this.n);
+      grown.set(this.vectors);
+      this.vectors = grown;
+    }
   }
 
   /** Room for the vector of row idx. */
@@ -201,7 +254,12 @@ class LogBuilder implements CsvSink {
     if (len > MAX_SHARED_LENGTH) return text.slice(a, b);
     const h = (len * 31 + codes[a]! * 7 + codes[b - 1]! * 3 + codes[(a + b) >> 1]!) & (SHARED_SLOTS - 1);
     const hit = this.sharedSlots[h];
-    if (hit !== undefined && hit.length === len && text.startsWith(hit, a)) return hit;
+    if (hit !== undefined && hit.length === len) {
+      // compared code unit by code unit: text.startsWith(hit, a) measured several times slower here
+      let j = 0;
+      while (j < len && hit.charCodeAt(j) === codes[a + j]) j++;
+      if (j === len) return hit;
+    }
     const v = text.slice(a, b);
     this.sharedSlots[h] = v;
     return v;
@@ -220,15 +278,15 @@ class LogBuilder implements CsvSink {
       if (t1 < 0 || t1 >= b) break fast;
       // epoch_ms: 1..15 digits
       let i = t1 + 1;
-      let v = 0;
+      // (its own variable: past 2^31 it is a double, the small fields below stay small integers)
+      let epochMs = 0;
       let k = i;
       for (; k < b; k++) {
         const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
-        v = v * 10 + c;
+        epochMs = epochMs * 10 + c;
       }
       if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      const epochMs = v;
       // machine
       i = k + 1;
       const m = this.machineCodes;
@@ -244,30 +302,28 @@ class LogBuilder implements CsvSink {
       if (ev < 0) break fast;
       // lamport
       i = k + 1;
-      v = 0;
+      let lamport = 0;
       for (k = i; k < b; k++) {
         const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
-        v = v * 10 + c;
+        lamport = lamport * 10 + c;
       }
       if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      const lamport = v;
       // vector
       i = k + 1;
-      const idx = this.rows.length;
+      const idx = this.cols.length;
       this.reserve(idx);
       k = parseVectorCodes(codes, ids, this.vectors, idx * this.n, i, b);
       if (k < 0 || codes[k]! !== 44 || k >= b) break fast;
       // queue_len
       i = k + 1;
-      v = 0;
+      let queueLen = 0;
       for (k = i; k < b; k++) {
         const c = codes[k]! - 48;
         if (c < 0 || c > 9) break;
-        v = v * 10 + c;
+        queueLen = queueLen * 10 + c;
       }
       if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      const queueLen = v;
       // peer, msg_id, detail (the rest: no more commas)
       const p0 = k + 1;
       let p1 = p0;
@@ -279,18 +335,26 @@ class LogBuilder implements CsvSink {
       if (m1 >= b) break fast;
       const d0 = m1 + 1;
       for (k = d0; k < b; k++) if (codes[k]! === 44) break fast;
-      this.rows.push({
+      const cols = this.cols;
+      if (codes !== this.pieceCodes) {
+        this.pieceCodes = codes;
+        cols.setPiece(text);
+      }
+      splitMsgIdCodes(codes, m0, m1);
+      cols.push(
         line,
-        time: text.slice(a, t1),
         epochMs,
-        event: this.events[ev]!,
+        this.events[ev]!,
+        this.eventClock[ev]!,
         lamport,
         queueLen,
-        peer: this.shared(text, codes, p0, p1),
-        msgId: text.slice(m0, m1),
-        detail: this.shared(text, codes, d0, b),
-        clock: this.eventClock[ev]!,
-      });
+        this.shared(text, codes, p0, p1),
+        MSG_ID.sender,
+        MSG_ID.seq,
+        this.shared(text, codes, d0, b),
+      );
+      if (MSG_ID.sender === OTHER_MSG_ID) cols.pushOtherMsgId(text.slice(m0, m1));
+      cols.pushTimeAt(a);
       return;
     }
     this.record(splitLine(text, a, b), line);
@@ -300,8 +364,19 @@ class LogBuilder implements CsvSink {
     this.record(fields, line);
   }
 
-  result(): MachineLog {
-    return { file: this.file, machine: this.machine, rows: this.rows, vectors: this.vectors.subarray(0, this.rows.length * this.n) };
+  /** The log: its columns, and its row objects built from them when first asked for. */
+  result(): ReadLog {
+    const columns = this.cols.finish();
+    let rows: LogEntry[] | null = null;
+    return {
+      file: this.file,
+      machine: this.machine,
+      vectors: this.vectors.subarray(0, columns.length * this.n),
+      columns,
+      get rows(): LogEntry[] {
+        return (rows ??= rowsOfColumns(columns));
+      },
+    };
   }
 }
 
@@ -317,6 +392,9 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
   const fh = await open(path, 'r');
   try {
     const scanner = new CsvScanner(builder);
+    const { size } = await fh.stat();
+    let consumed = 0; // bytes scanned so far
+    let estimated = false;
     let buf = Buffer.allocUnsafe(chunk);
     let have = 0;
     let bomDone = false;
@@ -348,8 +426,16 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
       const nl = buf.lastIndexOf(0x0a, have - 1);
       if (nl >= from) {
         const piece = buf.subarray(from, nl + 1);
-        if (!scanner.push(buf.toString('utf8', from, nl + 1), isAscii(piece) ? piece : undefined)) return null;
+        // ASCII bytes are their own code units: latin1 decodes them to the same text, faster
+        const ascii = isAscii(piece);
+        if (!scanner.push(buf.toString(ascii ? 'latin1' : 'utf8', from, nl + 1), ascii ? piece : undefined)) return null;
+        consumed += nl + 1 - from;
         from = nl + 1;
+        if (!estimated && builder.rowCount > 0) {
+          // the rest of the file has rows of about the same length: size the columns once
+          estimated = true;
+          builder.expectRows(Math.ceil((builder.rowCount * size * 1.05) / consumed) + 64);
+        }
       }
       if (from > 0) {
         buf.copy(buf, 0, from, have);
@@ -427,7 +513,7 @@ export async function readLogFile(
   layout: LayoutState = { ids: null, from: '' },
   warnings: string[] = [],
   options: ReadLogFileOptions = {},
-): Promise<MachineLog> {
+): Promise<ReadLog> {
   const before = { ids: layout.ids, from: layout.from };
   let builder = new LogBuilder(file, machine, layout);
   let ending: { endsWithNewline: boolean } | null = null;
@@ -479,7 +565,7 @@ export async function readLogDir(dir: string): Promise<RunLogs> {
   const machines: MachineLog[] = [];
   for (const f of files) {
     const log = await readLogFile(join(dir, f.name), f.name, f.id, layout, warnings);
-    if (log.rows.length > 0) machines.push(log);
+    if (log.columns.length > 0) machines.push(log);
     else warnings.push(`${f.name}: no rows`);
   }
   if (machines.length === 0 || layout.ids === null) throw new LabError('LOG_UNREADABLE', `no rows in any log file in ${dir}`);
