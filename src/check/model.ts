@@ -2,8 +2,9 @@
  * The model the checker explores: N machines running the algorithms' own code (built
  * through the registry) inside the runtime's own MachineEngine, which stamps the clocks exactly as
  * in real runs and the simulator. Nothing of an algorithm or of the clock rules is copied here:
- * for every step the engine is rebuilt around a copy of the machine's stored state (its algorithm
- * state through the algorithm's `init`, its clocks and message numbering through `restore`), driven
+ * for every step the machine's engine (one per machine, reused) is reloaded with a copy of the
+ * machine's stored state, its clocks and message numbering (MachineEngine.reload: as a new engine
+ * around that state; a start or restart builds a new engine, whose algorithm's init runs), driven
  * once, and read back.
  *
  * A global state: every machine's algorithm state, Lamport and vector clock, message sequence
@@ -151,6 +152,10 @@ export class Model {
   private readonly writer = new KeyWriter();
   private readonly lamPositions: number[] = [];
   private readonly connectedCache = new Map<number, ReadonlySet<MachineId>[]>();
+  /** One engine per machine, reloaded for every step (MachineEngine.reload); rows discarded. */
+  private readonly engines: (MachineEngine | undefined)[] = [];
+  /** The same, writing rows into `rows` (replays). */
+  private readonly recordingEngines: (MachineEngine | undefined)[] = [];
   private readonly startEpoch: number;
 
   // --- the step in progress -------------------------------------------------------------------
@@ -258,7 +263,30 @@ export class Model {
     return startRowDetail({ seed: 0, tickRate: rate, algorithm: this.config.algorithmName, more: { mode: 'checked', tick_ms: this.config.tickMs }, restoredRows: restoredRows ?? undefined });
   }
 
-  /** Runs one operation on machine m of the working state, through a fresh engine. */
+  /**
+   * Machine m's engine for a step: built around the algorithm (init hands over `slotState` or,
+   * for a start, runs the algorithm's own init), with the connected view of the working state.
+   */
+  private newEngine(m: number): MachineEngine {
+    return new MachineEngine({
+      self: this.ids[m]!,
+      members: this.ids,
+      layout: this.layout,
+      algorithm: this.wrappers[m]!,
+      rng: this.rng,
+      sink: this.rows ? this.recordSink : DISCARD,
+      outbox: this.outbox,
+      clock: this.clock,
+      formatTime: this.formatTime,
+      connectedView: this.connected(m),
+    });
+  }
+
+  /**
+   * Runs one operation on machine m of the working state. A start or restart builds a new engine
+   * (the algorithm's init runs in it); any other step reloads machine m's engine (one per machine,
+   * one set for exploring and one, writing rows, for replays) with a copy of the stored state.
+   */
   private exec(m: number, op: number, env: Envelope<unknown> | null, peer: number, detail: string): void {
     const snap = this.work[m]!;
     const fresh = op === OP_INIT || op === OP_RESTART;
@@ -271,23 +299,21 @@ export class Model {
     this.requests = snap.requests;
     const limit = this.config.maxRequests;
     this.rng.denyChance = limit !== undefined && snap.requests >= limit;
-    const engine = new MachineEngine({
-      self: this.ids[m]!,
-      members: this.ids,
-      layout: this.layout,
-      algorithm: this.wrappers[m]!,
-      rng: this.rng,
-      sink: this.rows ? this.recordSink : DISCARD,
-      outbox: this.outbox,
-      clock: this.clock,
-      formatTime: this.formatTime,
-      connectedView: this.connected(m),
-    });
     const l0 = snap.lamport;
     const v0 = snap.vector;
-    engine.restore(l0, EMPTY_MAP, snap.seq);
+    let engine: MachineEngine;
+    if (fresh) {
+      // init runs in the engine's constructor (START and a restart begin from the algorithm's init)
+      engine = this.newEngine(m);
+      engine.restore(l0, EMPTY_MAP, snap.seq);
+      const vec = engine.clock.vector;
+      for (let i = 0; i < vec.length; i++) vec[i] = v0[i]!;
+    } else {
+      const engines = this.rows ? this.recordingEngines : this.engines;
+      engine = engines[m] ?? (engines[m] = this.newEngine(m));
+      engine.reload(this.slotState, l0, v0, snap.seq, this.connected(m));
+    }
     const vec = engine.clock.vector;
-    for (let i = 0; i < vec.length; i++) vec[i] = v0[i]!;
     let queue = snap.queue;
     if (!fresh) for (const q of queue) engine.arrive(q);
     let received: Envelope<unknown> | null = null;
@@ -338,7 +364,7 @@ export class Model {
       alive: true,
       state: engine.algorithmState,
       lamport: engine.clock.lamport,
-      vector: vec,
+      vector: vec.slice(),
       seq: engine.lastSeq,
       ticks: this.curTicks,
       queue,
