@@ -194,7 +194,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
         frontierSize = level.length - k + next.length;
         forEachSuccessor(model, s, (step, choices, succ) => {
           const id = consider(node, d, step, choices, succ);
-          if (id >= 0) next.push({ node: id, s: succ });
+          if (id >= 0) next.push({ node: id, s: model.keep(succ) });
           return stoppedBy === 'exhausted';
         });
         tickProgress();
@@ -213,7 +213,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
       explored++;
       forEachSuccessor(model, s, (step, choices, succ) => {
         const id = consider(node, d, step, choices, succ);
-        if (id >= 0) stack.push({ node: id, s: succ, d: d + 1 });
+        if (id >= 0) stack.push({ node: id, s: model.keep(succ), d: d + 1 });
         return stoppedBy === 'exhausted';
       });
       tickProgress();
