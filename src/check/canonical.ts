@@ -45,6 +45,16 @@ export function deepClone<T>(value: T): T {
 /** Interned strings, shared by every writer so that parts written by different writers agree. */
 const INTERNED = new Map<string, number>();
 
+/** A string's number in keys: below -2^30 (see KeyWriter.str), in order of first use. */
+function intern(s: string): number {
+  let id = INTERNED.get(s);
+  if (id === undefined) {
+    id = -0x40000000 - INTERNED.size;
+    INTERNED.set(s, id);
+  }
+  return id;
+}
+
 /**
  * Builds a state's canonical key as a sequence of 32-bit integers (strings are interned to small
  * numbers). `lam` writes a Lamport value relative to the current base (or nothing, when the
@@ -78,12 +88,7 @@ export class KeyWriter {
    * ±(2^30 − 1)), so a string and a number never look alike.
    */
   str(s: string): void {
-    let id = INTERNED.get(s);
-    if (id === undefined) {
-      id = -0x40000000 - INTERNED.size;
-      INTERNED.set(s, id);
-    }
-    this.int(id);
+    this.int(intern(s));
   }
 
   num(n: number): void {
@@ -356,6 +361,68 @@ export function writeFields(obj: object, w: KeyWriter, known: Readonly<Record<st
     if (f) f(rec[k], w);
     else w.any(rec[k]);
   }
+}
+
+type FieldWriter = (v: unknown, w: KeyWriter) => void;
+
+/** What fieldsWriter knows of one field name: skipped (constant), else its interned id and writer. */
+interface FieldEntry {
+  readonly name: string;
+  readonly skip: boolean;
+  readonly id: number;
+  readonly write: FieldWriter | undefined;
+}
+
+/**
+ * writeFields with `known` and `constant` fixed: writes exactly what writeFields would, but
+ * looks each field name up (constant?, its writer, its interned id) once, remembering the entry
+ * for the name by its position among the object's fields (the objects of one algorithm list their
+ * fields in one order, so the next object's name at that position is usually the same string).
+ */
+export function fieldsWriter(known: Readonly<Record<string, (v: never, w: KeyWriter) => void>>, constant: ReadonlySet<string>): (obj: object, w: KeyWriter) => void {
+  const byName = new Map<string, FieldEntry>();
+  const byPosition: FieldEntry[] = [];
+  const entry = (k: string): FieldEntry => {
+    let e = byName.get(k);
+    if (e === undefined) {
+      const skip = constant.has(k);
+      // interned when first written, as writeFields' w.str(k) would (ids follow first use)
+      e = { name: k, skip, id: skip ? 0 : intern(k), write: known[k] as FieldWriter | undefined };
+      byName.set(k, e);
+    }
+    return e;
+  };
+  return (obj, w) => {
+    const rec = obj as Record<string, unknown>;
+    let i = 0;
+    for (const k in rec) {
+      let e = byPosition[i];
+      if (e === undefined || e.name !== k) byPosition[i] = e = entry(k);
+      i++;
+      if (e.skip) continue;
+      w.int(e.id);
+      if (e.write) e.write(rec[k], w);
+      else w.any(rec[k]);
+    }
+  };
+}
+
+/**
+ * The keys of a Map in ascending numeric order, as `[...m.keys()].sort((a, b) => a - b)` gives
+ * them for number keys, into `out` (reused); null when some key is not a number (or is NaN).
+ */
+export function sortedNumberKeys(m: ReadonlyMap<unknown, unknown>, out: number[]): number[] | null {
+  out.length = 0;
+  for (const k of m.keys()) {
+    if (typeof k !== 'number' || k !== k) return null;
+    let at = out.length;
+    while (at > 0 && out[at - 1]! > k) {
+      out[at] = out[at - 1]!;
+      at--;
+    }
+    out[at] = k;
+  }
+  return out;
 }
 
 /** 53-bit fingerprint of the first `len` integers of `a` (two 32-bit multiplicative hashes). */

@@ -18,11 +18,23 @@ class Shape {
   private readonly children = new Map<string, Shape>();
   private lastKey: string | undefined = undefined;
   private lastChild: Shape | undefined = undefined;
+  /**
+   * A plain object with these keys in this order (values undefined): thawing copies it with a
+   * spread, which makes the object with all its keys at once instead of adding them one by one.
+   */
+  readonly template: Record<string, unknown> | null;
 
   constructor(
     readonly keys: readonly string[],
     readonly nullProto: boolean,
-  ) {}
+  ) {
+    if (nullProto) this.template = null;
+    else {
+      const t: Record<string, unknown> = {};
+      for (const k of keys) t[k] = undefined;
+      this.template = t;
+    }
+  }
 
   /** The shape with `key` appended. */
   child(key: string): Shape {
@@ -139,7 +151,7 @@ function decode(): unknown {
   const x = src[pos++];
   if (x === null || typeof x !== 'object') return x;
   if (x instanceof Shape) {
-    const o: Record<string, unknown> = x.nullProto ? Object.create(null) : {};
+    const o: Record<string, unknown> = x.template ? { ...x.template } : Object.create(null);
     const keys = x.keys;
     for (let i = 0; i < keys.length; i++) o[keys[i]!] = decode();
     return o;

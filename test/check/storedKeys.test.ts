@@ -1,10 +1,11 @@
 /**
  * The checker's representations (src/check): the stored form of algorithm states (storedState.ts)
- * must thaw to what deepClone makes, and a key assembled from cached parts (canonical.ts
- * KeyAssembler) must be the key one KeyWriter would write and shift, with the same fingerprint.
+ * must thaw to what deepClone makes, a key assembled from cached parts (canonical.ts
+ * KeyAssembler) must be the key one KeyWriter would write and shift, with the same fingerprint,
+ * and the memoising field writer must write what writeFields writes.
  */
 import { describe, expect, it } from 'vitest';
-import { deepClone, fingerprintInts, KeyAssembler, KeyWriter } from '../../src/check/canonical.js';
+import { deepClone, fieldsWriter, fingerprintInts, KeyAssembler, KeyWriter, sortedNumberKeys, writeFields } from '../../src/check/canonical.js';
 import { isStored, store, thaw } from '../../src/check/storedState.js';
 import { Rng } from '../../src/core/rng.js';
 
@@ -105,5 +106,43 @@ describe('keys assembled from parts', () => {
       expect(asm.snapshot(base)).toEqual(expected);
       expect(asm.fingerprint(base)).toBe(fingerprintInts(expected, expected.length));
     }
+  });
+});
+
+describe('field writers', () => {
+  it('fieldsWriter writes what writeFields writes, whatever the order and set of fields of each object', () => {
+    const known = { ts: (v: number, w: KeyWriter) => w.lam(v), kind: (v: string, w: KeyWriter) => w.str(v), map: (v: Map<number, number>, w: KeyWriter) => w.ids(v.keys()) };
+    const constant = new Set(['options']);
+    const fast = fieldsWriter(known, constant);
+    const objects: object[] = [
+      { kind: 'REQUEST', ts: 4 },
+      { kind: 'REPLY', ts: 5, req: 2 },
+      { ts: 5, kind: 'REPLY' },
+      { options: { a: 1 }, kind: 'HELLO', extra: [1, { x: 'y' }], map: new Map([[2, 1]]) },
+      {},
+      { kind: 'RELEASE', ts: 9, resend: true },
+      { 3: 'integer-like', kind: 'REQUEST' },
+    ];
+    for (const round of [0, 1]) {
+      for (const o of round ? [...objects].reverse() : objects) {
+        const a = new KeyWriter();
+        const b = new KeyWriter();
+        writeFields(o, a, known, constant);
+        fast(o, b);
+        expect(b.snapshot(), JSON.stringify(o)).toEqual(a.snapshot());
+      }
+    }
+  });
+
+  it('sortedNumberKeys gives the numeric sort of a Map\'s keys, or null for other keys', () => {
+    const rng = new Rng(3);
+    const into: number[] = [];
+    for (let round = 0; round < 200; round++) {
+      const m = new Map<number, number>();
+      for (let i = rng.int(0, 9); i > 0; i--) m.set(rng.int(-20, 40), i);
+      expect(sortedNumberKeys(m, into)).toEqual([...m.keys()].sort((a, b) => a - b));
+    }
+    expect(sortedNumberKeys(new Map<unknown, number>([[1, 1], ['a', 2]]), into)).toBeNull();
+    expect(sortedNumberKeys(new Map([[NaN, 1]]), into)).toBeNull();
   });
 });
