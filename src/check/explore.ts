@@ -6,7 +6,8 @@
  *
  * Memory: the visited set holds one fingerprint and depth per distinct state (fingerprintSet.ts); the tree of how each state was
  * first reached is three typed-array entries per state (parent, step, choices), enough to replay a
- * counterexample; full states are kept only for the frontier (bfs: the next level; dfs: the stack).
+ * counterexample; full states are kept only for the frontier (bfs: the next level; dfs: the stack),
+ * with their machines' algorithm states in stored form (Model.keep, storedState.ts).
  */
 import { Rng } from '../core/rng.js';
 import type { Finding, GlobalState, Model } from './model.js';
