@@ -115,7 +115,8 @@ export class KeyWriter {
   /**
    * Rewrites the Lamport values recorded in `lamAt` (written raw, with base 0): a value v ≥ base
    * becomes v − base; the values below the base (older than every machine's clock) become their
-   * dense rank from the top among those (−1 the newest of them, −2 the next, ...). Sound when the
+   * dense rank from the top among those (−1 the newest of them, −2 the next, ...); KeyAssembler
+   * applies the same rewriting to cached parts while it hashes them (tested against this). Sound when the
    * algorithm only compares Lamport values and the engine computes max(local, v) + 1 with them:
    * a value below every clock stays below every value made later, so only its order (and
    * equality) among the other old values can matter.
@@ -350,7 +351,8 @@ export class KeyAssembler {
 /**
  * Writes an object's fields: those in `known` with their writer, skipping those in `constant`
  * (the same in every state of a run), and any other field generically. So a field added to an
- * algorithm later is hashed raw, which is sound (it may only make fewer states equal).
+ * algorithm later is hashed raw, which is sound (it may only make fewer states equal). The
+ * abstractions use fieldsWriter, its memoising form; this is the reference it is tested against.
  */
 export function writeFields(obj: object, w: KeyWriter, known: Readonly<Record<string, (v: never, w: KeyWriter) => void>>, constant: ReadonlySet<string>): void {
   const rec = obj as Record<string, unknown>;
