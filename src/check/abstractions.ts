@@ -28,7 +28,7 @@
 import type { AlgorithmOptions } from '../algorithms/registry.js';
 import { electionTiming } from '../algorithms/electionCommon.js';
 import { retransmitAfterMs } from '../algorithms/mutexCommon.js';
-import { type KeyWriter, writeFields } from './canonical.js';
+import { fieldsWriter, type KeyWriter, sortedNumberKeys } from './canonical.js';
 
 /** How states of one algorithm are keyed (see the module header). */
 export interface Abstraction {
@@ -57,9 +57,16 @@ const lam: Writer = (v: number | null, w) => w.lam(v);
 const age: Writer = (v: number | null, w) => w.age(v);
 const ids: Writer = (v: Iterable<number>, w) => w.ids(v);
 const any: Writer = (v: unknown, w) => w.any(v);
+/** The keys of v sorted by id (scratch: `into`, reused; the writers using it do not nest). */
+function sortedIds(v: Map<number, unknown>, into: number[]): readonly number[] {
+  return sortedNumberKeys(v, into) ?? [...v.keys()].sort((a, b) => a - b);
+}
+const lamMapKeys: number[] = [];
+const ageMapKeys: number[] = [];
+const sortedMapKeys: number[] = [];
 /** A map id → Lamport value, sorted by id. */
 const lamMap: Writer = (v: Map<number, number>, w) => {
-  for (const k of [...v.keys()].sort((a, b) => a - b)) {
+  for (const k of sortedIds(v, lamMapKeys)) {
     w.num(k);
     w.lam(v.get(k)!);
   }
@@ -67,31 +74,30 @@ const lamMap: Writer = (v: Map<number, number>, w) => {
 };
 /** A map id → time, sorted by id, times as ages. */
 const ageMap: Writer = (v: Map<number, number>, w) => {
-  for (const k of [...v.keys()].sort((a, b) => a - b)) {
+  for (const k of sortedIds(v, ageMapKeys)) {
     w.num(k);
     w.age(v.get(k)!);
   }
   w.end();
 };
-/** A map id → plain value, sorted by id. */
+/** A map id → plain value, sorted by id (w.any never comes back here, so the scratch is safe). */
 const sortedMap: Writer = (v: Map<number, unknown>, w) => {
-  for (const k of [...v.keys()].sort((a, b) => a - b)) {
+  for (const k of sortedIds(v, sortedMapKeys)) {
     w.num(k);
     w.any(v.get(k));
   }
   w.end();
 };
 
-const membership: Writer = (v: object, w) => writeFields(v, w, { live: ids, downSince: ageMap }, NONE);
+const membership: Writer = fieldsWriter({ live: ids, downSince: ageMap }, NONE);
+const requestKey = fieldsWriter({ ts: lam, id: num }, NONE);
 const requestQueue: Writer = (v: { ts: number; id: number }[], w) => {
-  for (const k of v) writeFields(k, w, { ts: lam, id: num }, NONE);
+  for (const k of v) requestKey(k, w);
   w.end();
 };
 
 /** Mutex bodies: `kind`, the Lamport stamps `ts` and `req` (a REPLY's own request); anything else (resend, ask) raw. */
-function mutexBody(b: unknown, w: KeyWriter): void {
-  writeFields(b as object, w, { kind: str, ts: lam, req: lam }, NONE);
-}
+const mutexBody: (b: unknown, w: KeyWriter) => void = fieldsWriter({ kind: str, ts: lam, req: lam }, NONE) as (b: unknown, w: KeyWriter) => void;
 
 const MUTEX_CONSTANT: ReadonlySet<string> = new Set(['options']);
 
@@ -118,7 +124,7 @@ function mutexAbstraction(name: string, o: AlgorithmOptions, fields: Readonly<Re
     shiftLamport: true,
     maxAgeMs: mutexMaxAge(o),
     keepsNow: false,
-    state: (st, w) => writeFields(st as object, w, fields, MUTEX_CONSTANT),
+    state: fieldsWriter(fields, MUTEX_CONSTANT) as (st: unknown, w: KeyWriter) => void,
     body: mutexBody,
     notes: [
       'Lamport values relative to the least machine clock, older ones by their order only (the algorithm compares them; the engine adds 1)',
@@ -177,8 +183,9 @@ const ELECTION_CONSTANT: ReadonlySet<string> = new Set(['self', 'rank', 'rankSou
 function election(name: string, o: AlgorithmOptions): Abstraction {
   const t = electionTiming(o.heartbeatMs, o.leaderTimeoutMs);
   const maxAge = Math.max(t.heartbeatMs, t.leaderTimeoutMs, t.ackTimeoutMs, t.electionTimeoutMs, t.strayAfterMs);
+  const pendingEntry = fieldsWriter({ to: num, body: any, at: age }, NONE);
   const pending: Writer = (v: object[], w) => {
-    for (const p of v) writeFields(p, w, { to: num, body: any, at: age }, NONE);
+    for (const p of v) pendingEntry(p, w);
     w.end();
   };
   const fields = {
@@ -205,7 +212,7 @@ function election(name: string, o: AlgorithmOptions): Abstraction {
     shiftLamport: false,
     maxAgeMs: maxAge,
     keepsNow: false,
-    state: (st, w) => writeFields(st as object, w, fields, ELECTION_CONSTANT),
+    state: fieldsWriter(fields, ELECTION_CONSTANT) as (st: unknown, w: KeyWriter) => void,
     body: (b, w) => w.any(b),
     notes: [
       'Lamport values left out (the election algorithms never read ctx.lamport or msgLamport)',
@@ -221,7 +228,7 @@ const workload: Abstraction = {
   shiftLamport: false,
   maxAgeMs: 0,
   keepsNow: false,
-  state: (st, w) => writeFields(st as object, w, {}, new Set(['internalMax'])),
+  state: fieldsWriter({}, new Set(['internalMax'])) as (st: unknown, w: KeyWriter) => void,
   body: (b, w) => w.any(b),
   notes: ['the workload keeps no state but its queue; Lamport values left out (it never reads them)'],
 };

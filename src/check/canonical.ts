@@ -45,6 +45,16 @@ export function deepClone<T>(value: T): T {
 /** Interned strings, shared by every writer so that parts written by different writers agree. */
 const INTERNED = new Map<string, number>();
 
+/** A string's number in keys: below -2^30 (see KeyWriter.str), in order of first use. */
+function intern(s: string): number {
+  let id = INTERNED.get(s);
+  if (id === undefined) {
+    id = -0x40000000 - INTERNED.size;
+    INTERNED.set(s, id);
+  }
+  return id;
+}
+
 /**
  * Builds a state's canonical key as a sequence of 32-bit integers (strings are interned to small
  * numbers). `lam` writes a Lamport value relative to the current base (or nothing, when the
@@ -78,12 +88,7 @@ export class KeyWriter {
    * ±(2^30 − 1)), so a string and a number never look alike.
    */
   str(s: string): void {
-    let id = INTERNED.get(s);
-    if (id === undefined) {
-      id = -0x40000000 - INTERNED.size;
-      INTERNED.set(s, id);
-    }
-    this.int(id);
+    this.int(intern(s));
   }
 
   num(n: number): void {
@@ -107,20 +112,11 @@ export class KeyWriter {
     this.int(r);
   }
 
-  /** Appends a cached part written with base 0, recording where its Lamport values lie. */
-  appendRaw(ints: readonly number[], lams: readonly number[]): void {
-    const at = this.len;
-    const buf = this.buf;
-    for (let i = 0; i < ints.length; i++) buf[at + i] = ints[i]!;
-    this.len += ints.length;
-    const rec = this.lamAt;
-    if (rec) for (let i = 0; i < lams.length; i++) rec.push(at + lams[i]!);
-  }
-
   /**
    * Rewrites the Lamport values recorded in `lamAt` (written raw, with base 0): a value v ≥ base
    * becomes v − base; the values below the base (older than every machine's clock) become their
-   * dense rank from the top among those (−1 the newest of them, −2 the next, ...). Sound when the
+   * dense rank from the top among those (−1 the newest of them, −2 the next, ...); KeyAssembler
+   * applies the same rewriting to cached parts while it hashes them (tested against this). Sound when the
    * algorithm only compares Lamport values and the engine computes max(local, v) + 1 with them:
    * a value below every clock stays below every value made later, so only its order (and
    * equality) among the other old values can matter.
@@ -230,12 +226,133 @@ export class KeyWriter {
   snapshot(): number[] {
     return this.buf.slice(0, this.len);
   }
+
+  /**
+   * What was written as a KeyPart, for a writer with Lamport base 0 whose `lamAt` is empty at
+   * reset (or null: no Lamport value is to be shifted).
+   */
+  part(): KeyPart {
+    const at = this.lamAt;
+    const k = at ? at.length : 0;
+    const out = new Array<number>(1 + k + this.len);
+    out[0] = k;
+    for (let i = 0; i < k; i++) out[1 + i] = at![i]!;
+    const buf = this.buf;
+    for (let i = 0; i < this.len; i++) out[1 + k + i] = buf[i]!;
+    return out;
+  }
+}
+
+/**
+ * A piece of a key written once and reused by every state that holds it (a machine's snapshot, a
+ * message in flight): its integers written with Lamport base 0 and where its Lamport values lie,
+ * in one array `[k, p_1, ..., p_k, v_1, ..., v_m]` (p_i: indexes into v, ascending). Invariant:
+ * never mutated once made.
+ */
+export type KeyPart = readonly number[];
+
+/**
+ * A state's key as the concatenation of parts, fingerprinted without being copied. With `shift`,
+ * the Lamport values of the parts are rewritten as KeyWriter.shiftLamports does (v ≥ base: v − base;
+ * below it: −1 for the newest of those, −2 the next, ...). Invariant: `fingerprint(base)` equals
+ * `fingerprintInts` of `snapshot(base)`, which is the sequence a KeyWriter writing the same values
+ * into one buffer and shifting them would hold.
+ */
+export class KeyAssembler {
+  shift = false;
+  private parts: KeyPart[] = [];
+  private count = 0;
+  /** The distinct values below the base, newest first. */
+  private readonly old: number[] = [];
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  add(part: KeyPart): void {
+    this.parts[this.count++] = part;
+  }
+
+  /** Total length; gathers the old values. */
+  private prepare(base: number): number {
+    const parts = this.parts;
+    const old = this.old;
+    old.length = 0;
+    let total = 0;
+    for (let j = 0; j < this.count; j++) {
+      const p = parts[j]!;
+      const k = p[0]!;
+      total += p.length - 1 - k;
+      if (!this.shift) continue;
+      for (let i = 1; i <= k; i++) {
+        const v = p[1 + k + p[i]!]!;
+        if (v >= base) continue;
+        let at = 0;
+        while (at < old.length && old[at]! > v) at++;
+        if (old[at] === v) continue;
+        for (let m = old.length; m > at; m--) old[m] = old[m - 1]!;
+        old[at] = v;
+      }
+    }
+    return total;
+  }
+
+  private shifted(v: number, base: number): number {
+    if (v >= base) return v - base;
+    const old = this.old;
+    let r = 0;
+    while (old[r] !== v) r++;
+    return -1 - r;
+  }
+
+  /** The fingerprint of the key (fingerprintInts of the concatenation). */
+  fingerprint(base: number): number {
+    const total = this.prepare(base);
+    const parts = this.parts;
+    const shift = this.shift;
+    let h1 = 0xdeadbeef ^ total;
+    let h2 = 0x41c6ce57;
+    for (let j = 0; j < this.count; j++) {
+      const p = parts[j]!;
+      const k = p[0]!;
+      const from = 1 + k;
+      let nextLam = shift && k > 0 ? from + p[1]! : -1;
+      let li = 1;
+      for (let i = from; i < p.length; i++) {
+        let x = p[i]!;
+        if (i === nextLam) {
+          x = this.shifted(x, base);
+          nextLam = li < k ? from + p[1 + li++]! : -1;
+        }
+        x |= 0;
+        h1 = Math.imul(h1 ^ x, 2654435761);
+        h2 = Math.imul(h2 ^ x, 1597334677);
+        h1 ^= h1 >>> 15;
+        h2 ^= h2 >>> 13;
+      }
+    }
+    return finishFingerprint(h1, h2);
+  }
+
+  /** The key as one sequence (tests, debugging). */
+  snapshot(base: number): number[] {
+    this.prepare(base);
+    const out: number[] = [];
+    for (let j = 0; j < this.count; j++) {
+      const p = this.parts[j]!;
+      const k = p[0]!;
+      const lams = new Set(this.shift ? p.slice(1, 1 + k) : []);
+      for (let i = 0; i < p.length - 1 - k; i++) out.push(lams.has(i) ? this.shifted(p[1 + k + i]!, base) : p[1 + k + i]!);
+    }
+    return out;
+  }
 }
 
 /**
  * Writes an object's fields: those in `known` with their writer, skipping those in `constant`
  * (the same in every state of a run), and any other field generically. So a field added to an
- * algorithm later is hashed raw, which is sound (it may only make fewer states equal).
+ * algorithm later is hashed raw, which is sound (it may only make fewer states equal). The
+ * abstractions use fieldsWriter, its memoising form; this is the reference it is tested against.
  */
 export function writeFields(obj: object, w: KeyWriter, known: Readonly<Record<string, (v: never, w: KeyWriter) => void>>, constant: ReadonlySet<string>): void {
   const rec = obj as Record<string, unknown>;
@@ -246,6 +363,68 @@ export function writeFields(obj: object, w: KeyWriter, known: Readonly<Record<st
     if (f) f(rec[k], w);
     else w.any(rec[k]);
   }
+}
+
+type FieldWriter = (v: unknown, w: KeyWriter) => void;
+
+/** What fieldsWriter knows of one field name: skipped (constant), else its interned id and writer. */
+interface FieldEntry {
+  readonly name: string;
+  readonly skip: boolean;
+  readonly id: number;
+  readonly write: FieldWriter | undefined;
+}
+
+/**
+ * writeFields with `known` and `constant` fixed: writes exactly what writeFields would, but
+ * looks each field name up (constant?, its writer, its interned id) once, remembering the entry
+ * for the name by its position among the object's fields (the objects of one algorithm list their
+ * fields in one order, so the next object's name at that position is usually the same string).
+ */
+export function fieldsWriter(known: Readonly<Record<string, (v: never, w: KeyWriter) => void>>, constant: ReadonlySet<string>): (obj: object, w: KeyWriter) => void {
+  const byName = new Map<string, FieldEntry>();
+  const byPosition: FieldEntry[] = [];
+  const entry = (k: string): FieldEntry => {
+    let e = byName.get(k);
+    if (e === undefined) {
+      const skip = constant.has(k);
+      // interned when first written, as writeFields' w.str(k) would (ids follow first use)
+      e = { name: k, skip, id: skip ? 0 : intern(k), write: known[k] as FieldWriter | undefined };
+      byName.set(k, e);
+    }
+    return e;
+  };
+  return (obj, w) => {
+    const rec = obj as Record<string, unknown>;
+    let i = 0;
+    for (const k in rec) {
+      let e = byPosition[i];
+      if (e === undefined || e.name !== k) byPosition[i] = e = entry(k);
+      i++;
+      if (e.skip) continue;
+      w.int(e.id);
+      if (e.write) e.write(rec[k], w);
+      else w.any(rec[k]);
+    }
+  };
+}
+
+/**
+ * The keys of a Map in ascending numeric order, as `[...m.keys()].sort((a, b) => a - b)` gives
+ * them for number keys, into `out` (reused); null when some key is not a number (or is NaN).
+ */
+export function sortedNumberKeys(m: ReadonlyMap<unknown, unknown>, out: number[]): number[] | null {
+  out.length = 0;
+  for (const k of m.keys()) {
+    if (typeof k !== 'number' || k !== k) return null;
+    let at = out.length;
+    while (at > 0 && out[at - 1]! > k) {
+      out[at] = out[at - 1]!;
+      at--;
+    }
+    out[at] = k;
+  }
+  return out;
 }
 
 /** 53-bit fingerprint of the first `len` integers of `a` (two 32-bit multiplicative hashes). */
@@ -259,6 +438,10 @@ export function fingerprintInts(a: readonly number[], len: number): number {
     h1 ^= h1 >>> 15;
     h2 ^= h2 >>> 13;
   }
+  return finishFingerprint(h1, h2);
+}
+
+function finishFingerprint(h1: number, h2: number): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);

@@ -6,7 +6,8 @@
  *
  * Memory: the visited set holds one fingerprint and depth per distinct state (fingerprintSet.ts); the tree of how each state was
  * first reached is three typed-array entries per state (parent, step, choices), enough to replay a
- * counterexample; full states are kept only for the frontier (bfs: the next level; dfs: the stack).
+ * counterexample; full states are kept only for the frontier (bfs: the next level; dfs: the stack),
+ * with their machines' algorithm states in stored form (Model.keep, storedState.ts).
  */
 import { Rng } from '../core/rng.js';
 import type { Finding, GlobalState, Model } from './model.js';
@@ -194,7 +195,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
         frontierSize = level.length - k + next.length;
         forEachSuccessor(model, s, (step, choices, succ) => {
           const id = consider(node, d, step, choices, succ);
-          if (id >= 0) next.push({ node: id, s: succ });
+          if (id >= 0) next.push({ node: id, s: model.keep(succ) });
           return stoppedBy === 'exhausted';
         });
         tickProgress();
@@ -213,7 +214,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
       explored++;
       forEachSuccessor(model, s, (step, choices, succ) => {
         const id = consider(node, d, step, choices, succ);
-        if (id >= 0) stack.push({ node: id, s: succ, d: d + 1 });
+        if (id >= 0) stack.push({ node: id, s: model.keep(succ), d: d + 1 });
         return stoppedBy === 'exhausted';
       });
       tickProgress();

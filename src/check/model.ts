@@ -2,8 +2,9 @@
  * The model the checker explores: N machines running the algorithms' own code (built
  * through the registry) inside the runtime's own MachineEngine, which stamps the clocks exactly as
  * in real runs and the simulator. Nothing of an algorithm or of the clock rules is copied here:
- * for every step the engine is rebuilt around a copy of the machine's stored state (its algorithm
- * state through the algorithm's `init`, its clocks and message numbering through `restore`), driven
+ * for every step the machine's engine (one per machine, reused) is reloaded with a copy of the
+ * machine's stored state, its clocks and message numbering (MachineEngine.reload: as a new engine
+ * around that state; a start or restart builds a new engine, whose algorithm's init runs), driven
  * once, and read back.
  *
  * A global state: every machine's algorithm state, Lamport and vector clock, message sequence
@@ -35,13 +36,18 @@ import { MachineEngine, type EngineClock, type Outbox, type RowSink } from '../r
 import { startRowDetail } from '../runtime/host/machineSetup.js';
 import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
 import type { Abstraction } from './abstractions.js';
-import { deepClone, KeyWriter } from './canonical.js';
+import { deepClone, KeyAssembler, type KeyPart, KeyWriter } from './canonical.js';
+import { isStored, store, thaw } from './storedState.js';
 import { ChoiceRng } from './choiceRng.js';
 
 /** One machine in a global state. Immutable once built: a step builds a new one. */
 export interface MachineSnap {
   readonly alive: boolean;
-  /** The algorithm's state; never mutated after the step that made it (steps work on a copy). */
+  /**
+   * The algorithm's state, live or in stored form (storedState.ts, once the explorer keeps the
+   * state: Model.keep); never mutated after the step that made it (steps work on a copy). Read it
+   * through Model.stateOf.
+   */
   readonly state: unknown;
   readonly lamport: number;
   readonly vector: readonly number[];
@@ -56,15 +62,21 @@ export interface MachineSnap {
   readonly inside: boolean;
   /** CS_REQUEST effects so far (all incarnations); counted only under `maxRequests`. */
   readonly requests: number;
-  /** Memo of this running machine's part of the key, written with Lamport base 0. */
-  keyCache?: { readonly ints: readonly number[]; readonly lams: readonly number[] } | undefined;
+  /** Memo of this machine's part of the key, written with Lamport base 0. */
+  keyCache?: KeyPart | undefined;
+}
+
+/** A message on a link: the envelope and its part of the key (written the first time it is keyed). */
+export interface InFlight {
+  readonly env: Envelope<unknown>;
+  key: KeyPart | undefined;
 }
 
 /** A global state. Immutable; successors share unchanged parts. */
 export interface GlobalState {
   readonly machines: readonly MachineSnap[];
   /** In-flight messages per directed link, index from·n + to (machine indexes), FIFO. */
-  readonly links: readonly (readonly Envelope<unknown>[])[];
+  readonly links: readonly (readonly InFlight[])[];
   /** Bit i set: machine index i runs. */
   readonly aliveMask: number;
   /** 0: no partition; else bit i set for the machines on the side of machine index 0. */
@@ -148,16 +160,28 @@ export class Model {
   readonly onePerTick: boolean;
   readonly rng = new ChoiceRng();
   private readonly wrappers: AnyAlgorithm[];
-  private readonly writer = new KeyWriter();
-  private readonly lamPositions: number[] = [];
+  private readonly assembler = new KeyAssembler();
+  /** Writes the parts of keys (machines, messages, the rest), Lamport base 0. */
+  private readonly partWriter = new KeyWriter();
+  private readonly partLams: number[] = [];
+  /** The key part that opens link i's messages (made on first use). */
+  private readonly linkHeads: (KeyPart | undefined)[] = [];
+  /** The key part that ends a state's key, by partition · 65536 + faults (made on first use). */
+  private readonly tails = new Map<number, KeyPart>();
+  /** The last envelope sent and its InFlight (a send to several peers is one envelope). */
+  private lastSent: InFlight | null = null;
   private readonly connectedCache = new Map<number, ReadonlySet<MachineId>[]>();
+  /** One engine per machine, reloaded for every step (MachineEngine.reload); rows discarded. */
+  private readonly engines: (MachineEngine | undefined)[] = [];
+  /** The same, writing rows into `rows` (replays). */
+  private readonly recordingEngines: (MachineEngine | undefined)[] = [];
   private readonly startEpoch: number;
 
   // --- the step in progress -------------------------------------------------------------------
   private work: MachineSnap[] = [];
   private workAlive = 0;
   private workPartition = 0;
-  private sends: { from: number; to: number; env: Envelope<unknown> }[] = [];
+  private sends: { from: number; to: number; env: InFlight }[] = [];
   private curM = 0;
   private curTicks = 0;
   private slotState: unknown = null;
@@ -180,7 +204,9 @@ export class Model {
     send: (peer, env) => {
       const to = peer - 1;
       if (!this.linkUp(this.workAlive, this.workPartition, this.curM, to)) return false;
-      this.sends.push({ from: this.curM, to, env });
+      let sent = this.lastSent;
+      if (sent === null || sent.env !== env) this.lastSent = sent = { env, key: undefined };
+      this.sends.push({ from: this.curM, to, env: sent });
       return true;
     },
   };
@@ -200,8 +226,9 @@ export class Model {
     this.wrappers = this.algorithms.map((alg) => this.wrap(alg));
     this.startEpoch = config.startEpochMs ?? Date.UTC(2026, 0, 1);
     this.epochMs = this.startEpoch;
-    this.writer.readsLamport = config.abstraction.readsLamport;
-    this.writer.maxAge = config.abstraction.maxAgeMs;
+    this.partWriter.readsLamport = config.abstraction.readsLamport;
+    this.partWriter.maxAge = config.abstraction.maxAgeMs;
+    this.assembler.shift = config.abstraction.shiftLamport;
   }
 
   /** The algorithm as the engine sees it: init hands over the stored state, effects are observed. */
@@ -258,20 +285,12 @@ export class Model {
     return startRowDetail({ seed: 0, tickRate: rate, algorithm: this.config.algorithmName, more: { mode: 'checked', tick_ms: this.config.tickMs }, restoredRows: restoredRows ?? undefined });
   }
 
-  /** Runs one operation on machine m of the working state, through a fresh engine. */
-  private exec(m: number, op: number, env: Envelope<unknown> | null, peer: number, detail: string): void {
-    const snap = this.work[m]!;
-    const fresh = op === OP_INIT || op === OP_RESTART;
-    this.freshInit = fresh;
-    this.slotState = fresh ? null : deepClone(snap.state);
-    this.curM = m;
-    this.curTicks = op === OP_TICK ? snap.ticks + 1 : fresh ? 0 : snap.ticks;
-    this.clockEffects = 0;
-    this.inside = fresh ? false : snap.inside;
-    this.requests = snap.requests;
-    const limit = this.config.maxRequests;
-    this.rng.denyChance = limit !== undefined && snap.requests >= limit;
-    const engine = new MachineEngine({
+  /**
+   * Machine m's engine for a step: built around the algorithm (init hands over `slotState` or,
+   * for a start, runs the algorithm's own init), with the connected view of the working state.
+   */
+  private newEngine(m: number): MachineEngine {
+    return new MachineEngine({
       self: this.ids[m]!,
       members: this.ids,
       layout: this.layout,
@@ -283,11 +302,40 @@ export class Model {
       formatTime: this.formatTime,
       connectedView: this.connected(m),
     });
+  }
+
+  /**
+   * Runs one operation on machine m of the working state. A start or restart builds a new engine
+   * (the algorithm's init runs in it); any other step reloads machine m's engine (one per machine,
+   * one set for exploring and one, writing rows, for replays) with a copy of the stored state.
+   */
+  private exec(m: number, op: number, env: Envelope<unknown> | null, peer: number, detail: string): void {
+    const snap = this.work[m]!;
+    const fresh = op === OP_INIT || op === OP_RESTART;
+    this.freshInit = fresh;
+    this.slotState = fresh ? null : isStored(snap.state) ? thaw(snap.state) : deepClone(snap.state);
+    this.curM = m;
+    this.curTicks = op === OP_TICK ? snap.ticks + 1 : fresh ? 0 : snap.ticks;
+    this.clockEffects = 0;
+    this.inside = fresh ? false : snap.inside;
+    this.requests = snap.requests;
+    const limit = this.config.maxRequests;
+    this.rng.denyChance = limit !== undefined && snap.requests >= limit;
     const l0 = snap.lamport;
     const v0 = snap.vector;
-    engine.restore(l0, EMPTY_MAP, snap.seq);
+    let engine: MachineEngine;
+    if (fresh) {
+      // init runs in the engine's constructor (START and a restart begin from the algorithm's init)
+      engine = this.newEngine(m);
+      engine.restore(l0, EMPTY_MAP, snap.seq);
+      const vec = engine.clock.vector;
+      for (let i = 0; i < vec.length; i++) vec[i] = v0[i]!;
+    } else {
+      const engines = this.rows ? this.recordingEngines : this.engines;
+      engine = engines[m] ?? (engines[m] = this.newEngine(m));
+      engine.reload(this.slotState, l0, v0, snap.seq, this.connected(m));
+    }
     const vec = engine.clock.vector;
-    for (let i = 0; i < vec.length; i++) vec[i] = v0[i]!;
     let queue = snap.queue;
     if (!fresh) for (const q of queue) engine.arrive(q);
     let received: Envelope<unknown> | null = null;
@@ -338,7 +386,7 @@ export class Model {
       alive: true,
       state: engine.algorithmState,
       lamport: engine.clock.lamport,
-      vector: vec,
+      vector: vec.slice(),
       seq: engine.lastSeq,
       ticks: this.curTicks,
       queue,
@@ -391,7 +439,7 @@ export class Model {
   }
 
   /** The links after the step: `base` (already copied where changed) plus the step's sends. */
-  private finish(s: GlobalState, links: (readonly Envelope<unknown>[])[], faults: number): GlobalState {
+  private finish(s: GlobalState, links: (readonly InFlight[])[], faults: number): GlobalState {
     if (this.sends.length) {
       const copied = new Set<number>();
       for (const { from, to, env } of this.sends) {
@@ -402,7 +450,7 @@ export class Model {
           links[i] = links[i]!.slice();
           copied.add(i);
         }
-        (links[i] as Envelope<unknown>[]).push(env);
+        (links[i] as InFlight[]).push(env);
       }
     }
     return { machines: this.work, links, aliveMask: this.workAlive, partition: this.workPartition, faults };
@@ -412,7 +460,7 @@ export class Model {
   initial(): GlobalState {
     const n = this.n;
     const blank: MachineSnap = { alive: true, state: null, lamport: 0, vector: new Array<number>(n).fill(0), seq: 0, ticks: 0, queue: [], starts: 1, inside: false, requests: 0 };
-    const links: Envelope<unknown>[][] = Array.from({ length: n * n }, () => []);
+    const links: InFlight[][] = Array.from({ length: n * n }, () => []);
     const s0: GlobalState = { machines: this.ids.map(() => blank), links, aliveMask: (1 << n) - 1, partition: 0, faults: 0 };
     this.begin(s0);
     this.rng.begin();
@@ -462,7 +510,7 @@ export class Model {
         break;
       case DELIVER: {
         const i = a * n + b;
-        const env = links[i]![0]!;
+        const env = links[i]![0]!.env;
         links[i] = links[i]!.slice(1);
         this.exec(b, OP_DELIVER, env, 0, '');
         break;
@@ -527,83 +575,107 @@ export class Model {
     return this.finish(s, links, faults);
   }
 
-  /** Writes the state's canonical key under the abstraction (see abstractions.ts) into the writer. */
-  private writeKey(s: GlobalState): KeyWriter {
-    const w = this.writer;
-    const abs = this.config.abstraction;
-    w.reset();
-    // every Lamport value is written raw, its position recorded, and rewritten at the end
-    w.lamportBase = 0;
-    const lams = this.lamPositions;
-    lams.length = 0;
-    w.lamAt = abs.shiftLamport ? lams : null;
+  /**
+   * Puts the state's canonical key under the abstraction (see abstractions.ts) into the assembler,
+   * as parts: each machine's (cached on its snapshot), each link's messages (cached on each
+   * message), the partition and the fault count. Returns the Lamport base: the least machine clock.
+   */
+  private assemble(s: GlobalState): number {
+    const a = this.assembler;
+    a.reset();
     let base = Infinity;
     for (const m of s.machines) if (m.lamport < base) base = m.lamport;
-    for (const m of s.machines) {
-      if (!m.alive) {
-        w.str('D');
-        w.num(m.requests);
-        w.lam(m.lamport);
-        continue;
-      }
-      const c = m.keyCache ?? (m.keyCache = this.machineKey(m));
-      w.appendRaw(c.ints, c.lams);
-    }
+    for (const m of s.machines) a.add(m.keyCache ?? (m.keyCache = this.machineKey(m)));
     const links = s.links;
     for (let i = 0; i < links.length; i++) {
       const l = links[i]!;
       if (l.length === 0) continue;
-      w.str('L');
-      w.num(i);
-      for (const e of l) {
-        abs.body(e.body, w);
-        w.lam(e.lamport);
+      a.add(this.linkHeads[i] ?? (this.linkHeads[i] = this.writePart((w) => (w.str('L'), w.num(i)))));
+      for (let j = 0; j < l.length; j++) {
+        const f = l[j]!;
+        a.add(f.key ?? (f.key = this.messageKey(f.env)));
       }
     }
-    w.str('P');
-    w.num(s.partition);
-    w.num(s.faults);
-    if (abs.shiftLamport) w.shiftLamports(base);
-    return w;
+    const t = s.partition * 65536 + s.faults;
+    let tail = this.tails.get(t);
+    if (!tail) this.tails.set(t, (tail = this.writePart((w) => (w.str('P'), w.num(s.partition), w.num(s.faults)))));
+    a.add(tail);
+    return base;
   }
 
-  private readonly partWriter = new KeyWriter();
-
-  /** A running machine's part of the key, with Lamport base 0 and the positions of its Lamport values. */
-  private machineKey(m: MachineSnap): { ints: number[]; lams: number[] } {
+  /** A part written by `write` with Lamport base 0 (and no machine time: ages against 0). */
+  private writePart(write: (w: KeyWriter) => void): KeyPart {
     const w = this.partWriter;
-    const abs = this.config.abstraction;
-    w.readsLamport = abs.readsLamport;
-    w.maxAge = abs.maxAgeMs;
-    w.lamportBase = 0;
     w.reset();
-    const lams: number[] = [];
-    w.lamAt = abs.shiftLamport ? lams : null;
-    w.str(m.inside ? 'I' : 'A');
-    if (this.config.maxRequests !== undefined) w.num(m.requests);
-    w.now = m.ticks * this.config.tickMs;
-    if (abs.keepsNow) w.num(w.now);
-    abs.state(m.state, w);
-    w.lam(m.lamport);
-    if (m.queue.length) {
-      w.str('q');
-      for (const e of m.queue) {
-        abs.body(e.body, w);
-        w.lam(e.lamport);
+    w.lamportBase = 0;
+    w.now = 0;
+    const lams = this.partLams;
+    lams.length = 0;
+    w.lamAt = this.config.abstraction.shiftLamport ? lams : null;
+    write(w);
+    return w.part();
+  }
+
+  /** A message's part of the key: its body, then its Lamport stamp. */
+  private messageKey(env: Envelope<unknown>): KeyPart {
+    const abs = this.config.abstraction;
+    return this.writePart((w) => {
+      abs.body(env.body, w);
+      w.lam(env.lamport);
+    });
+  }
+
+  /** A machine's part of the key, with Lamport base 0 and the positions of its Lamport values. */
+  private machineKey(m: MachineSnap): KeyPart {
+    const abs = this.config.abstraction;
+    return this.writePart((w) => {
+      if (!m.alive) {
+        w.str('D');
+        w.num(m.requests);
+        w.lam(m.lamport);
+        return;
       }
-    }
-    w.str('/');
-    return { ints: w.buf.slice(0, w.len), lams };
+      w.str(m.inside ? 'I' : 'A');
+      if (this.config.maxRequests !== undefined) w.num(m.requests);
+      w.now = m.ticks * this.config.tickMs;
+      if (abs.keepsNow) w.num(w.now);
+      abs.state(this.stateOf(m), w);
+      w.lam(m.lamport);
+      if (m.queue.length) {
+        w.str('q');
+        for (const e of m.queue) {
+          abs.body(e.body, w);
+          w.lam(e.lamport);
+        }
+      }
+      w.str('/');
+    });
+  }
+
+  /** A machine's algorithm state for reading (properties, tests): the live object, or a copy of the stored form. */
+  stateOf(m: MachineSnap): unknown {
+    return isStored(m.state) ? thaw(m.state) : m.state;
+  }
+
+  /**
+   * Puts the algorithm states of s into their stored form (storedState.ts) for keeping s in a
+   * frontier: one flat array per machine instead of its graph of objects, which the garbage
+   * collector would copy and trace. Changes the representation only: s's key, its successors and
+   * what stateOf returns stay the same. Returns s.
+   */
+  keep(s: GlobalState): GlobalState {
+    for (const m of s.machines) if (m.alive && !isStored(m.state)) (m as { state: unknown }).state = store(m.state);
+    return s;
   }
 
   /** The state's canonical key (a copy; for tests and debugging). */
   key(s: GlobalState): number[] {
-    return this.writeKey(s).snapshot();
+    return this.assembler.snapshot(this.assemble(s));
   }
 
   /** The state's fingerprint (53 bits of its key). */
   fingerprint(s: GlobalState): number {
-    return this.writeKey(s).fingerprint();
+    return this.assembler.fingerprint(this.assemble(s));
   }
 
   /** A short text for a step (trace.txt). */

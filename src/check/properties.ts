@@ -63,11 +63,11 @@ const electionQuiet: PropertySet = {
     for (let m = 0; m < n; m++) {
       const snap = s.machines[m]!;
       if (!snap.alive) continue;
-      const st = snap.state as ElectionState;
+      const st = model.stateOf(snap) as ElectionState;
       if (st.electing || st.leader === null) return null;
       const li = st.leader - 1;
       if (!model.linkUp(s.aliveMask, s.partition, m, li) && li !== m) return null; // leader gone or across the cut
-      const ls = s.machines[li]!.state as ElectionState;
+      const ls = (li === m ? st : model.stateOf(s.machines[li]!)) as ElectionState;
       if (ls.leader !== st.leader) return null; // the leader itself follows someone else: not settled
       const side = s.partition === 0 ? 0 : (s.partition >> m) & 1;
       let list = sides.get(side);

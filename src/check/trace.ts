@@ -87,12 +87,12 @@ export function replayCounterexample(model: Model, path: readonly PathStep[], ex
         faults.push({ time: t, epochMs: epoch, fault: 'partition', machine: null, detail: `spec=${partitionSides} mode=two-way groups=${partitionSides}` });
       } else if (kind === HEAL) faults.push({ time: t, epochMs: epoch, fault: 'heal', machine: null, detail: `spec=${partitionSides}` });
       else if (kind === DROP) {
-        const env = before.links[a * model.n + b]![0]!;
+        const env = before.links[a * model.n + b]![0]!.env;
         faults.push({ time: t, epochMs: epoch, fault: 'loss', machine: model.ids[a]!, detail: `msg_id=${env.id} link=${model.ids[a]}>${model.ids[b]}` });
       }
       let what = model.describeStep(step);
-      if (kind === DELIVER) what += ` (${before.links[a * model.n + b]![0]!.id})`;
-      if (kind === DROP) what += ` (${before.links[a * model.n + b]![0]!.id}, no row: lost in flight)`;
+      if (kind === DELIVER) what += ` (${before.links[a * model.n + b]![0]!.env.id})`;
+      if (kind === DROP) what += ` (${before.links[a * model.n + b]![0]!.env.id}, no row: lost in flight)`;
       if (log.length) what += ` [${log.join(', ')}]`;
       trace.push(`${k + 1}. ${what}${stepRows.length ? ': ' + stepRows.map(describeRow).join('; ') : ': nothing happens'}`);
       if (k === path.length - 1) finding = model.violation ?? opts.check(s);

@@ -1,9 +1,9 @@
 /**
  * The machine engine: one machine's algorithm, clocks, network queue and message numbering,
- * independent of how time passes and how bytes move. Real processes (runtime/host/machine.ts over TCP)
- * and the simulator (runtime/sim) both drive it. For every effect it stamps the clocks, hands the
- * log row to the sink and only then gives the message to the outbox: a SEND row always reaches the
- * log before its message reaches the network.
+ * independent of how time passes and how bytes move. Real processes (runtime/host/machine.ts over
+ * TCP), the simulator (runtime/sim) and the model checker (check/model.ts, through `reload`) drive
+ * it. For every effect it stamps the clocks, hands the log row to the sink and only then gives the
+ * message to the outbox: a SEND row always reaches the log before its message reaches the network.
  */
 import type { AnyAlgorithm, Context, Effect, MessageContext, TickContext } from '../core/algorithm.js';
 import { MachineClock } from '../core/clock.js';
@@ -112,7 +112,7 @@ export class MachineEngine {
   private readonly members: readonly MachineId[];
   private readonly peers: readonly MachineId[];
   private readonly connectedPeers = new Set<MachineId>();
-  private readonly connectedView: ReadonlySet<MachineId>;
+  private connectedView: ReadonlySet<MachineId>;
   private readonly ownsLinks: boolean;
   private readonly discards: boolean;
   private queue: Envelope<unknown>[] = [];
@@ -121,8 +121,8 @@ export class MachineEngine {
   private ticks = 0;
   private readonly formatTime: (ms: number) => string;
   private readonly maxQueueLength: number;
-  private readonly errorLimiter = new RowLimiter(ERROR_ROW_LIMIT);
-  private readonly refusalLimiter = new RowLimiter(QUEUE_FULL_ROW_LIMIT);
+  private errorLimiter = new RowLimiter(ERROR_ROW_LIMIT);
+  private refusalLimiter = new RowLimiter(QUEUE_FULL_ROW_LIMIT);
   /** Messages refused by the full queue (all of them, logged one by one or in a summary). */
   refused = 0;
   /** Per-event counts, for the summary. */
@@ -164,6 +164,37 @@ export class MachineEngine {
   restore(lamport: number, vector: ReadonlyMap<MachineId, number>, lastSeq: number): void {
     this.clock.restore(lamport, vector);
     if (lastSeq > this.seq) this.seq = lastSeq;
+  }
+
+  /**
+   * Puts the engine into a stored machine state, for the model checker, which drives one engine
+   * per machine over many stored states (src/check/model.ts); real machines and the simulator
+   * never call it. Afterwards the engine behaves as a new one built with the same options would
+   * (queue empty, no ticks counted, no rows rate-limited, nothing refused) after its algorithm's
+   * `init` returned `state` and `restore` set these clocks and `lastSeq`, except that the clocks
+   * are set exactly (they may move backwards: the next stored state may be any), `counts` go on
+   * accumulating (nothing the engine does depends on them) and, when the runtime owns the link
+   * state (EngineOptions.connectedView), `connectedView` replaces that view. `vector` is copied,
+   * in layout order.
+   */
+  reload(state: unknown, lamport: number, vector: readonly number[], lastSeq: number, connectedView?: ReadonlySet<MachineId>): void {
+    const own = this.clock.vector;
+    if (vector.length !== own.length) throw new RangeError(`vector of ${vector.length} entries for a layout of ${own.length}`);
+    this.state = state;
+    this.clock.lamport = lamport;
+    for (let i = 0; i < own.length; i++) own[i] = vector[i]!;
+    this.seq = lastSeq > 0 ? lastSeq : 0;
+    this.ticks = 0;
+    if (this.queue.length) this.queue = [];
+    this.queueHead = 0;
+    if (this.errorLimiter.active) this.errorLimiter = new RowLimiter(ERROR_ROW_LIMIT);
+    if (this.refusalLimiter.active) this.refusalLimiter = new RowLimiter(QUEUE_FULL_ROW_LIMIT);
+    this.refused = 0;
+    this.maxQueue = 0;
+    if (connectedView !== undefined) {
+      if (this.ownsLinks) throw new Error('reload: this engine owns its link state (no connectedView was given)');
+      this.connectedView = connectedView;
+    } else if (this.ownsLinks) this.connectedPeers.clear();
   }
 
   /**

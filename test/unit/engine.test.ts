@@ -237,4 +237,53 @@ describe('MachineEngine invariants on random schedules', () => {
     });
     expect(() => e.tick()).toThrow(/non-clock name CONNECT/);
   });
+
+  for (const mode of ['one-per-tick', 'on-arrival'] as const) {
+    it(`${mode}: reload makes a used engine behave as a new one built around the stored state (the checker's reuse)`, () => {
+      const ids = [1, 2, 3];
+      const layout = makeLayout(ids);
+      /** Every engine's draws come from `rng.inner`, so two engines can be given the same sequence. */
+      class SwappableRng extends Rng {
+        inner = new Rng(1);
+        override int(lo: number, hi: number): number {
+          return this.inner.int(lo, hi);
+        }
+      }
+      const make = (init: { n: number } | null, view: ReadonlySet<MachineId>) => {
+        const rows: LogRow[] = [];
+        const sent: string[] = [];
+        const rng = new SwappableRng(1);
+        const base = scripted(mode, { ticks: 0 });
+        const e = new MachineEngine({
+          self: 2, members: ids, layout, algorithm: init ? { ...base, init: () => init } : base, rng,
+          sink: { write: (r) => rows.push(r) },
+          outbox: { send: (peer, env) => (sent.push(`${peer}:${env.id}:${env.lamport}:${env.vector.join(',')}:${JSON.stringify(env.body)}`), true) },
+          clock: { epochMs: () => 0, sinceStartMs: () => 0 }, connectedView: view,
+        });
+        return { e, rows, sent, rng };
+      };
+      const env = (from: MachineId, k: number, lamport: number): Envelope<unknown> => ({ id: `${from}-${k}`, from, lamport, vector: from === 1 ? [k, 0, 0] : [0, 0, k], body: { n: k } });
+      const drive = (x: ReturnType<typeof make>, seed: number) => {
+        x.rng.inner = new Rng(seed);
+        for (let i = 0; i < 40; i++) {
+          if (i % 3 === 0) x.e.arrive(env(i % 2 ? 1 : 3, i, 5 * i));
+          x.e.tick();
+        }
+        return { rows: x.rows.splice(0), sent: x.sent.splice(0), lamport: x.e.clock.lamport, vector: [...x.e.clock.vector], seq: x.e.lastSeq, queue: x.e.queueLength, ticks: x.e.tickCount, connected: [...x.e.connected] };
+      };
+      const used = make(null, new Set([1, 3]));
+      drive(used, 7);
+      used.e.arrive(env(1, 99, 500)); // left in the queue (one-per-tick) before the reload
+      expect(used.e.clock.lamport).toBeGreaterThan(40); // the reload moves the clocks backwards
+      const stored = { n: 5 };
+      used.e.reload({ ...stored }, 40, [3, 9, 5], 12, new Set([3]));
+      const fresh = make({ ...stored }, new Set([3]));
+      fresh.e.restore(40, new Map([[1, 3], [2, 9], [3, 5]]), 12);
+      used.rows.length = 0;
+      used.sent.length = 0;
+      fresh.rows.length = 0;
+      for (const seed of [11, 12]) expect(drive(used, seed)).toEqual(drive(fresh, seed));
+      expect(() => new MachineEngine({ self: 1, members: [1, 2], layout: makeLayout([1, 2]), algorithm: scripted(mode, { ticks: 0 }), rng: new Rng(1), sink: { write: () => {} }, outbox: { send: () => true }, clock: { epochMs: () => 0, sinceStartMs: () => 0 } }).reload({ n: 0 }, 0, [0, 0], 0, new Set())).toThrow(/owns its link state/);
+    });
+  }
 });
