@@ -19,28 +19,21 @@ class Shape {
   private lastKey: string | undefined = undefined;
   private lastChild: Shape | undefined = undefined;
   /**
-   * Makes a plain object with these keys, in this order, their values decoded one after the
-   * other: an object literal compiled for the shape (made on first use), so that V8 creates the
-   * object with its final layout and stores every value at a known offset; for a null-prototype
-   * shape, or one naming `__proto__` (which a literal would take for the prototype), keys are
-   * assigned one by one.
+   * A plain object with these keys in this order (values undefined): thawing copies it with a
+   * spread, which makes the object with all its keys at once instead of adding them one by one.
    */
-  private maker: Maker | undefined = undefined;
+  readonly template: Record<string, unknown> | null;
 
   constructor(
     readonly keys: readonly string[],
     readonly nullProto: boolean,
-  ) {}
-
-  make(next: () => unknown): Record<string, unknown> {
-    let f = this.maker;
-    if (f === undefined) {
-      const keys = this.keys;
-      const proto = this.nullProto ? null : Object.prototype;
-      f = (proto !== null && !keys.includes('__proto__') ? compileLiteral(keys) : null) ?? assignOneByOne(keys, proto);
-      this.maker = f;
+  ) {
+    if (nullProto) this.template = null;
+    else {
+      const t: Record<string, unknown> = {};
+      for (const k of keys) t[k] = undefined;
+      this.template = t;
     }
-    return f(next);
   }
 
   /** The shape with `key` appended. */
@@ -54,30 +47,6 @@ class Shape {
     this.lastKey = key;
     this.lastChild = c;
     return c;
-  }
-}
-
-type Maker = (next: () => unknown) => Record<string, unknown>;
-
-function assignOneByOne(keys: readonly string[], proto: object | null): Maker {
-  return (d) => {
-    const o = Object.create(proto) as Record<string, unknown>;
-    for (let i = 0; i < keys.length; i++) o[keys[i]!] = d();
-    return o;
-  };
-}
-
-/**
- * `d => ({ "k1": d(), "k2": d(), ... })`; null where code generation from strings is disallowed
- * (node --disallow-code-generation-from-strings). The keys are JSON string literals, so no key
- * can break out of them; a literal evaluates its values in order and lays its keys out in the
- * order for-in gave them (integer-like keys first, ascending, as for-in lists them).
- */
-function compileLiteral(keys: readonly string[]): Maker | null {
-  try {
-    return new Function('d', `return { ${keys.map((k) => `${JSON.stringify(k)}: d()`).join(', ')} };`) as Maker;
-  } catch {
-    return null;
   }
 }
 
@@ -182,7 +151,10 @@ function decode(): unknown {
   const x = src[pos++];
   if (x === null || typeof x !== 'object') return x;
   if (x instanceof Shape) {
-    return x.make(decode);
+    const o: Record<string, unknown> = x.template ? { ...x.template } : Object.create(null);
+    const keys = x.keys;
+    for (let i = 0; i < keys.length; i++) o[keys[i]!] = decode();
+    return o;
   }
   if (x === ARRAY) {
     const n = src[pos++] as number;
