@@ -187,7 +187,7 @@ async function meshFloor(n, pairs = false) {
   const ports = await freePorts(1);
   const base = Math.min(ports[0], 60000 - n);
   const res = await execa(process.execPath, [join(ROOT, 'bench', 'mesh-floor.cjs'), String(n), String(base), ...(pairs ? ['--pairs'] : [])], { reject: false, all: true, timeout: 120_000 });
-  const m = /listening after (\d+) ms, full mesh \((\d+) connections\) after (\d+) ms; children's CPU ([\d.]+) s/.exec(res.all ?? '');
+  const m = /listening after (\d+) ms, full mesh \((\d+) connections[^)]*\) after (\d+) ms; children's CPU ([\d.]+) s/.exec(res.all ?? '');
   if (!m) throw new Error(`mesh-floor failed:\n${res.all?.slice(-2000)}`);
   return { listenMs: Number(m[1]), meshMs: Number(m[3]), cpuS: Number(m[4]) };
 }
