@@ -55,23 +55,6 @@ describe('splitMsgId', () => {
 
 const FIELDS = ['time', 'epochMs', 'event', 'lamport', 'queueLen', 'peer', 'msgId', 'detail'] as const;
 
-/** Row i's fields as the columns hold them. */
-function columnRow(log: MachineLog, i: number): Omit<LogEntry, 'clock'> & { clock: boolean } {
-  const c = log.columns!;
-  return {
-    line: c.line[i]!,
-    time: c.timeAt(i),
-    epochMs: c.epochMs[i]!,
-    event: c.event[i]!,
-    lamport: c.lamport[i]!,
-    queueLen: c.queueLen[i]!,
-    peer: c.peer[i]!,
-    msgId: c.msgIdAt(i),
-    detail: c.detail[i]!,
-    clock: c.clock[i] === 1,
-  };
-}
-
 describe('the reader fills columns equal to the file', () => {
   const ids = ['1-1', '', '01-2', '1-2147483648', 'x', '2147483647-9', '1-0', '3-'];
   const details = ['', 'draw=5', 'a,b', 'say "hi"', 'two\nlines', 'seed=1 tick_rate=6 algorithm=workload'];
@@ -100,9 +83,10 @@ describe('the reader fills columns equal to the file', () => {
       const log = await readLogFile(path, 'log_1.csv', 1, { ids: null, from: '' }, [], { chunkBytes });
       const expected = parse(readFileSync(path, 'utf8')) as string[][];
       expect(log.columns.length).toBe(expected.length - 1);
+      const fromColumns = rowsOfColumns(log.columns);
       for (let i = 0; i < log.columns.length; i++) {
         const rec = expected[i + 1]!;
-        const got = columnRow(log, i);
+        const got = fromColumns[i]!;
         const want = { time: rec[0], epochMs: Number(rec[1]), event: rec[3], lamport: Number(rec[4]), queueLen: Number(rec[6]), peer: rec[7], msgId: rec[8], detail: rec[9] };
         for (const f of FIELDS) expect(got[f], `row ${i} ${f}`).toEqual(want[f]);
         expect(log.rows[i]).toEqual(got);
