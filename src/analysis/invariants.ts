@@ -11,7 +11,7 @@
  */
 import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';
-import { CopySet, formatDense, peerListIncludes, type Run, whereAt } from './run.js';
+import { CopySet, formatDense, peerListIncludes, type Run, where, whereAt } from './run.js';
 import { NO_MSG_ID } from './columns.js';
 import type { CheckResult } from './types.js';
 
@@ -158,7 +158,7 @@ export function checkNonClockUnchanged(run: Run): CheckResult {
 export function checkMessagePairing(run: Run): CheckResult {
   const v = new Violations();
   for (const ref of run.duplicateSends) {
-    v.add(whereAt(run, ref.m, ref.i), `SEND reuses msg_id ${run.cols[ref.m]!.msgIdAt(ref.i)}`);
+    v.add(where(run, ref), `SEND reuses msg_id ${run.cols[ref.m]!.msgIdAt(ref.i)}`);
   }
   const seen = new CopySet(run.totalRows, run.machines.length); // `${msgId}>${receiver}` by number
   // the SEND's machine id as text, by machine index: one string per machine, not per RECEIVE

@@ -26,7 +26,7 @@ import type { MachineId } from '../core/types.js';
 import { Violations } from './violations.js';
 import type { RunChecker } from './checker.js';
 import { type SharedFileText, type SharedLine, parseSharedFile } from '../core/sharedFile.js';
-import { type Run, parsePeers, vectorAt, whereIn } from './run.js';
+import { type Run, parsePeers, vectorAt, whereAt } from './run.js';
 import { summarize } from './stats.js';
 import type { CheckResult, LogEntry, Summary } from './types.js';
 
@@ -188,7 +188,7 @@ function row(run: Run, m: number, i: number): LogEntry {
 }
 
 function at(run: Run, m: number, i: number): string {
-  return whereIn(run.machines[m]!, i);
+  return whereAt(run, m, i);
 }
 
 // ── the checks ────────────────────────────────────────────────────────────────────────────────

@@ -104,12 +104,7 @@ export function copyReceived(run: Run, m: number, i: number, to: MachineId): boo
 
 /** `file:line` of a row. */
 export function where(run: Run, ref: RowRef): string {
-  return `${run.machines[ref.m]!.file}:${run.cols[ref.m]!.line[ref.i]!}`;
-}
-
-/** `file:line` of row i of a log. */
-export function whereIn(log: MachineLog, i: number): string {
-  return `${log.file}:${log.columns ? log.columns.line[i]! : log.rows[i]!.line}`;
+  return whereAt(run, ref.m, ref.i);
 }
 
 /** `file:line` of row i of machine index m. */

@@ -11,7 +11,7 @@ import { parseDetail } from '../core/logRow.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import type { MachineId } from '../core/types.js';
 import type { FaultRecord } from './electionChecks.js';
-import type { Run } from './run.js';
+import { peerListIncludes, type Run } from './run.js';
 
 /** One machine's first START row. */
 export interface MachineStart {
@@ -193,7 +193,7 @@ function crashInstant(run: Run, machine: MachineId, lastRow: number, before: num
     const { length, event, epochMs, peer } = run.cols[m]!;
     for (let i = 0; i < length; i++) {
       const t = epochMs[i]!;
-      if (event[i] === 'DISCONNECT' && t >= lastRow && t < before && t < best && peer[i]!.split(';').includes(id)) best = t;
+      if (event[i] === 'DISCONNECT' && t >= lastRow && t < before && t < best && peerListIncludes(peer[i]!, id)) best = t;
     }
   });
   return best === Infinity ? lastRow : best;
