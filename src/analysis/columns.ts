@@ -5,6 +5,7 @@
  * need not build a million row objects that `analyze` never looks at (MachineLog.rows is then
  * built from the columns on first use, see {@link rowsOfColumns}). Pure.
  */
+import { isoTimeFormatter } from '../core/isoTime.js';
 import type { LogColumns, LogEntry } from './types.js';
 
 export type { LogColumns };
@@ -60,9 +61,10 @@ function grown<T extends Float64Array | Uint8Array | Int32Array>(a: T, size: num
 }
 
 /**
- * Builds columns row by row. A row's `time` is either a string ({@link pushTime}) or the text up to
- * the first comma from an offset of a text piece ({@link setPiece}, {@link pushTimeAt}): the reader
- * keeps its decoded pieces instead of one string per row.
+ * Builds columns row by row. A row's `time` is either a string ({@link pushTime}) or, when it is
+ * the canonical `new Date(ms).toISOString()` text of some ms (what the runtime writes), that ms
+ * ({@link pushTimeMs}): the text is made again only when asked for, so the reader keeps neither
+ * a string per row nor the file's text.
  */
 export class ColumnsBuilder {
   length = 0;
@@ -77,16 +79,9 @@ export class ColumnsBuilder {
   private msgSeq = new Int32Array(0);
   private readonly otherMsgIds = new Map<number, string>();
   private readonly detail: string[] = [];
-  /** Per row: index into `pieces` and offset of the time text, or piece -1 and a key into `times`. */
-  private timePiece = new Int32Array(0);
-  private timeStart = new Int32Array(0);
-  private readonly pieces: string[] = [];
+  /** Per row: the ms whose ISO text the time is, or NaN when the time is a key into `times`. */
+  private timeMs = new Float64Array(0);
   private readonly times = new Map<number, string>();
-
-  /** The text piece later {@link pushTimeAt} offsets point into (from now on; call once per piece). */
-  setPiece(text: string): void {
-    this.pieces.push(text);
-  }
 
   /** Makes room for `rows` rows in all (a reader that can estimate the count saves the regrowing). */
   reserve(rows: number): void {
@@ -96,8 +91,7 @@ export class ColumnsBuilder {
     this.lamport = grown(this.lamport, rows);
     this.queueLen = grown(this.queueLen, rows);
     this.clock = grown(this.clock, rows);
-    this.timePiece = grown(this.timePiece, rows);
-    this.timeStart = grown(this.timeStart, rows);
+    this.timeMs = grown(this.timeMs, rows);
     this.msgSender = grown(this.msgSender, rows);
     this.msgSeq = grown(this.msgSeq, rows);
   }
@@ -139,21 +133,21 @@ export class ColumnsBuilder {
   /** The time of the row just pushed, as a string. */
   pushTime(time: string): void {
     const i = this.length - 1;
-    this.timePiece[i] = -1;
+    this.timeMs[i] = NaN;
     this.times.set(i, time);
   }
 
-  /** The time of the row just pushed: the current piece's text from `start` to the next comma. */
-  pushTimeAt(start: number): void {
-    const i = this.length - 1;
-    this.timePiece[i] = this.pieces.length - 1;
-    this.timeStart[i] = start;
+  /** The time of the row just pushed is `new Date(ms).toISOString()` (ms an integer, years 0000–9999). */
+  pushTimeMs(ms: number): void {
+    this.timeMs[this.length - 1] = ms;
   }
 
   /** The columns (the builder must not be used afterwards). */
   finish(): LogColumns {
     const n = this.length;
-    const { timePiece, timeStart, pieces, times, otherMsgIds } = this;
+    const { times, otherMsgIds } = this;
+    const timeMs = this.timeMs.subarray(0, n);
+    const iso = isoTimeFormatter();
     const msgSender = this.msgSender.subarray(0, n);
     const msgSeq = this.msgSeq.subarray(0, n);
     return {
@@ -174,11 +168,8 @@ export class ColumnsBuilder {
       },
       detail: this.detail,
       timeAt(i: number): string {
-        const p = timePiece[i]!;
-        if (p < 0) return times.get(i)!;
-        const text = pieces[p]!;
-        const s = timeStart[i]!;
-        return text.slice(s, text.indexOf(',', s));
+        const ms = timeMs[i]!;
+        return ms === ms ? iso(ms) : times.get(i)!;
       },
     };
   }

@@ -34,7 +34,7 @@ import type { Envelope, MachineId } from '../core/types.js';
 import { happenedBefore, makeLayout, type VectorLayout } from '../core/vector.js';
 import { MachineEngine, type EngineClock, type Outbox, type RowSink } from '../runtime/engine.js';
 import { startRowDetail } from '../runtime/host/machineSetup.js';
-import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
+import { isoTimeFormatter } from '../core/isoTime.js';
 import type { Abstraction } from './abstractions.js';
 import { deepClone, KeyAssembler, type KeyPart, KeyWriter } from './canonical.js';
 import { isStored, store, thaw } from './storedState.js';

@@ -10,7 +10,7 @@ import type { LogRow } from '../core/logRow.js';
 import type { FaultEntry } from '../core/faultsFile.js';
 import type { MachineId } from '../core/types.js';
 import { formatVector } from '../core/vector.js';
-import { isoTimeFormatter } from '../runtime/sim/isoTime.js';
+import { isoTimeFormatter } from '../core/isoTime.js';
 import type { PathStep } from './explore.js';
 import { CRASH, DELIVER, DROP, type Finding, type GlobalState, HEAL, type Model, PARTITION, RESTART, stepA, stepB, stepKind, TICK } from './model.js';
 

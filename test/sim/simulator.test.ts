@@ -11,7 +11,7 @@ import { formatRow } from '../../src/runtime/log/csvLog.js';
 import { checkSeeds } from '../../src/runtime/sim/check.js';
 import { rowsToRunLogs } from '../../src/analysis/fromRows.js';
 import { EventQueue } from '../../src/runtime/sim/eventQueue.js';
-import { isoTimeFormatter } from '../../src/runtime/sim/isoTime.js';
+import { isoTimeFormatter } from '../../src/core/isoTime.js';
 import { DISCARD_SINK, MemoryLogs, SimLogDir } from '../../src/runtime/sim/logSinks.js';
 import { delayModel, fixedDelay } from '../../src/faults/delay.js';
 import { type SimulationOptions, runSimulation } from '../../src/runtime/sim/simulation.js';

@@ -32,6 +32,7 @@ async function read(text: string | Buffer, parser: 'auto' | 'csv-parse', chunkBy
 }
 
 const detail = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('', 'draw=7', 'reason=partitioned') }, // most pieces: no quote, the bytes path
   fc.constantFrom('', 'seed=1 tick_rate=6 algorithm=workload', 'draw=7', 'reason=partitioned', 'a,b', 'say "hi"', 'two\nlines', 'x\r\ny', 'ünïcødé ✓', '"', ','),
   fc.string({ maxLength: 12 }),
 );
@@ -41,14 +42,30 @@ const msgId = fc.oneof(
   fc.nat(99).map((n) => `1-${n}`),
   fc.constantFrom('', '0-0', '01-5', '1-01', '1-0', '2147483647-2147483647', '2147483648-1', '1-2147483648', '1234567890-1', '12345678901-1', 'x', '1-', '-1', '1-2-3', '1--2'),
 );
-const row = fc.record({ event, lamport: fc.nat(1000), a: fc.nat(50), b: fc.nat(50), queue: fc.nat(3), peer: fc.constantFrom('', '2', '2;3'), msg: msgId, detail });
+/**
+ * The time column: mostly what the runtime writes (toISOString, kept by the reader as ms and
+ * formatted again on demand), across day and year boundaries, and texts that only look like it.
+ */
+const time = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }).map((ms) => new Date(ms).toISOString()) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      't', '', '2026-13-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2028-02-29T12:00:00.000Z', '2026-01-01T24:00:00.000Z',
+      '2026-01-01T00:60:00.000Z', '2026-01-01T00:00:60.000Z', '2026-01-01T00:00:00.000z', '2026-01-01 00:00:00.000Z',
+      '+002026-01-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2026-01-01T00:00:00.00Z',
+      '2026-1-01T00:00:00.000Z0', '2026-01-01T00:00:00,000Z', '-0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z',
+    ),
+  },
+);
+const row = fc.record({ time, event, lamport: fc.nat(1000), a: fc.nat(50), b: fc.nat(50), queue: fc.nat(3), peer: fc.constantFrom('', '2', '2;3'), msg: msgId, detail });
 
 /** A log of machine 1 in a run of machines 1 and 2, as csv-stringify writes it. */
 const logFile = fc.array(row, { minLength: 0, maxLength: 15 }).map((rows) =>
   stringify([
     [...LOG_COLUMNS],
     ...rows.map((r, k) => [
-      new Date(1_700_000_000_000 + k).toISOString(), 1_700_000_000_000 + k, 1, r.event, r.lamport, `1:${r.a};2:${r.b}`, r.queue, r.peer,
+      r.time, 1_700_000_000_000 + k, 1, r.event, r.lamport, `1:${r.a};2:${r.b}`, r.queue, r.peer,
       r.event === 'SEND' || r.event === 'RECEIVE' ? r.msg : '', r.detail,
     ]),
   ]),

@@ -40,6 +40,13 @@ export interface CsvSink {
   line(text: string, codes: CharCodes, start: number, end: number, line: number): void;
   /** A record with at least one quoted field, fields unescaped. */
   quoted(fields: string[], line: number): void;
+  /**
+   * Optional: the records of bytes[from..to), a run of whole lines (`to` just after an LF) of
+   * ASCII without quotes or CRs, the first one numbered `line`: one record per non-empty line,
+   * its fields split at commas (each line is what {@link line} would be given). Returns the
+   * number of the line after them (line + the number of LFs).
+   */
+  lines?(bytes: Buffer, from: number, to: number, line: number): number;
 }
 
 /** The fields of a line without quotes (see {@link CsvSink.line}): text[start..end) split at commas. */
@@ -95,6 +102,20 @@ export class CsvScanner {
       codes = charCodesOf(text);
     } else codes = ascii ?? charCodesOf(text);
     return this.scan(text, codes, false);
+  }
+
+  /**
+   * Scans bytes[from..to) that are whole lines (`to` just after an LF) of ASCII without any
+   * quote or CR, through the sink's {@link CsvSink.lines}: the records and line numbers
+   * {@link push} would give for their text, without decoding it. False when it cannot take them
+   * that way (no `lines`, a record carried over, bailed, or a CRLF file, where an LF alone is
+   * csv-parse's): then push their text instead.
+   */
+  pushPlainLines(bytes: Buffer, from: number, to: number): boolean {
+    if (this.bailed || this.carry !== '' || this.mode === MODE_CRLF || !this.sink.lines) return false;
+    this.mode = MODE_LF; // the first line end, if it is among these, is an LF without CR
+    this.line = this.sink.lines(bytes, from, to, this.line);
+    return true;
   }
 
   /** Ends the input: an unterminated last record is emitted. False = bailed. */

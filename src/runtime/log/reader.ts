@@ -79,6 +79,17 @@ function splitMsgIdCodes(codes: CharCodes, a: number, b: number): void {
   MSG_ID.seq = v;
 }
 
+/** The number written in the n decimal digits at bytes[k..k+n), or -1 when one is not a digit. */
+function digitsAt(bytes: Buffer, k: number, n: number): number {
+  let v = 0;
+  for (let j = 0; j < n; j++) {
+    const c = bytes[k + j]! - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /** Shared state while reading the files of one run. */
 interface LayoutState {
   ids: number[] | null;
@@ -113,8 +124,9 @@ const MAX_SHARED_LENGTH = 32;
  */
 class LogBuilder implements CsvSink {
   readonly cols = new ColumnsBuilder();
-  /** The codes of the piece the columns' time offsets point into (a new piece = a new object). */
-  private pieceCodes: CharCodes | null = null;
+  /** The day (`YYYY-MM-DDT` bytes) of the last canonical time seen, and its ms (NaN: none yet). */
+  private readonly dayKey = new Uint8Array(11);
+  private dayMs = NaN;
   vectors = new Int32Array(0);
   sawHeader = false;
   /** A bad record; fatal unless it turns out to be a torn last line. */
@@ -226,138 +238,195 @@ class LogBuilder implements CsvSink {
     }
   }
 
-  /** Index into `events` of the event name text[a..b) (a non-empty name), or -1 when the table is full. */
-  private eventAt(text: string, codes: CharCodes, a: number, b: number): number {
+  /** Index into `events` of the event name bytes[a..b) (a non-empty name), or -1 when the table is full. */
+  private eventAt(bytes: Buffer, a: number, b: number): number {
     const known = this.eventCodes;
     const len = b - a;
     for (let k = 0; k < known.length; k++) {
       const e = known[k]!;
       if (e.length !== len) continue;
       let j = 0;
-      while (j < len && codes[a + j] === e[j]) j++;
+      while (j < len && bytes[a + j] === e[j]) j++;
       if (j === len) return k;
     }
     const events = this.events;
     if (events.length >= MAX_INTERNED_EVENTS) return -1;
     // a property key is V8's internalized copy: `row.event === 'SEND'` is then a pointer compare
-    const e = Object.keys({ [text.slice(a, b)]: 0 })[0]!;
+    const e = Object.keys({ [bytes.toString('latin1', a, b)]: 0 })[0]!;
     events.push(e);
     this.eventCodes.push(charCodesOf(e));
     this.eventClock.push(isClockEvent(e));
     return events.length - 1;
   }
 
-  /** text[a..b) as a string, shared with earlier equal short values (peer lists, details repeat). */
-  private shared(text: string, codes: CharCodes, a: number, b: number): string {
+  /** bytes[a..b) (ASCII) as a string, shared with earlier equal short values (peer lists, details repeat). */
+  private shared(bytes: Buffer, a: number, b: number): string {
     const len = b - a;
     if (len === 0) return '';
-    if (len > MAX_SHARED_LENGTH) return text.slice(a, b);
-    const h = (len * 31 + codes[a]! * 7 + codes[b - 1]! * 3 + codes[(a + b) >> 1]!) & (SHARED_SLOTS - 1);
+    if (len > MAX_SHARED_LENGTH) return bytes.toString('latin1', a, b);
+    const h = (len * 31 + bytes[a]! * 7 + bytes[b - 1]! * 3 + bytes[(a + b) >> 1]!) & (SHARED_SLOTS - 1);
     const hit = this.sharedSlots[h];
     if (hit !== undefined && hit.length === len) {
-      // compared code unit by code unit: text.startsWith(hit, a) measured several times slower here
       let j = 0;
-      while (j < len && hit.charCodeAt(j) === codes[a + j]) j++;
+      while (j < len && hit.charCodeAt(j) === bytes[a + j]) j++;
       if (j === len) return hit;
     }
-    const v = text.slice(a, b);
+    const v = bytes.toString('latin1', a, b);
     this.sharedSlots[h] = v;
     return v;
   }
 
   /**
-   * An unquoted record, the line text[a..b) (fastCsv.ts): the fixed schema is converted in one
-   * left-to-right pass over the line, without splitting it. Anything but an ordinary row of the
-   * known layout goes through {@link record} as strings.
+   * The ms of the time text bytes[a..a+24) when it is `new Date(ms).toISOString()` (years
+   * 0000–9999, what the runtime writes), else NaN. The day part (`YYYY-MM-DDT`) is checked once
+   * per day by a round trip through Date, the time of day by its digits and ranges.
    */
-  line(text: string, codes: CharCodes, a: number, b: number, line: number): void {
-    const ids = this.fastIds;
-    fast: if (ids !== null && this.pending === null && this.sawHeader) {
-      // time
-      const t1 = text.indexOf(',', a);
-      if (t1 < 0 || t1 >= b) break fast;
-      // epoch_ms: 1..15 digits
-      let i = t1 + 1;
-      // (its own variable: past 2^31 it is a double, the small fields below stay small integers)
-      let epochMs = 0;
-      let k = i;
-      for (; k < b; k++) {
-        const c = codes[k]! - 48;
-        if (c < 0 || c > 9) break;
-        epochMs = epochMs * 10 + c;
-      }
-      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      // machine
-      i = k + 1;
-      const m = this.machineCodes;
-      const ml = m.length;
-      if (i + ml >= b || codes[i + ml]! !== 44) break fast;
-      for (let j = 0; j < ml; j++) if (codes[i + j] !== m[j]) break fast;
-      // event
-      i += ml + 1;
-      k = i;
-      while (k < b && codes[k]! !== 44) k++;
-      if (k === i || k >= b) break fast;
-      const ev = this.eventAt(text, codes, i, k);
-      if (ev < 0) break fast;
-      // lamport
-      i = k + 1;
-      let lamport = 0;
-      for (k = i; k < b; k++) {
-        const c = codes[k]! - 48;
-        if (c < 0 || c > 9) break;
-        lamport = lamport * 10 + c;
-      }
-      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      // vector
-      i = k + 1;
-      const idx = this.cols.length;
-      this.reserve(idx);
-      k = parseVectorCodes(codes, ids, this.vectors, idx * this.n, i, b);
-      if (k < 0 || codes[k]! !== 44 || k >= b) break fast;
-      // queue_len
-      i = k + 1;
-      let queueLen = 0;
-      for (k = i; k < b; k++) {
-        const c = codes[k]! - 48;
-        if (c < 0 || c > 9) break;
-        queueLen = queueLen * 10 + c;
-      }
-      if (k === i || k - i > 15 || codes[k]! !== 44 || k >= b) break fast;
-      // peer, msg_id, detail (the rest: no more commas)
-      const p0 = k + 1;
-      let p1 = p0;
-      while (p1 < b && codes[p1]! !== 44) p1++;
-      if (p1 >= b) break fast;
-      const m0 = p1 + 1;
-      let m1 = m0;
-      while (m1 < b && codes[m1]! !== 44) m1++;
-      if (m1 >= b) break fast;
-      const d0 = m1 + 1;
-      for (k = d0; k < b; k++) if (codes[k]! === 44) break fast;
-      const cols = this.cols;
-      if (codes !== this.pieceCodes) {
-        this.pieceCodes = codes;
-        cols.setPiece(text);
-      }
-      splitMsgIdCodes(codes, m0, m1);
-      cols.push(
-        line,
-        epochMs,
-        this.events[ev]!,
-        this.eventClock[ev]!,
-        lamport,
-        queueLen,
-        this.shared(text, codes, p0, p1),
-        MSG_ID.sender,
-        MSG_ID.seq,
-        this.shared(text, codes, d0, b),
-      );
-      if (MSG_ID.sender === OTHER_MSG_ID) cols.pushOtherMsgId(text.slice(m0, m1));
-      cols.pushTimeAt(a);
-      return;
+  private isoMs(bytes: Buffer, a: number): number {
+    const key = this.dayKey;
+    let j = 0;
+    if (this.dayMs === this.dayMs) while (j < 11 && bytes[a + j] === key[j]) j++;
+    if (j < 11) {
+      const day = bytes.toString('latin1', a, a + 11);
+      const ms = Date.parse(`${day}00:00:00.000Z`);
+      if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 11) !== day) return NaN;
+      for (let k = 0; k < 11; k++) key[k] = bytes[a + k]!;
+      this.dayMs = ms;
     }
+    if (bytes[a + 13] !== 58 /* : */ || bytes[a + 16] !== 58 || bytes[a + 19] !== 46 /* . */ || bytes[a + 23] !== 90 /* Z */) return NaN;
+    const h = digitsAt(bytes, a + 11, 2);
+    const m = digitsAt(bytes, a + 14, 2);
+    const sec = digitsAt(bytes, a + 17, 2);
+    const ms = digitsAt(bytes, a + 20, 3);
+    if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59 || ms < 0) return NaN;
+    return this.dayMs + ((h * 60 + m) * 60 + sec) * 1000 + ms;
+  }
+
+  /**
+   * Converts the ordinary row starting at bytes[a] (ASCII) in one left-to-right pass, without
+   * splitting it: returns where it ends (the index of its LF, or `limit`), or -1 when it is not an
+   * ordinary row of the known layout (nothing is then added; the caller hands it to {@link record}).
+   */
+  private row(bytes: Buffer, a: number, limit: number, line: number): number {
+    const ids = this.fastIds;
+    if (ids === null || this.pending !== null || !this.sawHeader) return -1;
+    // time
+    let k = a;
+    for (; k < limit; k++) {
+      const c = bytes[k]!;
+      if (c === 44 || c === 10) break;
+    }
+    if (k >= limit || bytes[k] !== 44) return -1;
+    const timeMs = k - a === 24 ? this.isoMs(bytes, a) : NaN;
+    const t1 = k;
+    // epoch_ms: 1..15 digits
+    let i = k + 1;
+    // (its own variable: past 2^31 it is a double, the small fields below stay small integers)
+    let epochMs = 0;
+    for (k = i; k < limit; k++) {
+      const c = bytes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      epochMs = epochMs * 10 + c;
+    }
+    if (k === i || k - i > 15 || k >= limit || bytes[k] !== 44) return -1;
+    // machine
+    i = k + 1;
+    const m = this.machineCodes;
+    const ml = m.length;
+    if (i + ml >= limit || bytes[i + ml] !== 44) return -1;
+    for (let j = 0; j < ml; j++) if (bytes[i + j] !== m[j]) return -1;
+    // event
+    i += ml + 1;
+    for (k = i; k < limit; k++) {
+      const c = bytes[k]!;
+      if (c === 44 || c === 10) break;
+    }
+    if (k === i || k >= limit || bytes[k] !== 44) return -1;
+    const ev = this.eventAt(bytes, i, k);
+    if (ev < 0) return -1;
+    // lamport
+    i = k + 1;
+    let lamport = 0;
+    for (k = i; k < limit; k++) {
+      const c = bytes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      lamport = lamport * 10 + c;
+    }
+    if (k === i || k - i > 15 || k >= limit || bytes[k] !== 44) return -1;
+    // vector
+    i = k + 1;
+    const idx = this.cols.length;
+    this.reserve(idx);
+    k = parseVectorCodes(bytes, ids, this.vectors, idx * this.n, i, limit);
+    if (k < 0 || k >= limit || bytes[k] !== 44) return -1;
+    // queue_len
+    i = k + 1;
+    let queueLen = 0;
+    for (k = i; k < limit; k++) {
+      const c = bytes[k]! - 48;
+      if (c < 0 || c > 9) break;
+      queueLen = queueLen * 10 + c;
+    }
+    if (k === i || k - i > 15 || k >= limit || bytes[k] !== 44) return -1;
+    // peer, msg_id, detail (the rest: no more commas)
+    const p0 = k + 1;
+    let p1 = p0;
+    for (; p1 < limit; p1++) {
+      const c = bytes[p1]!;
+      if (c === 44 || c === 10) break;
+    }
+    if (p1 >= limit || bytes[p1] !== 44) return -1;
+    const m0 = p1 + 1;
+    let m1 = m0;
+    for (; m1 < limit; m1++) {
+      const c = bytes[m1]!;
+      if (c === 44 || c === 10) break;
+    }
+    if (m1 >= limit || bytes[m1] !== 44) return -1;
+    const d0 = m1 + 1;
+    for (k = d0; k < limit; k++) {
+      const c = bytes[k]!;
+      if (c === 10) break;
+      if (c === 44) return -1;
+    }
+    const cols = this.cols;
+    splitMsgIdCodes(bytes, m0, m1);
+    cols.push(
+      line,
+      epochMs,
+      this.events[ev]!,
+      this.eventClock[ev]!,
+      lamport,
+      queueLen,
+      this.shared(bytes, p0, p1),
+      MSG_ID.sender,
+      MSG_ID.seq,
+      this.shared(bytes, d0, k),
+    );
+    if (MSG_ID.sender === OTHER_MSG_ID) cols.pushOtherMsgId(bytes.toString('latin1', m0, m1));
+    if (timeMs === timeMs) cols.pushTimeMs(timeMs);
+    else cols.pushTime(bytes.toString('latin1', a, t1));
+    return k;
+  }
+
+  /** An unquoted record (fastCsv.ts): converted in place when the piece is ASCII, else as strings. */
+  line(text: string, codes: CharCodes, a: number, b: number, line: number): void {
+    if (codes instanceof Buffer && this.row(codes, a, b, line) === b) return;
     this.record(splitLine(text, a, b), line);
+  }
+
+  /** Records of plain ASCII lines (fastCsv.ts, CsvSink.lines): each converted in place, or as strings. */
+  lines(bytes: Buffer, from: number, to: number, line: number): number {
+    let p = from;
+    while (p < to) {
+      let k = this.row(bytes, p, to, line);
+      if (k < 0 || bytes[k] !== 10) {
+        k = bytes.indexOf(10, p);
+        if (k > p) this.record(splitLine(bytes.toString('latin1', p, k), 0, k - p), line);
+      }
+      line++;
+      p = k + 1;
+    }
+    return line;
   }
 
   quoted(fields: string[], line: number): void {
@@ -428,7 +497,9 @@ async function scanFile(path: string, builder: LogBuilder, chunk: number): Promi
         const piece = buf.subarray(from, nl + 1);
         // ASCII bytes are their own code units: latin1 decodes them to the same text, faster
         const ascii = isAscii(piece);
-        if (!scanner.push(buf.toString(ascii ? 'latin1' : 'utf8', from, nl + 1), ascii ? piece : undefined)) return null;
+        // the usual piece (ASCII, no quote, no CR) is converted from its bytes, never decoded
+        const plain = ascii && piece.indexOf(0x22) < 0 && piece.indexOf(0x0d) < 0 && scanner.pushPlainLines(buf, from, nl + 1);
+        if (!plain && !scanner.push(buf.toString(ascii ? 'latin1' : 'utf8', from, nl + 1), ascii ? piece : undefined)) return null;
         consumed += nl + 1 - from;
         from = nl + 1;
         if (!estimated && builder.rowCount > 0) {

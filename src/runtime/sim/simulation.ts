@@ -31,7 +31,7 @@ import { MachineEngine, type RowSink } from '../engine.js';
 import { setupMachine, startRowDetail } from '../host/machineSetup.js';
 import { type SharedResourceOut, buildRowPipeline } from '../host/rowPipeline.js';
 import { EventQueue } from './eventQueue.js';
-import { isoTimeFormatter } from './isoTime.js';
+import { isoTimeFormatter } from '../../core/isoTime.js';
 import { ConnectedView, LinkTable } from './network.js';
 import { type DelayModel, uniformDelay } from '../../faults/delay.js';
 import { type TwoWayPartition, resolvePartitionGroups } from '../../faults/link.js';
