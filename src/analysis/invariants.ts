@@ -6,8 +6,9 @@
  *   non-clock-unchanged  START/READY/DROP/... rows carry both clocks unchanged
  *   message-pairing      every RECEIVE pairs with exactly one SEND and L(send) < L(receive)
  *   clock-condition      a → b by vector clocks implies L(a) < L(b)
- * Each is a RunChecker (checkers.ts) returning one CheckResult with `file:line` examples. Every
- * check is one pass over the rows (their columns, Run.cols): O(rows · machines-in-layout).
+ * Each gives one CheckResult with `file:line` examples (all six come from one RunChecker). Every
+ * per-row clock check runs in one shared pass over the rows (their columns, Run.cols), message
+ * pairing in one more: O(rows · machines-in-layout).
  */
 import type { RunChecker } from './checker.js';
 import { Violations } from './violations.js';
@@ -17,137 +18,6 @@ import type { CheckResult } from './types.js';
 
 function vecText(run: Run, v: Int32Array, off: number): string {
   return formatDense(run.layout, v.subarray(off, off + run.n));
-}
-
-/** Neither clock decreases from one row to the next of a machine. */
-export function checkMonotonic(run: Run): CheckResult {
-  const v = new Violations();
-  const n = run.n;
-  for (let m = 0; m < run.machines.length; m++) {
-    const { length, lamport } = run.cols[m]!;
-    const vec = run.machines[m]!.vectors;
-    for (let i = 1; i < length; i++) {
-      if (lamport[i]! < lamport[i - 1]!) {
-        v.add(whereAt(run, m, i), `lamport went back from ${lamport[i - 1]} to ${lamport[i]}`);
-        continue;
-      }
-      const a = (i - 1) * n;
-      const b = i * n;
-      for (let j = 0; j < n; j++) {
-        if (vec[b + j]! < vec[a + j]!) {
-          v.add(whereAt(run, m, i), `vector entry ${run.layout[j]} went back from ${vec[a + j]} to ${vec[b + j]}`);
-          break;
-        }
-      }
-    }
-  }
-  return v.result('clocks-monotonic', 'Lamport and vector clocks never decrease on a machine');
-}
-
-/** Clock events advance the Lamport clock by the rules (IR1, IR2). */
-export function checkLamportRules(run: Run): CheckResult {
-  const v = new Violations();
-  for (let m = 0; m < run.machines.length; m++) {
-    const { length, clock, event, lamport } = run.cols[m]!;
-    const sendM = run.pairedSendM[m]!;
-    const sendI = run.pairedSendI[m]!;
-    for (let i = 0; i < length; i++) {
-      if (clock[i] !== 1) continue;
-      const prev = i > 0 ? lamport[i - 1]! : 0;
-      const l = lamport[i]!;
-      if (event[i] === 'RECEIVE') {
-        const sm = sendM[i]!;
-        if (sm >= 0) {
-          const sl = run.cols[sm]!.lamport[sendI[i]!]!;
-          const expected = (prev > sl ? prev : sl) + 1;
-          if (l !== expected) {
-            v.add(whereAt(run, m, i), `RECEIVE lamport ${l}, expected max(${prev}, ${sl})+1 = ${expected}`);
-          }
-        } else if (l <= prev) {
-          // unpaired (reported by message-pairing): at least the clock must advance
-          v.add(whereAt(run, m, i), `RECEIVE lamport ${l} does not exceed previous ${prev}`);
-        }
-      } else if (l !== prev + 1) {
-        v.add(whereAt(run, m, i), `${event[i]} lamport ${l}, expected ${prev}+1 = ${prev + 1}`);
-      }
-    }
-  }
-  return v.result('lamport-rules', 'clock events: L = prev+1; RECEIVE: L = max(prev, L(send))+1');
-}
-
-/** Clock events add exactly 1 to the own entry; a RECEIVE first merges the SEND's vector. */
-export function checkVectorRules(run: Run): CheckResult {
-  const v = new Violations();
-  const n = run.n;
-  const expected = new Int32Array(n);
-  for (let m = 0; m < run.machines.length; m++) {
-    const log = run.machines[m]!;
-    const own = run.layoutIndex.get(log.machine)!;
-    const { length, clock, event } = run.cols[m]!;
-    const sendM = run.pairedSendM[m]!;
-    const sendI = run.pairedSendI[m]!;
-    const vec = log.vectors;
-    for (let i = 0; i < length; i++) {
-      if (clock[i] !== 1) continue;
-      const b = i * n;
-      if (i > 0) for (let j = 0; j < n; j++) expected[j] = vec[b - n + j]!;
-      else expected.fill(0);
-      let exact = true;
-      if (event[i] === 'RECEIVE') {
-        const sm = sendM[i]!;
-        if (sm >= 0) {
-          const sv = run.machines[sm]!.vectors;
-          const so = sendI[i]! * n;
-          for (let j = 0; j < n; j++) if (sv[so + j]! > expected[j]!) expected[j] = sv[so + j]!;
-        } else {
-          exact = false; // unpaired: only the own entry is checkable
-        }
-      }
-      expected[own]! += 1;
-      let bad = false;
-      if (exact) {
-        for (let j = 0; j < n; j++) if (vec[b + j] !== expected[j]) bad = true;
-      } else {
-        bad = vec[b + own] !== expected[own];
-      }
-      if (bad) {
-        v.add(
-          whereAt(run, m, i),
-          `${event[i]} vector ${vecText(run, vec, b)}, expected ${exact ? formatDense(run.layout, expected) : `own entry ${expected[own]}`}`,
-        );
-      }
-    }
-  }
-  return v.result('vector-rules', 'clock events: own entry +1; RECEIVE: entry-wise max with the SEND, then own +1');
-}
-
-/**
- * Non-clock rows carry both clocks unchanged from the previous row. A START may restore clocks
- * after a restart (`--append`), so a START only has to not go backwards (clocks-monotonic).
- */
-export function checkNonClockUnchanged(run: Run): CheckResult {
-  const v = new Violations();
-  const n = run.n;
-  for (let m = 0; m < run.machines.length; m++) {
-    const { length, clock, event, lamport } = run.cols[m]!;
-    const vec = run.machines[m]!.vectors;
-    for (let i = 1; i < length; i++) {
-      if (clock[i] === 1 || event[i] === 'START') continue;
-      if (lamport[i] !== lamport[i - 1]) {
-        v.add(whereAt(run, m, i), `${event[i]} changed lamport from ${lamport[i - 1]} to ${lamport[i]}`);
-        continue;
-      }
-      const a = (i - 1) * n;
-      const b = i * n;
-      for (let j = 0; j < n; j++) {
-        if (vec[a + j] !== vec[b + j]) {
-          v.add(whereAt(run, m, i), `${event[i]} changed vector from ${vecText(run, vec, a)} to ${vecText(run, vec, b)}`);
-          break;
-        }
-      }
-    }
-  }
-  return v.result('non-clock-unchanged', 'non-clock rows (START, DROP, ...) leave both clocks unchanged');
 }
 
 /**
@@ -209,6 +79,12 @@ export function checkMessagePairing(run: Run): CheckResult {
   return v.result('message-pairing', 'every RECEIVE pairs with exactly one SEND (msg_id, sender, destination) and L(send) < L(receive)');
 }
 
+const MONOTONIC = ['clocks-monotonic', 'Lamport and vector clocks never decrease on a machine'] as const;
+const LAMPORT_RULES = ['lamport-rules', 'clock events: L = prev+1; RECEIVE: L = max(prev, L(send))+1'] as const;
+const VECTOR_RULES = ['vector-rules', 'clock events: own entry +1; RECEIVE: entry-wise max with the SEND, then own +1'] as const;
+const NON_CLOCK = ['non-clock-unchanged', 'non-clock rows (START, DROP, ...) leave both clocks unchanged'] as const;
+const CLOCK_CONDITION = ['clock-condition', 'a → b by vector clocks implies L(a) < L(b) (checked on program-order and message edges)'] as const;
+
 function strictlyBefore(va: Int32Array, a: number, vb: Int32Array, b: number, n: number): boolean {
   let strictly = false;
   for (let j = 0; j < n; j++) {
@@ -221,7 +97,14 @@ function strictlyBefore(va: Int32Array, a: number, vb: Int32Array, b: number, n:
 }
 
 /**
- * The clock condition through vector clocks: whenever V(a) < V(b) (a happened before b), then
+ * The per-row clock invariants, all in one pass over each machine's rows (each keeps its own
+ * violations, in row order), in this order:
+ *   clocks-monotonic: neither clock decreases from one row to the next of a machine;
+ *   lamport-rules: clock events advance the Lamport clock by the rules (IR1, IR2);
+ *   vector-rules: clock events add exactly 1 to the own entry, a RECEIVE first merges the SEND's vector;
+ *   non-clock-unchanged: non-clock rows carry both clocks unchanged from the previous row (a START
+ *     may restore clocks after a restart, `--append`, so it only has to not go backwards);
+ *   clock-condition:: whenever V(a) < V(b) (a happened before b), then
  * L(a) < L(b). Checked on the edges only, not on all O(n²) pairs:
  *   (1) consecutive rows of each machine, and (2) each message edge SEND → RECEIVE.
  * Why that suffices: happened-before is the transitive closure of exactly these two edge kinds
@@ -233,46 +116,123 @@ function strictlyBefore(va: Int32Array, a: number, vb: Int32Array, b: number, n:
  * between any two events shows up as a violation on at least one edge, which is reported (at the
  * later row). Cost: O(rows · n).
  */
-export function checkClockCondition(run: Run): CheckResult {
-  const v = new Violations();
+export function checkClockRules(run: Run): { monotonic: CheckResult; lamport: CheckResult; vector: CheckResult; nonClock: CheckResult; condition: CheckResult } {
+  const mono = new Violations();
+  const lam = new Violations();
+  const vr = new Violations();
+  const nc = new Violations();
+  const cond = new Violations();
   const n = run.n;
+  const expected = new Int32Array(n);
   for (let m = 0; m < run.machines.length; m++) {
-    const { length, event, lamport } = run.cols[m]!;
+    const log = run.machines[m]!;
+    const own = run.layoutIndex.get(log.machine)!;
+    const { length, clock, event, lamport } = run.cols[m]!;
     const sendM = run.pairedSendM[m]!;
     const sendI = run.pairedSendI[m]!;
-    const vec = run.machines[m]!.vectors;
+    const vec = log.vectors;
     for (let i = 0; i < length; i++) {
       const l = lamport[i]!;
+      const prev = i > 0 ? lamport[i - 1]! : 0;
+      const isClock = clock[i] === 1;
+      const ev = event[i]!;
+      const isReceive = ev === 'RECEIVE';
+      const sm = isReceive ? sendM[i]! : -1;
+      const b = i * n;
+      const a = b - n;
       if (i > 0) {
-        if (strictlyBefore(vec, (i - 1) * n, vec, i * n, n) && !(lamport[i - 1]! < l)) {
-          v.add(whereAt(run, m, i), `follows ${whereAt(run, m, i - 1)} by vector clocks but lamport ${l} ≤ ${lamport[i - 1]}`);
-          continue;
+        // clocks-monotonic
+        if (l < prev) mono.add(whereAt(run, m, i), `lamport went back from ${prev} to ${l}`);
+        else {
+          for (let j = 0; j < n; j++) {
+            if (vec[b + j]! < vec[a + j]!) {
+              mono.add(whereAt(run, m, i), `vector entry ${run.layout[j]} went back from ${vec[a + j]} to ${vec[b + j]}`);
+              break;
+            }
+          }
         }
       }
-      if (event[i] === 'RECEIVE') {
-        const sm = sendM[i]!;
-        if (sm < 0) continue;
+      if (isClock) {
+        // lamport-rules
+        if (isReceive) {
+          if (sm >= 0) {
+            const sl = run.cols[sm]!.lamport[sendI[i]!]!;
+            const want = (prev > sl ? prev : sl) + 1;
+            if (l !== want) lam.add(whereAt(run, m, i), `RECEIVE lamport ${l}, expected max(${prev}, ${sl})+1 = ${want}`);
+          } else if (l <= prev) {
+            // unpaired (reported by message-pairing): at least the clock must advance
+            lam.add(whereAt(run, m, i), `RECEIVE lamport ${l} does not exceed previous ${prev}`);
+          }
+        } else if (l !== prev + 1) {
+          lam.add(whereAt(run, m, i), `${ev} lamport ${l}, expected ${prev}+1 = ${prev + 1}`);
+        }
+        // vector-rules
+        if (i > 0) for (let j = 0; j < n; j++) expected[j] = vec[a + j]!;
+        else expected.fill(0);
+        let exact = true;
+        if (isReceive) {
+          if (sm >= 0) {
+            const sv = run.machines[sm]!.vectors;
+            const so = sendI[i]! * n;
+            for (let j = 0; j < n; j++) if (sv[so + j]! > expected[j]!) expected[j] = sv[so + j]!;
+          } else {
+            exact = false; // unpaired: only the own entry is checkable
+          }
+        }
+        expected[own]! += 1;
+        let bad = false;
+        if (exact) {
+          for (let j = 0; j < n; j++) if (vec[b + j] !== expected[j]) bad = true;
+        } else {
+          bad = vec[b + own] !== expected[own];
+        }
+        if (bad) {
+          vr.add(whereAt(run, m, i), `${ev} vector ${vecText(run, vec, b)}, expected ${exact ? formatDense(run.layout, expected) : `own entry ${expected[own]}`}`);
+        }
+      } else if (i > 0 && ev !== 'START') {
+        // non-clock-unchanged
+        if (l !== prev) nc.add(whereAt(run, m, i), `${ev} changed lamport from ${prev} to ${l}`);
+        else {
+          for (let j = 0; j < n; j++) {
+            if (vec[a + j] !== vec[b + j]) {
+              nc.add(whereAt(run, m, i), `${ev} changed vector from ${vecText(run, vec, a)} to ${vecText(run, vec, b)}`);
+              break;
+            }
+          }
+        }
+      }
+      // clock-condition: the program-order edge, then (unless that one failed) the message edge
+      if (i > 0 && strictlyBefore(vec, a, vec, b, n) && !(prev < l)) {
+        cond.add(whereAt(run, m, i), `follows ${whereAt(run, m, i - 1)} by vector clocks but lamport ${l} ≤ ${prev}`);
+      } else if (sm >= 0) {
         const si = sendI[i]!;
         const sl = run.cols[sm]!.lamport[si]!;
-        if (strictlyBefore(run.machines[sm]!.vectors, si * n, vec, i * n, n) && !(sl < l)) {
-          v.add(whereAt(run, m, i), `follows SEND ${whereAt(run, sm, si)} by vector clocks but lamport ${l} ≤ ${sl}`);
+        if (strictlyBefore(run.machines[sm]!.vectors, si * n, vec, b, n) && !(sl < l)) {
+          cond.add(whereAt(run, m, i), `follows SEND ${whereAt(run, sm, si)} by vector clocks but lamport ${l} ≤ ${sl}`);
         }
       }
     }
   }
-  return v.result('clock-condition', 'a → b by vector clocks implies L(a) < L(b) (checked on program-order and message edges)');
+  return {
+    monotonic: mono.result(...MONOTONIC),
+    lamport: lam.result(...LAMPORT_RULES),
+    vector: vr.result(...VECTOR_RULES),
+    nonClock: nc.result(...NON_CLOCK),
+    condition: cond.result(...CLOCK_CONDITION),
+  };
 }
 
-function core(name: string, fn: (run: Run) => CheckResult): RunChecker {
-  return { name, appliesTo: () => true, check: (run) => [fn(run)] };
-}
-
-/** The core invariants, in report order. Always applied. */
+/**
+ * The core invariants, in report order: one checker, always applied, giving the six results
+ * (the per-row clock rules in one pass, {@link checkClockRules}, and the message pairing).
+ */
 export const CORE_CHECKERS: readonly RunChecker[] = [
-  core('clocks-monotonic', checkMonotonic),
-  core('lamport-rules', checkLamportRules),
-  core('vector-rules', checkVectorRules),
-  core('non-clock-unchanged', checkNonClockUnchanged),
-  core('message-pairing', checkMessagePairing),
-  core('clock-condition', checkClockCondition),
+  {
+    name: 'core-invariants',
+    appliesTo: () => true,
+    check: (run) => {
+      const r = checkClockRules(run);
+      return [r.monotonic, r.lamport, r.vector, r.nonClock, checkMessagePairing(run), r.condition];
+    },
+  },
 ];

@@ -22,34 +22,6 @@ export function summarize(values: ArrayLike<number>): Summary {
 }
 
 /**
- * How many rows have each event name, as an object whose keys are in order of first appearance
- * (what counting with `counts[event] = (counts[event] ?? 0) + 1` gives). A log uses a handful of
- * names: they are found in a short list (by the previous row's name first), not hashed per row.
- */
-function countEvents(event: readonly string[]): Record<string, number> {
-  const names: string[] = [];
-  const counts: number[] = [];
-  const index = new Map<string, number>(); // for a log with many names
-  let k = -1;
-  for (let i = 0; i < event.length; i++) {
-    const ev = event[i]!;
-    if (k < 0 || names[k] !== ev) {
-      k = names.length <= 16 ? names.indexOf(ev) : (index.get(ev) ?? -1);
-      if (k < 0) {
-        k = names.length;
-        names.push(ev);
-        counts.push(0);
-        index.set(ev, k);
-      }
-    }
-    counts[k]!++;
-  }
-  const out: Record<string, number> = {};
-  for (let j = 0; j < names.length; j++) out[names[j]!] = counts[j]!;
-  return out;
-}
-
-/**
  * The common instant at which "drift end" is measured: the earliest STOP row of the run (epoch_ms
  * of the first machine to stop cleanly); when no machine logged a STOP (all were killed), the
  * earliest last row. null for a run without rows. Every machine that stopped is alive at this
@@ -129,47 +101,58 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
   const drift = computeDrift(run);
   return run.machines.map((log, m) => {
     const { length, event, clock, queueLen, detail, epochMs, lamport } = run.cols[m]!;
-    const eventsByType = countEvents(event);
-    // Lamport jump on each RECEIVE: lamport(RECEIVE) − lamport(previous row); the first row counts from 0
-    const jumps: number[] = [];
+    // one pass: events are counted by name (names in order of first appearance, as counting with
+    // `counts[event] = (counts[event] ?? 0) + 1` gives; a log uses a handful, found in a short list
+    // by the previous row's name first), the Lamport jump of each RECEIVE (lamport(RECEIVE) −
+    // lamport(previous row), the first row counting from 0) and the queue lengths
+    const names: string[] = [];
+    const counts: number[] = [];
+    const nameIndex = new Map<string, number>(); // for a log with many names
+    const jumps = new Float64Array(length);
+    let nJumps = 0;
+    let over1 = 0;
     let clockEvents = 0;
-    let starts = 0;
     let tickRate: number | null = null;
     let seed: number | null = null;
     let qMax = 0;
     let qSum = 0;
-    let sent = 0;
-    let received = 0;
-    let dropped = 0;
+    let k = -1;
+    let prevName = '';
     for (let i = 0; i < length; i++) {
       const ev = event[i]!;
-      const q = queueLen[i]!;
-      if (clock[i] === 1) clockEvents++;
-      if (q > qMax) qMax = q;
-      qSum += q;
-      switch (ev) {
-        case 'SEND':
-          sent++;
-          break;
-        case 'RECEIVE':
-          received++;
-          jumps.push(lamport[i]! - (i > 0 ? lamport[i - 1]! : 0));
-          break;
-        case 'DROP':
-          dropped++;
-          break;
-        case 'START':
-          if (starts++ === 0) {
+      if (k < 0 || prevName !== ev) {
+        k = names.length <= 16 ? names.indexOf(ev) : (nameIndex.get(ev) ?? -1);
+        if (k < 0) {
+          k = names.length;
+          names.push(ev);
+          counts.push(0);
+          nameIndex.set(ev, k);
+          if (ev === 'START') {
             const d = parseDetail(detail[i]!);
             tickRate = numOrNull(d.get('tick_rate'));
             seed = numOrNull(d.get('seed'));
           }
-          break;
+        }
+        prevName = ev;
+      }
+      counts[k]!++;
+      const q = queueLen[i]!;
+      if (clock[i] === 1) clockEvents++;
+      if (q > qMax) qMax = q;
+      qSum += q;
+      if (ev === 'RECEIVE') {
+        const j = lamport[i]! - (i > 0 ? lamport[i - 1]! : 0);
+        if (j > 1) over1++;
+        jumps[nJumps++] = j;
       }
     }
+    const eventsByType: Record<string, number> = {};
+    for (let j = 0; j < names.length; j++) eventsByType[names[j]!] = counts[j]!;
+    const sent = eventsByType['SEND'] ?? 0;
+    const received = eventsByType['RECEIVE'] ?? 0;
+    const dropped = eventsByType['DROP'] ?? 0;
+    const starts = eventsByType['START'] ?? 0;
     const last = length - 1;
-    let over1 = 0;
-    for (const j of jumps) if (j > 1) over1++;
     return {
       machine: log.machine,
       file: log.file,
@@ -184,7 +167,7 @@ export function machineStats(run: Run, tally: MessageTally): MachineStats[] {
       eventsByType,
       clockEvents,
       finalLamport: length ? lamport[last]! : 0,
-      jumps: { ...summarize(jumps), over1 },
+      jumps: { ...summarize(jumps.subarray(0, nJumps)), over1 },
       queue: { max: qMax, mean: length ? qSum / length : 0, final: length ? queueLen[last]! : 0 },
       messages: {
         sent,
