@@ -36,7 +36,7 @@ import type { FaultRecord } from '../core/faultsFile.js';
 import type { RunChecker } from './checker.js';
 import type { Run } from './run.js';
 import { algorithmModule } from '../algorithms/registry.js';
-import { parseDetail } from '../core/logRow.js';
+import { detailValue, parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { type CheckResult, type Finding, MAX_EXAMPLES } from './types.js';
 
@@ -268,7 +268,6 @@ function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | 
     const rows = log.rows;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      const at = `${log.file}:${r.line}`;
       if (r.epochMs > endT) endT = r.epochMs;
       if (r.event === 'START') {
         if (i > 0 && rows[i - 1]!.event !== 'STOP') {
@@ -291,8 +290,9 @@ function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | 
       } else if (r.event === 'STOP') {
         changes.push({ t: r.epochMs, m, kind: 'live', live: false });
       } else if (r.event === 'LEADER') {
-        const l = num(parseDetail(r.detail).get('leader'));
+        const l = num(detailValue(r.detail, 'leader'));
         if (l !== null) {
+          const at = `${log.file}:${r.line}`;
           leader = l;
           lastLeaderRow.set(log.machine, at);
           changes.push({ t: r.epochMs, m, kind: 'leader', leader: l, at });
@@ -303,7 +303,7 @@ function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | 
       } else if (r.event === 'ELECTION') {
         elections++;
       } else if (r.event === 'SEND') {
-        const kind = parseDetail(r.detail).get('kind');
+        const kind = detailValue(r.detail, 'kind');
         if (kind) {
           const e = (messages[kind] ??= { sends: 0, copies: 0 });
           e.sends++;

@@ -21,14 +21,14 @@
  * Every violation names the offending rows as `file:line`.
  */
 import { algorithmModule } from '../algorithms/registry.js';
-import { parseDetail } from '../core/logRow.js';
+import { detailValue, parseDetail } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import { Violations } from './violations.js';
 import type { RunChecker } from './checker.js';
 import { type SharedFileText, type SharedLine, parseSharedFile } from '../core/sharedFile.js';
 import { type Run, parsePeers, vectorAt, whereAt } from './run.js';
 import { summarize } from './stats.js';
-import type { CheckResult, LogEntry, Summary } from './types.js';
+import type { CheckResult, Summary } from './types.js';
 
 
 /**
@@ -73,8 +73,8 @@ export interface MutexRun {
   readonly firstStopMs: number;
 }
 
-function tsOf(r: LogEntry): number | null {
-  const v = parseDetail(r.detail).get('ts');
+function tsOf(detail: string): number | null {
+  const v = detailValue(detail, 'ts');
   if (v === undefined) return null;
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : null;
@@ -89,8 +89,13 @@ export function extractMutexRun(run: Run): MutexRun {
   let endMs = -Infinity;
   let firstStopMs = Infinity;
   run.machines.forEach((log, m) => {
-    const rows = log.rows;
+    const { length, event, epochMs, peer, detail } = run.cols[m]!;
     let incarnation: CsRequest[] = [];
+    // The incarnation's requests not yet entered, and those entered but not left, by ts, each in
+    // incarnation order: a CS_ENTER takes the first waiting request of its ts, a CS_EXIT the first
+    // one inside (entries happen in incarnation order within a ts, so no search of the incarnation).
+    let waiting = new Map<number, CsRequest[]>();
+    let inside = new Map<number, CsRequest[]>();
     let readySeen = false;
     const closeIncarnation = (last: number, killed: boolean): void => {
       for (const q of incarnation) {
@@ -98,67 +103,82 @@ export function extractMutexRun(run: Run): MutexRun {
         if (killed && q.exit === null) q.died = true;
       }
       incarnation = [];
+      waiting = new Map();
+      inside = new Map();
     };
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.epochMs > endMs) endMs = r.epochMs;
-      switch (r.event) {
+    const queue = (byTs: Map<number, CsRequest[]>, ts: number): CsRequest[] => {
+      let list = byTs.get(ts);
+      if (list === undefined) byTs.set(ts, (list = []));
+      return list;
+    };
+    const take = (byTs: Map<number, CsRequest[]>, ts: number): CsRequest | undefined => {
+      const list = byTs.get(ts);
+      if (list === undefined) return undefined;
+      const q = list.shift();
+      if (list.length === 0) byTs.delete(ts);
+      return q;
+    };
+    for (let i = 0; i < length; i++) {
+      const t = epochMs[i]!;
+      if (t > endMs) endMs = t;
+      switch (event[i]) {
         case 'START':
-          if (r.epochMs < startMs) startMs = r.epochMs;
-          if (i > 0) closeIncarnation(i - 1, rows[i - 1]!.event !== 'STOP');
+          if (t < startMs) startMs = t;
+          if (i > 0) closeIncarnation(i - 1, event[i - 1] !== 'STOP');
           readySeen = false;
           break;
         case 'READY':
           readySeen = true;
           break;
         case 'STOP':
-          if (r.epochMs < firstStopMs) firstStopMs = r.epochMs;
+          if (t < firstStopMs) firstStopMs = t;
           break;
         case 'CONNECT':
-          if (readySeen && r.detail.includes('dir=out')) faults.add('reconnect');
+          if (readySeen && detail[i]!.includes('dir=out')) faults.add('reconnect');
           break;
         case 'MEMBER_DOWN':
           faults.add('member-down');
-          memberDowns.push({ m, i, peers: parsePeers(r.peer) });
+          memberDowns.push({ m, i, peers: parsePeers(peer[i]!) });
           break;
         case 'MEMBER_UP':
           faults.add('member-up');
           break;
         case 'CS_REQUEST': {
-          const ts = tsOf(r) ?? -1;
-          const q: CsRequest = { machine: log.machine, m, ts, request: i, enter: null, exit: null, died: false, lastRow: rows.length - 1 };
+          const ts = tsOf(detail[i]!) ?? -1;
+          const q: CsRequest = { machine: log.machine, m, ts, request: i, enter: null, exit: null, died: false, lastRow: length - 1 };
           requests.push(q);
           incarnation.push(q);
+          queue(waiting, ts).push(q);
           break;
         }
         case 'CS_ENTER': {
-          const ts = tsOf(r) ?? -1;
-          let q = incarnation.find((x) => x.ts === ts && x.enter === null);
+          const ts = tsOf(detail[i]!) ?? -1;
+          let q = take(waiting, ts);
           if (!q) {
-            q = { machine: log.machine, m, ts, request: null, enter: null, exit: null, died: false, lastRow: rows.length - 1 };
+            q = { machine: log.machine, m, ts, request: null, enter: null, exit: null, died: false, lastRow: length - 1 };
             requests.push(q);
             incarnation.push(q);
           }
           q.enter = i;
+          queue(inside, ts).push(q);
           break;
         }
         case 'CS_EXIT': {
-          const ts = tsOf(r) ?? -1;
-          const q = incarnation.find((x) => x.ts === ts && x.enter !== null && x.exit === null);
+          const ts = tsOf(detail[i]!) ?? -1;
+          const q = take(inside, ts);
           if (q) q.exit = i;
           break;
         }
       }
     }
-    if (rows.length > 0) closeIncarnation(rows.length - 1, run.killed[m] === true && rows[rows.length - 1]!.event !== 'STOP');
+    if (length > 0) closeIncarnation(length - 1, run.killed[m] === true && event[length - 1] !== 'STOP');
     if (run.killed[m]) faults.add('killed');
   });
   const entries = requests.filter((q) => q.enter !== null);
-  const rowOf = (q: CsRequest, i: number): LogEntry => run.machines[q.m]!.rows[i]!;
   entries.sort((a, b) => {
-    const ra = rowOf(a, a.enter!);
-    const rb = rowOf(b, b.enter!);
-    return ra.epochMs - rb.epochMs || ra.lamport - rb.lamport || a.machine - b.machine;
+    const ca = run.cols[a.m]!;
+    const cb = run.cols[b.m]!;
+    return ca.epochMs[a.enter!]! - cb.epochMs[b.enter!]! || ca.lamport[a.enter!]! - cb.lamport[b.enter!]! || a.machine - b.machine;
   });
   return {
     algorithm: run.algorithm ?? 'mutex',
@@ -179,12 +199,17 @@ function endRow(q: CsRequest): number {
 
 /** The incarnation of q ended with a STOP row (its run was over) at or before epoch ms `t`. */
 function stoppedBy(run: Run, q: CsRequest, t: number): boolean {
-  const last = row(run, q.m, q.lastRow);
-  return last.event === 'STOP' && last.epochMs <= t;
+  return eventAt(run, q.m, q.lastRow) === 'STOP' && msAt(run, q.m, q.lastRow) <= t;
 }
 
-function row(run: Run, m: number, i: number): LogEntry {
-  return run.machines[m]!.rows[i]!;
+/** epoch_ms of row i of machine index m. */
+function msAt(run: Run, m: number, i: number): number {
+  return run.cols[m]!.epochMs[i]!;
+}
+
+/** The event of row i of machine index m. */
+function eventAt(run: Run, m: number, i: number): string {
+  return run.cols[m]!.event[i]!;
 }
 
 function at(run: Run, m: number, i: number): string {
@@ -199,10 +224,10 @@ export function checkMutexSafety(run: Run, mr: MutexRun = extractMutexRun(run)):
   const active: CsRequest[] = [];
   let lastClosed: CsRequest | null = null;
   for (const q of mr.entries) {
-    const enter = row(run, q.m, q.enter!);
+    const enterMs = msAt(run, q.m, q.enter!);
     for (let k = active.length - 1; k >= 0; k--) {
       const a = active[k]!;
-      if (row(run, a.m, endRow(a)).epochMs <= enter.epochMs) active.splice(k, 1);
+      if (msAt(run, a.m, endRow(a)) <= enterMs) active.splice(k, 1);
     }
     for (const a of active) {
       if (a.machine === q.machine) continue;
@@ -233,9 +258,9 @@ export function checkMutexSafety(run: Run, mr: MutexRun = extractMutexRun(run)):
  * A machine whose run ends looks to the others exactly like one that crashed (its links close).
  */
 function excusedByFailure(run: Run, mr: MutexRun, p: CsRequest, q: CsRequest): boolean {
-  const enterMs = row(run, q.m, q.enter!).epochMs;
+  const enterMs = msAt(run, q.m, q.enter!);
   if (!run.killed[p.m] && !stoppedBy(run, p, enterMs)) return false;
-  return mr.memberDowns.some((d) => d.m === q.m && d.peers.includes(p.machine) && d.i < q.enter! && row(run, d.m, d.i).epochMs <= enterMs);
+  return mr.memberDowns.some((d) => d.m === q.m && d.peers.includes(p.machine) && d.i < q.enter! && msAt(run, d.m, d.i) <= enterMs);
 }
 
 /** Fairness: entries come in (request ts, id) order. */
@@ -257,7 +282,7 @@ export function waitsByMachine(run: Run, mr: MutexRun = extractMutexRun(run)): M
   for (const log of run.machines) waits.set(log.machine, []);
   for (const q of mr.entries) {
     if (q.request === null) continue;
-    waits.get(q.machine)!.push(row(run, q.m, q.enter!).epochMs - row(run, q.m, q.request).epochMs);
+    waits.get(q.machine)!.push(msAt(run, q.m, q.enter!) - msAt(run, q.m, q.request));
   }
   const out = new Map<MachineId, Summary>();
   for (const [id, list] of waits) out.set(id, summarize(list));
@@ -285,10 +310,10 @@ export function mutexSettleMs(run: Run): number {
   let failureTimeoutMs = -Infinity;
   let csTicks = -Infinity;
   let slowestRate = Infinity;
-  for (const log of run.machines) {
-    const start = log.rows.find((r) => r.event === 'START');
-    if (!start) continue;
-    const d = parseDetail(start.detail);
+  for (const c of run.cols) {
+    const start = c.event.indexOf('START');
+    if (start < 0) continue;
+    const d = parseDetail(c.detail[start]!);
     const num = (k: string): number | null => {
       const v = d.get(k);
       const n = v === undefined ? NaN : Number(v);
@@ -313,23 +338,22 @@ export function mutexSettleMs(run: Run): number {
  */
 export function mutexStall(run: Run, mr: MutexRun, settleMs: number): { fromMs: number; toMs: number; pending: CsRequest[] } | null {
   const end = Math.min(mr.firstStopMs, mr.endMs);
-  const pending = mr.requests.filter((q) => q.request !== null && q.enter === null && !q.died && row(run, q.m, q.request).epochMs <= end);
+  const pending = mr.requests.filter((q) => q.request !== null && q.enter === null && !q.died && msAt(run, q.m, q.request) <= end);
   if (pending.length === 0) return null;
-  let from = Math.min(...pending.map((q) => row(run, q.m, q.request!).epochMs));
+  let from = Math.min(...pending.map((q) => msAt(run, q.m, q.request!)));
   for (const q of mr.entries) {
-    from = Math.max(from, Math.min(end, row(run, q.m, q.enter!).epochMs));
-    if (q.exit !== null) from = Math.max(from, Math.min(end, row(run, q.m, q.exit).epochMs));
+    from = Math.max(from, Math.min(end, msAt(run, q.m, q.enter!)));
+    if (q.exit !== null) from = Math.max(from, Math.min(end, msAt(run, q.m, q.exit)));
   }
-  run.machines.forEach((log, m) => {
-    const rows = log.rows;
-    for (let i = 1; i < rows.length; i++) {
-      if (rows[i]!.event === 'START' && rows[i]!.epochMs <= end) from = Math.max(from, rows[i]!.epochMs); // a restart
+  run.cols.forEach(({ length, event, epochMs }, m) => {
+    for (let i = 1; i < length; i++) {
+      if (event[i] === 'START' && epochMs[i]! <= end) from = Math.max(from, epochMs[i]!); // a restart
     }
-    const last = rows[rows.length - 1];
-    if (last && last.event !== 'STOP' && run.killed[m] && last.epochMs <= end) from = Math.max(from, last.epochMs); // died
+    const last = length - 1;
+    if (last >= 0 && event[last] !== 'STOP' && run.killed[m] && epochMs[last]! <= end) from = Math.max(from, epochMs[last]!); // died
   });
   if (end - from <= settleMs) return null;
-  pending.sort((a, b) => row(run, a.m, a.request!).epochMs - row(run, b.m, b.request!).epochMs);
+  pending.sort((a, b) => msAt(run, a.m, a.request!) - msAt(run, b.m, b.request!));
   return { fromMs: from, toMs: end, pending };
 }
 
@@ -348,7 +372,7 @@ export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run)
       continue;
     }
     if (q.enter !== null) {
-      if (q.exit === null && !q.died && row(run, q.m, q.lastRow).event !== 'STOP') {
+      if (q.exit === null && !q.died && eventAt(run, q.m, q.lastRow) !== 'STOP') {
         v.add(at(run, q.m, q.enter), `machine ${q.machine} entered (ts=${q.ts}) and never left`);
       }
       continue;
@@ -358,8 +382,8 @@ export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run)
       continue;
     }
     pending++;
-    const req = row(run, q.m, q.request);
-    const waited = row(run, q.m, q.lastRow).epochMs - req.epochMs;
+    const reqMs = msAt(run, q.m, q.request);
+    const waited = msAt(run, q.m, q.lastRow) - reqMs;
     if (waited > grace) {
       v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} still waiting after ${waited} ms (grace ${grace} ms)`);
       continue;
@@ -367,8 +391,8 @@ export function checkMutexLiveness(run: Run, mr: MutexRun = extractMutexRun(run)
     // Overtaken while still waiting: an entry at or after the STOP that ended the requester's run does not count.
     const overtaker = mr.entries.find((e) => {
       if (!(e.ts > q.ts || (e.ts === q.ts && e.machine > q.machine))) return false;
-      const t = row(run, e.m, e.enter!).epochMs;
-      return t > req.epochMs && !stoppedBy(run, q, t);
+      const t = msAt(run, e.m, e.enter!);
+      return t > reqMs && !stoppedBy(run, q, t);
     });
     if (overtaker) {
       v.add(at(run, q.m, q.request), `request (ts=${q.ts}) of machine ${q.machine} never granted, but the later request (ts=${overtaker.ts}, machine ${overtaker.machine}) entered at ${at(run, overtaker.m, overtaker.enter!)}`);
@@ -402,13 +426,15 @@ export function messagesPerEntry(run: Run, mr: MutexRun = extractMutexRun(run)):
   const copies = new Map<string, number>();
   let hello = 0;
   let resent = 0;
-  for (const log of run.machines) {
-    for (const r of log.rows) {
-      if (r.event !== 'SEND') continue;
-      const d = parseDetail(r.detail);
-      const kind = d.get('kind');
-      const n = parsePeers(r.peer).length;
-      if (d.get('resend') === '1') {
+  run.machines.forEach((log, m) => {
+    const c = run.cols[m]!;
+    for (let i = 0; i < c.length; i++) {
+      if (c.event[i] !== 'SEND') continue;
+      const detail = c.detail[i]!;
+      const kind = detailValue(detail, 'kind');
+      const peers = parsePeers(c.peer[i]!);
+      const n = peers.length;
+      if (detailValue(detail, 'resend') === '1') {
         resent += n;
         continue;
       }
@@ -416,12 +442,12 @@ export function messagesPerEntry(run: Run, mr: MutexRun = extractMutexRun(run)):
         hello += n;
         continue;
       }
-      const ts = d.get('ts');
+      const ts = detailValue(detail, 'ts');
       if (ts === undefined) continue;
       if (kind === 'REQUEST' || kind === 'RELEASE') copies.set(`${log.machine}:${ts}`, (copies.get(`${log.machine}:${ts}`) ?? 0) + n);
-      else if (kind === 'REPLY') for (const p of parsePeers(r.peer)) copies.set(`${p}:${ts}`, (copies.get(`${p}:${ts}`) ?? 0) + 1);
+      else if (kind === 'REPLY') for (const p of peers) copies.set(`${p}:${ts}`, (copies.get(`${p}:${ts}`) ?? 0) + 1);
     }
-  }
+  });
   const perEntry = mr.entries.filter((q) => q.exit !== null).map((q) => copies.get(`${q.machine}:${q.ts}`) ?? 0);
   const factor = entryFactor(mr.algorithm);
   return { perEntry, hello, resent, bound: factor * Math.max(0, run.n - 1) };
@@ -464,13 +490,13 @@ export function checkSharedFile(run: Run, file: SharedFileText, mr: MutexRun = e
   for (const k of malformed) v.add(`${file.name}:${k}`, 'malformed line');
   const killed = new Set(run.machines.filter((_, m) => run.killed[m]).map((l) => l.machine));
   const entryOf = new Map<string, CsRequest>();
-  for (const q of mr.entries) entryOf.set(`${q.machine}:${q.ts}:${row(run, q.m, q.enter!).lamport}`, q);
+  for (const q of mr.entries) entryOf.set(`${q.machine}:${q.ts}:${run.cols[q.m]!.lamport[q.enter!]!}`, q);
   /** The holder of line h is no longer inside at epoch ms t. */
   const gone = (h: SharedLine, t: number): boolean => {
     const q = entryOf.get(`${h.machine}:${h.ts}:${h.lamport}`);
     if (!q) return killed.has(h.machine); // no row to match (should not happen): the old per-machine rule
     if (q.died) return true;
-    if (q.exit !== null) return run.killed[q.m] === true && row(run, q.m, q.exit).epochMs <= t;
+    if (q.exit !== null) return run.killed[q.m] === true && msAt(run, q.m, q.exit) <= t;
     return stoppedBy(run, q, t);
   };
   const enters = new Map<MachineId, number>();
@@ -492,7 +518,9 @@ export function checkSharedFile(run: Run, file: SharedFileText, mr: MutexRun = e
     }
   }
   run.machines.forEach((log, m) => {
-    const rows = log.rows.filter((r) => r.event === 'CS_ENTER').length;
+    const c = run.cols[m]!;
+    let rows = 0;
+    for (let i = 0; i < c.length; i++) if (c.event[i] === 'CS_ENTER') rows++;
     const got = enters.get(log.machine) ?? 0;
     const ok = got === rows || (run.killed[m] && got === rows - 1);
     if (!ok) v.add(`${file.name}:-`, `machine ${log.machine}: ${got} ENTER lines but ${rows} CS_ENTER rows in ${log.file}`);

@@ -73,3 +73,22 @@ export function parseDetail(detail: string): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * `parseDetail(detail).get(key)` without building the map: the value of the last space-separated
+ * token `key=value` (the last one wins, as in the map), or undefined. `key` must be non-empty and
+ * hold no `=` or space (every key we write).
+ */
+export function detailValue(detail: string, key: string): string | undefined {
+  let found: string | undefined;
+  const kl = key.length;
+  let a = 0;
+  const len = detail.length;
+  while (a < len) {
+    let b = detail.indexOf(' ', a);
+    if (b < 0) b = len;
+    if (b - a > kl && detail.charCodeAt(a + kl) === 61 /* = */ && detail.startsWith(key, a)) found = detail.slice(a + kl + 1, b);
+    a = b + 1;
+  }
+  return found;
+}
