@@ -13,7 +13,7 @@
 import type { MachineId } from '../core/types.js';
 import { copyReceived, parsePeers, type Run, where } from './run.js';
 import type { DropReason, LostMessage, LostReason, MessageAccounting } from './types.js';
-import { parseDetail } from '../core/logRow.js';
+import { detailValue } from '../core/logRow.js';
 
 /**
  * Accounting plus per-machine counts (index = machine index in run.machines): lost copies by
@@ -34,7 +34,7 @@ const MAX_LOST_EXAMPLES = 20;
  * or the receiver refused it (`queue_full`: its DROP row with dir=in).
  */
 function dropReasonOf(detail: string): DropReason {
-  const reason = parseDetail(detail).get('reason');
+  const reason = detailValue(detail, 'reason');
   return reason === 'partitioned' || reason === 'injected_loss' || reason === 'queue_full' ? reason : 'destination-down';
 }
 

@@ -8,11 +8,10 @@
  * up to `maxDiagramRows` (the first rows in time; the page says where it stops).
  */
 import type { MachineId } from '../core/types.js';
-import { parseDetail } from '../core/logRow.js';
+import { detailValue } from '../core/logRow.js';
 import type { FaultRecord } from './electionChecks.js';
 import { statsTable } from './format.js';
-import { receivedKeys } from './messages.js';
-import { formatDense, parsePeers, type Run } from './run.js';
+import { copyReceived, formatDense, parsePeers, type Run } from './run.js';
 import { runInfo, type RunInfo } from './runInfo.js';
 import type { AnalysisResult } from './types.js';
 
@@ -146,7 +145,7 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
   const kindNames: string[] = [];
   const kindIndex = new Map<string, number>();
   const kindOf = (detail: string): number => {
-    const k = detail.startsWith('kind=') || detail.includes(' kind=') ? parseDetail(detail).get('kind') : undefined;
+    const k = detailValue(detail, 'kind');
     if (k === undefined) return -1;
     let i = kindIndex.get(k);
     if (i === undefined) {
@@ -253,13 +252,11 @@ export function buildReportData(run: Run, result: AnalysisResult, titleOrOptions
       messages.push(sm, pi[i]!, mTo, i, lanes[mTo]!.kind[i]!);
     }
   });
-  const received = receivedKeys(run);
   const undelivered: number[] = [];
   run.cols.forEach((c, m) => {
     for (let i = 0; i < inDiagram[m]!; i++) {
       if (c.event[i] !== 'SEND') continue;
-      const id = c.msgIdAt(i);
-      for (const to of parsePeers(c.peer[i]!)) if (!received.has(`${id}>${to}`)) undelivered.push(m, i, to, lanes[m]!.kind[i]!);
+      for (const to of parsePeers(c.peer[i]!)) if (!copyReceived(run, m, i, to)) undelivered.push(m, i, to, lanes[m]!.kind[i]!);
     }
   });
   const diagramRows = inDiagram.reduce((a, b) => a + b, 0);

@@ -6,7 +6,7 @@
  * shared read-only. msg_ids of the form `<sender>-<seq>` (what the runtime writes) are looked up by
  * number, not hashed as strings; any other msg_id goes through a string map with the same result.
  */
-import { parseDetail } from '../core/logRow.js';
+import { detailValue } from '../core/logRow.js';
 import type { MachineId } from '../core/types.js';
 import type { FaultRecord } from '../core/faultsFile.js';
 import type { SharedFileText } from '../core/sharedFile.js';
@@ -278,7 +278,7 @@ export function indexRun(logs: RunLogs, side: RunSideInputs = {}): Run {
         } else for (const to of parsePeers(peer[i]!)) drops.set(`${id}>${to}`, { m, i });
       } else if (ev === 'START') {
         if (algorithm === null) {
-          const a = parseDetail(detail[i]!).get('algorithm');
+          const a = detailValue(detail[i]!, 'algorithm');
           if (a) algorithm = a;
         }
         if (i > 0 && event[i - 1] !== 'STOP') wasKilled = true;

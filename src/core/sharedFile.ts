@@ -4,7 +4,7 @@
  * the row pipeline's shared-resource sink in real and simulated runs; read by the mutex checker).
  * The one owner of its name and of its line format, as core/logRow.ts is of the CSV rows. Pure.
  */
-import { parseDetail } from './logRow.js';
+import { detailValue } from './logRow.js';
 import type { MachineId } from './types.js';
 
 /** Default name of the shared resource file in a log directory. */
@@ -36,7 +36,7 @@ export function formatSharedLine(row: {
 }): string | null {
   const kind = row.event === 'CS_ENTER' ? 'ENTER' : row.event === 'CS_EXIT' ? 'LEAVE' : null;
   if (!kind) return null;
-  const ts = parseDetail(row.detail).get('ts') ?? '';
+  const ts = detailValue(row.detail, 'ts') ?? '';
   return `${kind} machine=${row.machine} lamport=${row.lamport} ts=${ts} time=${row.time} epoch_ms=${row.epoch_ms}\n`;
 }
 
@@ -49,11 +49,11 @@ export function parseSharedFile(text: string): { lines: SharedLine[]; malformed:
     const t = raw[k]!.trim();
     if (t === '') continue;
     const m = /^(ENTER|LEAVE) (.*)$/.exec(t);
-    const d = m ? parseDetail(m[2]!) : null;
-    const machine = Number(d?.get('machine'));
-    const lamport = Number(d?.get('lamport'));
-    const ts = Number(d?.get('ts'));
-    const epochMs = Number(d?.get('epoch_ms'));
+    const d = m ? m[2]! : '';
+    const machine = Number(detailValue(d, 'machine'));
+    const lamport = Number(detailValue(d, 'lamport'));
+    const ts = Number(detailValue(d, 'ts'));
+    const epochMs = Number(detailValue(d, 'epoch_ms'));
     if (!m || !Number.isInteger(machine) || !Number.isInteger(lamport) || !Number.isInteger(ts) || !Number.isFinite(epochMs)) {
       malformed.push(k + 1);
       continue;

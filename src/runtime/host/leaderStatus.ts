@@ -4,7 +4,7 @@
  * uses the reports to resolve `--kill leader@S`. Works with any algorithm that logs LEADER rows
  * with `leader=<id>`; for the others it never reports.
  */
-import { type LogRow, parseDetail } from '../../core/logRow.js';
+import { detailValue, type LogRow } from '../../core/logRow.js';
 import type { MachineId } from '../../core/types.js';
 import type { LeaderReport } from '../ipc.js';
 
@@ -12,7 +12,7 @@ import type { LeaderReport } from '../ipc.js';
 export function leaderStatusHook(self: MachineId, report: (msg: LeaderReport) => void): (row: LogRow) => void {
   return (row) => {
     if (row.event === 'LEADER') {
-      const leader = Number(parseDetail(row.detail).get('leader'));
+      const leader = Number(detailValue(row.detail, 'leader'));
       if (Number.isInteger(leader) && leader > 0) report({ type: 'leader', id: self, leader });
     } else if (row.event === 'LEADER_LOST' || row.event === 'START') {
       report({ type: 'leader', id: self, leader: null });
