@@ -381,6 +381,20 @@ async function benchAnalyze() {
   record(`report on the same ${rows} rows`, rep.seconds, 's', 'completes', rep.res.exitCode === 0,
     `whole \`report\` command (exit ${rep.res.exitCode}), one run; page ${page.toFixed(1)} MB; peak RSS ${rep.rssMiB.toFixed(0)} MiB (${GNU_TIME ? 'GNU time' : 'VmHWM polled'})`);
   record('report peak RSS', rep.rssMiB, 'MiB', 'none', null, 'the same report run');
+  // the algorithms' own checkers on a long run (mutex: requests, entries, messages per entry, the shared file)
+  const mx = join(dir, 'mutex');
+  const mxDuration = QUICK ? '4000' : '20000';
+  const mxSim = await cli(['simulate', '--machines', '3', '--algorithm', 'mutex', '--tick-rate', '6', '--duration', mxDuration, '--seed', '2', '--log-dir', join(mx, 'logs')], { timeout: 600_000 });
+  if (mxSim.exitCode !== 0) throw new Error(`simulate mutex failed:\n${mxSim.all?.slice(-2000)}`);
+  const mxRows = readdirSync(join(mx, 'logs')).filter((n) => n.endsWith('.csv'))
+    .reduce((sum, n) => sum + readFileSync(join(mx, 'logs', n), 'utf8').split('\n').length - 2, 0);
+  const mxRuns = [];
+  for (let r = 0; r < reps; r++) mxRuns.push(await measured(process.execPath, [BIN, 'analyze', '--log-dir', join(mx, 'logs'), '--json']));
+  const mxBad = mxRuns.find((x) => x.res.exitCode !== 0);
+  if (mxBad) throw new Error(`analyze of the mutex run failed (exit ${mxBad.res.exitCode}):\n${mxBad.res.stderr?.slice(-2000)}`);
+  const mxSeconds = med(mxRuns, (x) => x.seconds);
+  record(`analyze a mutex run (${mxRows} rows)`, mxRows / mxSeconds, 'rows/s', 'none', null,
+    `simulate --machines 3 --algorithm mutex --tick-rate 6 --duration ${mxDuration} --seed 2, whole \`analyze --json\` (mutex checks and the shared file included), median of ${reps}: ${mxRuns.map((x) => x.seconds.toFixed(2)).join(', ')} s; peak RSS ${Math.max(...mxRuns.map((x) => x.rssMiB)).toFixed(0)} MiB`);
   for (const n of QUICK ? [3] : [3, 100, 1000, 10000]) {
     const duration = n >= 10000 ? 0.5 : n >= 1000 ? 10 : n >= 100 ? 300 : 200000;
     const s = await cli(['simulate', '--machines', String(n), '--duration', String(duration), '--seed', '1', '--no-logs'], { timeout: 600_000 });

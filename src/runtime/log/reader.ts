@@ -3,9 +3,9 @@
  * file and line numbers. Each file is read in 1 MiB pieces and scanned by fastCsv.ts, which
  * gives csv-parse's records on the files we write (LF or CRLF, quoted fields) without making a
  * string per field; each row is converted from the field bounds straight into the log's columns
- * (analysis/columns.ts: numbers in typed arrays, msg_id as numbers, shared strings, the time left
- * in the piece's text), and the row objects are built from the columns only when first asked for
- * (`analyze` and `report` never ask). Whatever the scanner does not follow exactly (a stray CR,
+ * (analysis/columns.ts: numbers in typed arrays, msg_id as numbers, shared strings, the time as
+ * its ms when canonical), and the row objects are built from the columns only when first asked for
+ * (`analyze` and `report` never ask, except the election checkers). Whatever the scanner does not follow exactly (a stray CR,
  * bad quoting, UTF-16) makes the file be read again with csv-parse's stream API, so the result is
  * always csv-parse's. Both paths feed one row builder (same checks, same errors).
  *
