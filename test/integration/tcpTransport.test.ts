@@ -15,6 +15,7 @@ import type { Direction, TransportHandlers } from '../../src/runtime/transport.j
 import { TcpTransport, type TcpTransportOptions } from '../../src/runtime/net/tcpTransport.js';
 import { LineDecoder } from '../../src/runtime/net/framer.js';
 import { computeProof } from '../../src/runtime/net/protocol.js';
+import { unusedRandomPorts } from '../helpers/ports.js';
 
 const WAIT_MS = 4000;
 const FAST_BACKOFF = { initialMs: 5, maxMs: 50 };
@@ -106,11 +107,9 @@ afterEach(async () => {
   await Promise.all(liveServers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
 });
 
-/** Distinct random ports in 20000–32000 (below Linux's ephemeral range; see ARCHITECTURE.md). */
+/** Distinct ports of this worker's own range, never handed out before here (helpers/ports.ts). */
 function randomPorts(n: number): number[] {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(20000 + Math.floor(Math.random() * 12000));
-  return [...ports];
+  return unusedRandomPorts(n);
 }
 
 interface Cluster {
