@@ -51,11 +51,39 @@ export interface ElectionRow {
   readonly peer?: string;
 }
 
-/** One machine's log (MachineLog of analysis/types.ts fits). */
+/** The same columns, row i at index i of each (LogColumns of analysis/types.ts fits). */
+export interface ElectionColumns {
+  readonly length: number;
+  readonly line: ArrayLike<number>;
+  readonly epochMs: ArrayLike<number>;
+  readonly event: readonly string[];
+  readonly detail: readonly string[];
+  readonly peer: readonly string[];
+}
+
+/**
+ * One machine's log (MachineLog of analysis/types.ts fits): its rows as objects or as columns.
+ * Invariant: at least one of them is given; the columns are read when both are.
+ */
 export interface ElectionLog {
   readonly file: string;
   readonly machine: MachineId;
-  readonly rows: readonly ElectionRow[];
+  readonly rows?: readonly ElectionRow[];
+  readonly columns?: ElectionColumns;
+}
+
+/** The log's columns (made from its rows when it has none). */
+function columnsOf(log: ElectionLog): ElectionColumns {
+  if (log.columns) return log.columns;
+  const rows = log.rows ?? [];
+  return {
+    length: rows.length,
+    line: rows.map((r) => r.line),
+    epochMs: rows.map((r) => r.epochMs),
+    event: rows.map((r) => r.event),
+    detail: rows.map((r) => r.detail),
+    peer: rows.map((r) => r.peer ?? ''),
+  };
 }
 
 /** One row of faults.csv (core/faultsFile.ts owns the format). */
@@ -214,6 +242,8 @@ export interface ElectionReport {
   /** SEND rows and message copies of the election protocol, by body kind. */
   readonly messages: Readonly<Record<string, { sends: number; copies: number }>>;
   readonly agreementFindings: readonly Finding[];
+  /** The latest epoch_ms of any row of the run (-Infinity when there is none). */
+  readonly lastRowMs: number;
 }
 
 type Change =
@@ -243,6 +273,8 @@ interface Collected {
   readonly partitions: PartitionPeriod[];
   readonly openPartitions: OpenPartition[];
   readonly byMachine: Map<MachineId, number>;
+  /** Every log's columns, in the logs' order. */
+  readonly cols: readonly ElectionColumns[];
 }
 
 /** One pass over every log (and faults.csv): the timeline of changes, kills, ranks, timing, message counts. */
@@ -262,62 +294,63 @@ function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | 
   const faultKills = (faults ?? []).filter((f) => f.fault === 'kill' && f.machine !== null);
   const { periods: partitions, open: openPartitions } = partitionPeriods(faults ?? []);
 
+  const cols = logs.map(columnsOf);
   logs.forEach((log, m) => {
     let leader: MachineId | null = null;
     let incarnationStart = -1;
-    const rows = log.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.epochMs > endT) endT = r.epochMs;
-      if (r.event === 'START') {
-        if (i > 0 && rows[i - 1]!.event !== 'STOP') {
+    const { length, line, epochMs, event, detail, peer } = cols[m]!;
+    for (let i = 0; i < length; i++) {
+      const t0 = epochMs[i]!;
+      const ev = event[i]!;
+      if (t0 > endT) endT = t0;
+      if (ev === 'START') {
+        if (i > 0 && event[i - 1] !== 'STOP') {
           // the previous incarnation died: at the recorded kill, else at its last row
-          const last = rows[i - 1]!;
-          const k = faultKills.find((f) => f.machine === log.machine && f.epochMs >= (incarnationStart < 0 ? -Infinity : incarnationStart) && f.epochMs <= r.epochMs);
-          const t = k ? Math.max(k.epochMs, incarnationStart) : last.epochMs;
+          const k = faultKills.find((f) => f.machine === log.machine && f.epochMs >= (incarnationStart < 0 ? -Infinity : incarnationStart) && f.epochMs <= t0);
+          const t = k ? Math.max(k.epochMs, incarnationStart) : epochMs[i - 1]!;
           changes.push({ t, m, kind: 'live', live: false });
-          kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${last.line}` });
+          kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${line[i - 1]}` });
         }
-        if (i > 0) faultTimes.push(r.epochMs);
-        incarnationStart = r.epochMs;
-        const d = parseDetail(r.detail);
+        if (i > 0) faultTimes.push(t0);
+        incarnationStart = t0;
+        const d = parseDetail(detail[i]!);
         const rank = num(d.get('rank'));
         if (rank !== null) ranks.set(log.machine, rank);
         heartbeatMs = num(d.get('heartbeat_ms')) ?? heartbeatMs;
         leaderTimeoutMs = num(d.get('leader_timeout_ms')) ?? leaderTimeoutMs;
         leader = null;
-        changes.push({ t: r.epochMs, m, kind: 'live', live: true }, { t: r.epochMs, m, kind: 'none' });
-      } else if (r.event === 'STOP') {
-        changes.push({ t: r.epochMs, m, kind: 'live', live: false });
-      } else if (r.event === 'LEADER') {
-        const l = num(detailValue(r.detail, 'leader'));
+        changes.push({ t: t0, m, kind: 'live', live: true }, { t: t0, m, kind: 'none' });
+      } else if (ev === 'STOP') {
+        changes.push({ t: t0, m, kind: 'live', live: false });
+      } else if (ev === 'LEADER') {
+        const l = num(detailValue(detail[i]!, 'leader'));
         if (l !== null) {
-          const at = `${log.file}:${r.line}`;
+          const at = `${log.file}:${line[i]}`;
           leader = l;
           lastLeaderRow.set(log.machine, at);
-          changes.push({ t: r.epochMs, m, kind: 'leader', leader: l, at });
+          changes.push({ t: t0, m, kind: 'leader', leader: l, at });
         }
-      } else if (r.event === 'LEADER_LOST') {
+      } else if (ev === 'LEADER_LOST') {
         leader = null;
-        changes.push({ t: r.epochMs, m, kind: 'none' });
-      } else if (r.event === 'ELECTION') {
+        changes.push({ t: t0, m, kind: 'none' });
+      } else if (ev === 'ELECTION') {
         elections++;
-      } else if (r.event === 'SEND') {
-        const kind = detailValue(r.detail, 'kind');
+      } else if (ev === 'SEND') {
+        const kind = detailValue(detail[i]!, 'kind');
         if (kind) {
           const e = (messages[kind] ??= { sends: 0, copies: 0 });
           e.sends++;
-          e.copies += r.peer ? r.peer.split(';').length : 0;
+          e.copies += peer[i] ? peer[i]!.split(';').length : 0;
         }
       }
     }
-    const last = rows[rows.length - 1];
-    if (last && last.event === 'STOP') finalLeaders.set(log.machine, leader);
-    else if (last) {
+    const last = length - 1;
+    if (last >= 0 && event[last] === 'STOP') finalLeaders.set(log.machine, leader);
+    else if (last >= 0) {
       const k = faultKills.find((f) => f.machine === log.machine && f.epochMs >= incarnationStart);
-      const t = k ? Math.max(k.epochMs, incarnationStart) : last.epochMs;
+      const t = k ? Math.max(k.epochMs, incarnationStart) : epochMs[last]!;
       changes.push({ t, m, kind: 'live', live: false });
-      kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${last.line}` });
+      kills.push({ machine: log.machine, t, where: k ? `faults.csv:${k.line}` : `${log.file}:${line[last]}` });
     }
   });
   const byMachine = new Map(logs.map((l, m) => [l.machine, m]));
@@ -336,7 +369,7 @@ function collect(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | 
       changes.push({ t: p.to, m: -1, kind: 'heal', where: p.healWhere! });
     }
   }
-  return { ranks, heartbeatMs, leaderTimeoutMs, changes, kills, finalLeaders, lastLeaderRow, messages, elections, endT, faultTimes, partitions, openPartitions, byMachine };
+  return { ranks, heartbeatMs, leaderTimeoutMs, changes, kills, finalLeaders, lastLeaderRow, messages, elections, endT, faultTimes, partitions, openPartitions, byMachine, cols };
 }
 
 type Awaiting = { machine: MachineId; killAt: number; where: string; done: boolean; recoveredAt: number | null; newLeader: MachineId | null };
@@ -476,7 +509,7 @@ function recoveriesOf(c0: Collected, awaiting: readonly Awaiting[], healAwaiting
 
 /** Agreement at the end: over all machines, per side of the partitions still in force, or not required. */
 function agreementOf(logs: readonly ElectionLog[], c0: Collected, settleMs: number) {
-  const { partitions, openPartitions, endT, ranks, finalLeaders, byMachine, lastLeaderRow } = c0;
+  const { partitions, openPartitions, endT, ranks, finalLeaders, byMachine, lastLeaderRow, cols } = c0;
   // agreement at the end: over all machines, per side of the two-way partitions still in force,
   // or not at all (inside a one-way partition, or the run ended before settling after a heal)
   const lastHeal = partitions.reduce((t, p) => (p.to !== null && p.to > t ? p.to : t), -Infinity);
@@ -498,8 +531,9 @@ function agreementOf(logs: readonly ElectionLog[], c0: Collected, settleMs: numb
     for (const [id, l] of finalLeaders) {
       const expected = agreementScope === 'all' ? expectedLeader : sideLeader.get(sideOf(id))!;
       if (l === expected) continue;
-      const log = logs[byMachine.get(id)!]!;
-      const where = lastLeaderRow.get(id) ?? `${log.file}:${log.rows[log.rows.length - 1]!.line}`;
+      const m = byMachine.get(id)!;
+      const c = cols[m]!;
+      const where = lastLeaderRow.get(id) ?? `${logs[m]!.file}:${c.line[c.length - 1]}`;
       const what = agreementScope === 'all' ? 'highest-ranked live machine' : 'highest-ranked live machine on its side of the partition';
       agreementFindings.push({ where, message: `machine ${id} ends following ${l ?? 'no leader'}, expected ${expected} (${what})` });
     }
@@ -514,7 +548,7 @@ function agreementOf(logs: readonly ElectionLog[], c0: Collected, settleMs: numb
  */
 export function electionReport(logs: readonly ElectionLog[], faults: readonly FaultRecord[] | null, opts: ElectionCheckOptions = {}): ElectionReport {
   const c0 = collect(logs, faults);
-  const { ranks, heartbeatMs, leaderTimeoutMs, finalLeaders, partitions, openPartitions, elections, messages } = c0;
+  const { ranks, heartbeatMs, leaderTimeoutMs, finalLeaders, partitions, openPartitions, elections, messages, endT } = c0;
   const settleMs = opts.settleMs ?? leaderTimeoutMs + 3 * heartbeatMs + 1000;
   const { windows, awaiting, healAwaiting } = sweep(c0, logs);
   const { recoveries, done, healRecoveries, healsDone } = recoveriesOf(c0, awaiting, healAwaiting);
@@ -537,6 +571,7 @@ export function electionReport(logs: readonly ElectionLog[], faults: readonly Fa
     elections,
     messages,
     agreementFindings,
+    lastRowMs: endT,
   };
 }
 
@@ -567,8 +602,7 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
     uniq.push({ where, message: `machines followed leaders ${w.leaders.join(', ')} at once for ${s(worst[1] - worst[0])}${after} (settling time ${s(rep.settleMs)})` });
   }
   const rec: Finding[] = [];
-  let lastT = -Infinity;
-  for (const log of logs) for (const r of log.rows) if (r.epochMs > lastT) lastT = r.epochMs;
+  const lastT = rep.lastRowMs;
   for (const r of rep.recoveries) {
     if (r.ms === null) {
       if (lastT - r.boundFrom > rep.settleMs) rec.push({ where: r.where, message: `leader ${r.machine} was killed and the live machines never agreed on a new leader` });
@@ -613,5 +647,5 @@ export function electionChecks(logs: readonly ElectionLog[], faults: readonly Fa
 export const electionChecker: RunChecker = {
   name: 'election',
   appliesTo: (run: Run) => run.algorithm !== null && algorithmModule(run.algorithm)?.checker === 'election',
-  check: (run: Run) => electionChecks(run.machines, run.faults),
+  check: (run: Run) => electionChecks(run.machines.map((log, m) => ({ file: log.file, machine: log.machine, columns: run.cols[m] })), run.faults),
 };
